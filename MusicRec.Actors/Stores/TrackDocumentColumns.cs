@@ -1,0 +1,66 @@
+using MusicRec.Dsp;
+
+namespace MusicRec.Stores;
+
+/// <summary>
+/// The flat column names of a track document (export, final.csv, projections) and how to read each one.
+/// One place, so the stores, the export and final.csv agree on names.
+/// </summary>
+public static class TrackDocumentColumns
+{
+    private static readonly Dictionary<string, Func<TrackDocument, object?>> Readers = Build();
+
+    /// <summary>Every valid column, in document order.</summary>
+    public static IReadOnlyList<string> All { get; } = Readers.Keys.ToList();
+
+    public static readonly IReadOnlyList<string> DefaultExport =
+        ["File_Name", "MFCCs", "Spectral_Centroid", "Zero_Crossing_Rate", "genre_id"];
+
+    public static bool IsValid(string column) => Readers.ContainsKey(column);
+
+    public static object? Read(TrackDocument d, string column) =>
+        Readers.TryGetValue(column, out var read) ? read(d)
+            : throw new ArgumentException($"unknown column '{column}'; valid columns: {string.Join(", ", All)}", nameof(column));
+
+    public static IReadOnlyDictionary<string, object?> Project(TrackDocument d, IReadOnlyList<string> columns)
+    {
+        var row = new Dictionary<string, object?>(columns.Count);
+        foreach (var c in columns) row[c] = Read(d, c);
+        return row;
+    }
+
+    private static Dictionary<string, Func<TrackDocument, object?>> Build()
+    {
+        var r = new Dictionary<string, Func<TrackDocument, object?>>(StringComparer.Ordinal)
+        {
+            ["track_id"] = d => d.TrackId,
+            ["File_Name"] = d => d.Metadata.FileName,
+            ["title"] = d => d.Metadata.Title,
+            ["artist_id"] = d => d.Metadata.ArtistId,
+            ["artist_name"] = d => d.Metadata.ArtistName,
+            ["album_id"] = d => d.Metadata.AlbumId,
+            ["album_title"] = d => d.Metadata.AlbumTitle,
+            ["genre_id"] = d => d.Metadata.GenreId,
+            ["genre_top"] = d => d.Metadata.GenreTop,
+            ["genres"] = d => d.Metadata.Genres,
+            ["genres_all"] = d => d.Metadata.GenresAll,
+            ["duration"] = d => d.Metadata.DurationSeconds,
+            ["subset"] = d => d.Metadata.Subset,
+            ["MFCCs"] = d => d.Mfccs,
+            ["Spectral_Centroid"] = d => d.SpectralCentroid,
+            ["Zero_Crossing_Rate"] = d => d.ZeroCrossingRate,
+        };
+        foreach (var e in EchonestColumns)
+            r[$"echonest_{e}"] = d => d.Metadata.Echonest.TryGetValue(e, out var v) ? v : null;
+        for (var i = 0; i < AudioFeatures.ColumnNames.Count; i++)
+        {
+            var index = i;
+            r[AudioFeatures.ColumnNames[i]] = d => d.Features.Length > index ? d.Features[index] : null;
+        }
+        return r;
+    }
+
+    /// <summary>The echonest audio features joined when echonest.csv has the track.</summary>
+    public static readonly IReadOnlyList<string> EchonestColumns =
+        ["acousticness", "danceability", "energy", "instrumentalness", "liveness", "speechiness", "tempo", "valence"];
+}
