@@ -87,7 +87,9 @@ public sealed class AudioDecoder : IAudioDecoder
         var sndFile = _sndFile();
         var handle = sndFile.Open(path, out var info, out var openError);
         if (handle == 0)
-            throw new AudioDecodeException(path, $"not a readable audio file (libsndfile: {openError})");
+            throw new AudioDecodeException(path, LooksLikeText(path)
+                ? $"not audio: the file holds text (libsndfile: {openError})"
+                : $"not a readable audio file: unknown format or corrupt header (libsndfile: {openError})");
         try
         {
             if (info.Channels is < 1 or > 1024 || info.SampleRate is < 1 or > 1_000_000)
@@ -114,6 +116,9 @@ public sealed class AudioDecoder : IAudioDecoder
                 throw new AudioDecodeException(path, $"decoding failed after {count} frames (libsndfile: {error})");
             if (count == 0)
                 throw new AudioDecodeException(path, "no audio frames could be decoded (empty or truncated)");
+            // libsndfile reports SF_COUNT_MAX when it cannot find the end of the stream (an Ogg file cut short).
+            if (info.Frames == long.MaxValue)
+                throw new AudioDecodeException(path, $"truncated or corrupt: no end of stream found (decoded {count} frames)");
             if (info.Frames > 0 && count < info.Frames)
                 throw new AudioDecodeException(path, $"truncated: the header promises {info.Frames} frames but only {count} could be decoded");
             if (count != mono.Length) Array.Resize(ref mono, count);
@@ -123,6 +128,17 @@ public sealed class AudioDecoder : IAudioDecoder
         {
             sndFile.Close(handle);
         }
+    }
+
+    // Only to word the error: libsndfile's own message for a text file named .mp3 is misleading.
+    private static bool LooksLikeText(string path)
+    {
+        Span<byte> head = stackalloc byte[64];
+        int n;
+        using (var stream = File.OpenRead(path)) n = stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
+        foreach (var b in head[..n])
+            if (b is not (9 or 10 or 13) && b is < 32 or > 126) return false;
+        return n > 0;
     }
 
     /// <summary>float32 mean of the channels of interleaved frames (librosa.to_mono).</summary>

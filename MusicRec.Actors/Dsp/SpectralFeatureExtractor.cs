@@ -23,7 +23,7 @@ public sealed class SpectralFeatureExtractor : IFeatureExtractor
     public const float TopDb = 80f;
 
     private readonly RealFft _fft = new(FftSize);
-    private readonly float[] _window = Windows.PeriodicHann(FftSize);
+    private readonly float[] _window = AnalysisWindow.PeriodicHann(FftSize);
     private readonly MelFilterBank _melBank = MelFilterBank.Slaney(MelBandCount, FftSize, SampleRate, 0, SampleRate / 2.0);
     private readonly float[] _dctBasis = Dct.OrthonormalDct2Basis(MelBandCount, MfccCount);
     private readonly float[] _binIndices = SpectralShape.BinIndices(FftSize / 2 + 1);

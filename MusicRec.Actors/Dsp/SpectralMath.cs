@@ -32,7 +32,7 @@ public static class Framing
 }
 
 /// <summary>Analysis windows.</summary>
-public static class Windows
+public static class AnalysisWindow
 {
     /// <summary>
     /// Periodic Hann, w[i] = 0.5 - 0.5 cos(2 pi i / n), as scipy's get_window('hann', n, fftbins=True) that
