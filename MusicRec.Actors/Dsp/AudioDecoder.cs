@@ -88,7 +88,7 @@ public sealed class AudioDecoder : IAudioDecoder
         var handle = sndFile.Open(path, out var info, out var openError);
         if (handle == 0)
             throw new AudioDecodeException(path, LooksLikeText(path)
-                ? $"not audio: the file holds text (libsndfile: {openError})"
+                ? "not audio: the file holds text" // libsndfile's own message for this case is misleading
                 : $"not a readable audio file: unknown format or corrupt header (libsndfile: {openError})");
         try
         {
