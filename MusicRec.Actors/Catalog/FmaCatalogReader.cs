@@ -96,7 +96,7 @@ public sealed class FmaCatalogReader : ICatalogReader
             }
             if (idOrNull is not { } trackId || trackId <= 0)
             {
-                reject(new Reject(TracksFile, line, null, $"track_id is not a positive integer: '{source.Excerpt(0)}'"));
+                reject(new Reject(TracksFile, line, idOrNull, $"track_id is not a positive integer: '{source.Excerpt(0)}'"));
                 continue;
             }
             if (seen.TryGetValue(trackId, out var firstLine))
