@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
@@ -16,6 +17,8 @@ namespace MusicRec.Web;
 internal static class ServerSentEvents
 {
     private static readonly byte[] Heartbeat = ": heartbeat\n\n"u8.ToArray();
+    // One batch goes to every page open for its user: serialise it once, not once per page.
+    private static readonly ConditionalWeakTable<RecommendationBatch, byte[]> Frames = new();
 
     public static async Task StreamAsync(string id, HttpContext context, BatchBoard board, WebOptions options,
         IHostApplicationLifetime lifetime)
@@ -48,28 +51,44 @@ internal static class ServerSentEvents
             await response.Body.WriteAsync(Encoding.UTF8.GetBytes($"retry: {(long)options.ClientRetry.TotalMilliseconds}\n\n"), ct);
             var lastEventId = context.Request.Headers["Last-Event-ID"].ToString();
             if (subscription.Current is { } current && current.BatchId != lastEventId)
-                await response.Body.WriteAsync(Frame(current), ct);
+                await response.Body.WriteAsync(Frames.GetValue(current, Frame), ct);
             await response.Body.FlushAsync(ct);
 
+            // One heartbeat timer per interval (not one per batch): a wait for batches stays pending across beats.
             var batches = subscription.Batches;
+            var beat = Task.Delay(options.Heartbeat, ct);
+            Task<bool>? waiting = null;
             while (!ct.IsCancellationRequested)
             {
-                using (var beat = CancellationTokenSource.CreateLinkedTokenSource(ct))
+                if (waiting is null)
                 {
-                    beat.CancelAfter(options.Heartbeat);
-                    try
+                    var ready = batches.WaitToReadAsync(ct);
+                    if (ready.IsCompletedSuccessfully)
                     {
-                        if (!await batches.WaitToReadAsync(beat.Token)) break;
-                    }
-                    catch (OperationCanceledException) when (!ct.IsCancellationRequested)
-                    {
-                        await response.Body.WriteAsync(Heartbeat, ct);
-                        await response.Body.FlushAsync(ct);
+                        if (!ready.Result) break;
+                        await WriteAvailableAsync();
                         continue;
                     }
+                    waiting = ready.AsTask();
                 }
+                if (await Task.WhenAny(waiting, beat) == beat)
+                {
+                    ct.ThrowIfCancellationRequested();
+                    await response.Body.WriteAsync(Heartbeat, ct);
+                    await response.Body.FlushAsync(ct);
+                    beat = Task.Delay(options.Heartbeat, ct);
+                    continue;
+                }
+                var more = await waiting;
+                waiting = null;
+                if (!more) break;
+                await WriteAvailableAsync();
+            }
+
+            async Task WriteAvailableAsync()
+            {
                 while (batches.TryRead(out var batch))
-                    await response.Body.WriteAsync(Frame(batch), ct);
+                    await response.Body.WriteAsync(Frames.GetValue(batch, Frame), ct);
                 await response.Body.FlushAsync(ct);
             }
         }
