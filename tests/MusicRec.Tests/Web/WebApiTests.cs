@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
+using Microsoft.Extensions.Configuration;
 using MusicRec.Streaming;
 using MusicRec.Web;
 
@@ -237,7 +238,48 @@ public class WebApiTests
         var heartbeat = await reader.NextAsync(cts.Token);
         Assert.StartsWith(":", heartbeat.Raw);
         Assert.Null(heartbeat.Event);
+        Assert.StartsWith(":", (await reader.NextAsync(cts.Token)).Raw); // and again: the beat repeats
         Assert.Equal(1, host.Board.SubscriberCount);
+
+        // A batch arriving while a wait is pending across heartbeats is still delivered.
+        host.Feed.Publish(WebSamples.Batch("u2", 2));
+        SseReader.Block next;
+        do next = await reader.NextAsync(cts.Token); while (next.Event is null);
+        Assert.Equal("u2-2", next.Id);
+    }
+
+    [Fact]
+    public async Task Open_streams_end_when_the_host_stops_so_shutdown_does_not_hang()
+    {
+        var host = await WebTestHost.StartAsync();
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        var response = await host.Client.SendAsync(new HttpRequestMessage(HttpMethod.Get, "/api/stream/u3"),
+            HttpCompletionOption.ResponseHeadersRead, cts.Token);
+        var reader = new SseReader(await response.Content.ReadAsStreamAsync(cts.Token));
+        await reader.NextAsync(cts.Token); // retry:
+        var board = host.Board;
+        Assert.Equal(1, board.SubscriberCount);
+        var stopping = System.Diagnostics.Stopwatch.StartNew();
+        await host.DisposeAsync();
+        Assert.True(stopping.Elapsed < TimeSpan.FromSeconds(5), $"stopping took {stopping.Elapsed}");
+        await Assert.ThrowsAnyAsync<Exception>(() => reader.NextAsync(cts.Token));
+        Assert.Equal(0, board.SubscriberCount);
+    }
+
+    [Fact]
+    public void Options_come_from_MUSICREC_WEB_URL_and_the_Web_section_with_loopback_default()
+    {
+        Assert.Equal("http://127.0.0.1:5080", WebOptions.FromConfiguration(new Microsoft.Extensions.Configuration.ConfigurationBuilder().Build()).Url);
+        var config = new Microsoft.Extensions.Configuration.ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["MUSICREC_WEB_URL"] = "http://127.0.0.1:6001",
+            ["Web:MaxUsers"] = "7",
+            ["Web:Heartbeat"] = "00:00:05",
+        }).Build();
+        var options = WebOptions.FromConfiguration(config);
+        Assert.Equal(("http://127.0.0.1:6001", 7, TimeSpan.FromSeconds(5)), (options.Url, options.MaxUsers, options.Heartbeat));
+        Assert.Throws<ArgumentException>(() => new WebOptions { Url = "not a url" }.Validated());
+        Assert.Throws<ArgumentException>(() => new WebOptions { BatchesPerUser = 0 }.Validated());
     }
 
     [Fact]
