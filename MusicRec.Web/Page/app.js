@@ -136,7 +136,7 @@
       el('p', { className: 'artist', text: track.artist || 'Unknown artist' }),
       el('p', { className: 'tags' },
         el('span', { className: 'genre', text: track.genre || 'no genre' }),
-        el('span', { className: 'score', title: 'similarity score', text: Number.isFinite(score) ? `score ${score.toFixed(2)}` : '' })),
+        ...(Number.isFinite(score) ? [el('span', { className: 'score', title: 'similarity score', text: `score ${score.toFixed(2)}` })] : [])),
       el('p', { className: 'because', text: track.because || '' }),
       chart,
       actions);
@@ -167,8 +167,24 @@
     }
     const generation = state.generation;
     $('tracks').replaceChildren(...(current ? current.tracks.map((t) => trackCard(t, generation)) : []));
+    if (!current && state.user) showStarters(generation);
     $('history-list').replaceChildren(...earlier.map(historyItem));
     $('history-empty').hidden = earlier.length > 0;
+  }
+
+  // A listener without recommendations starts from a few catalogue tracks (one per genre).
+  let starters = null;
+  async function showStarters(generation) {
+    starters = starters || fetch('/api/tracks?limit=6').then((r) => (r.ok ? r.json() : { tracks: [] })).catch(() => ({ tracks: [] }));
+    const { tracks } = await starters;
+    if (generation !== state.generation || state.batches.length || !tracks || !tracks.length) return;
+    $('empty').textContent = `No recommendations for ${state.user} yet. Start with one of these; suggestions follow from what you pick.`;
+    $('tracks').replaceChildren(...tracks.map((t) => {
+      state.tracks.set(t.track_id, Promise.resolve(t));
+      const card = trackCard({ track_id: t.track_id, title: t.title, artist: t.artist, genre: t.genre, score: NaN, because: '' }, generation);
+      card.dataset.starter = 'true';
+      return card;
+    }));
   }
 
   function addBatches(batches) {

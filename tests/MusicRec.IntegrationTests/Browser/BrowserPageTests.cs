@@ -135,9 +135,8 @@ public sealed class BrowserPageTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task The_page_fits_a_phone_screen_and_opens_a_user_typed_in()
+    public async Task A_new_listener_on_a_phone_starts_from_catalogue_tracks_and_gets_live_batches()
     {
-        await _recommender.PublishAsync(new ActivityEvent(Guid.NewGuid().ToString(), "phone_user", 1, Actions.Skip, DateTimeOffset.UtcNow));
         var (playwright, browser) = await LaunchAsync();
         using var _ = playwright;
         await using var __ = browser;
@@ -152,18 +151,28 @@ public sealed class BrowserPageTests(ITestOutputHelper output) : IAsyncLifetime
         await page.GotoAsync(_base.ToString());
         await page.FillAsync("#user-input", "phone_user");
         await page.ClickAsync("#user-open");
-        await Assertions.Expect(page.Locator("#current")).ToHaveAttributeAsync("data-batch-id", "phone_user-1", new() { Timeout = 5000 });
-        await Assertions.Expect(page.Locator("#tracks article[data-track-id]")).ToHaveCountAsync(3);
+        // No batches yet: the page offers catalogue tracks to start from, one per genre first.
+        var starters = page.Locator("#tracks article[data-starter='true']");
+        await Assertions.Expect(starters).ToHaveCountAsync(6, new() { Timeout = 5000 });
         Assert.EndsWith("?user=phone_user", page.Url);
+        Assert.Equal("<script>alert(1)</script>", await page.Locator("article[data-track-id='2'] .title").TextContentAsync());
+
+        await page.Locator("article[data-track-id='2'] button[data-action='listen']").TapAsync();
+        var current = page.Locator("#current");
+        await Assertions.Expect(current).ToHaveAttributeAsync("data-batch-id", "phone_user-1", new() { Timeout = 5000 });
+        await Assertions.Expect(page.Locator("#tracks article[data-track-id]")).ToHaveCountAsync(3);
+        await Assertions.Expect(starters).ToHaveCountAsync(0);
+        var first = _recommender.Received.Last();
+        Assert.Equal(("phone_user", 2, Actions.Listen), (first.UserId, first.TrackId, first.Action));
 
         var overflow = await page.EvaluateAsync<int>("() => document.documentElement.scrollWidth - window.innerWidth");
         Assert.True(overflow <= 0, $"the page is {overflow} px wider than a phone screen");
         var cardWidth = await page.EvaluateAsync<double>("() => document.querySelector('#tracks article').getBoundingClientRect().width");
         Assert.InRange(cardWidth, 300, 390); // one card per row on a phone
 
-        // Skip on the phone: the next batch comes live as well.
         await page.Locator("article[data-track-id='2'] button[data-action='skip']").TapAsync();
-        await Assertions.Expect(page.Locator("#current")).ToHaveAttributeAsync("data-batch-id", "phone_user-2", new() { Timeout = 5000 });
+        await Assertions.Expect(current).ToHaveAttributeAsync("data-batch-id", "phone_user-2", new() { Timeout = 5000 });
+        await Assertions.Expect(page.Locator("#history-list li[data-batch-id='phone_user-1']")).ToHaveCountAsync(1);
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ArtifactsDir(), "web-page-phone.png"), FullPage = true });
         Assert.Equal(0, dialogs);
     }

@@ -307,6 +307,19 @@ public class WebApiTests
     }
 
     [Fact]
+    public async Task Starter_tracks_list_one_per_genre_first()
+    {
+        await using var host = await WebTestHost.StartAsync();
+        var list = JsonDocument.Parse(await host.Client.GetStringAsync("/api/tracks?limit=2")).RootElement.GetProperty("tracks");
+        Assert.Equal([1, 2], list.EnumerateArray().Select(t => t.GetProperty("track_id").GetInt32()));
+        Assert.Equal(["Rock", "Electronic"], list.EnumerateArray().Select(t => t.GetProperty("genre").GetString()));
+        var all = JsonDocument.Parse(await host.Client.GetStringAsync("/api/tracks")).RootElement.GetProperty("tracks");
+        Assert.Equal(3, all.GetArrayLength());
+        await ProblemAsync(await host.Client.GetAsync("/api/tracks?limit=0"), HttpStatusCode.BadRequest);
+        await ProblemAsync(await host.Client.GetAsync("/api/tracks?limit=x"), HttpStatusCode.BadRequest);
+    }
+
+    [Fact]
     public async Task Page_and_assets_come_from_this_host_with_a_strict_content_security_policy()
     {
         await using var host = await WebTestHost.StartAsync();
