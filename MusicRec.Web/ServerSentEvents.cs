@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
@@ -85,11 +86,12 @@ internal static class ServerSentEvents
                 await WriteAvailableAsync();
             }
 
+            // Copy every waiting frame into the response pipe, then one flush: one socket write per wake-up.
             async Task WriteAvailableAsync()
             {
                 while (batches.TryRead(out var batch))
-                    await response.Body.WriteAsync(Frames.GetValue(batch, Frame), ct);
-                await response.Body.FlushAsync(ct);
+                    response.BodyWriter.Write(Frames.GetValue(batch, Frame));
+                await response.BodyWriter.FlushAsync(ct);
             }
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)

@@ -105,6 +105,9 @@ public sealed class WebSseBenchmark : IBenchmark
         if (delivered > 0)
             BenchmarkReport.Info("latency", $"p50 {Percentile(latencies, 0.50):0.0} ms, p90 {Percentile(latencies, 0.90):0.0} ms, max {latencies[^1]:0.0} ms");
         BenchmarkReport.Info("CPU time (server and clients, one process)", $"{cpu.TotalMilliseconds:0} ms for {delivered} deliveries = {cpu.TotalMilliseconds * 1000 / Math.Max(1, delivered):0} µs each; load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]} on {Environment.ProcessorCount} cores");
+        var perRound = results.SelectMany(r => r.LatenciesMs.Zip(r.Rounds)).GroupBy(x => x.Item2).OrderBy(g => g.Key)
+            .Select(g => $"{g.Max(x => x.Item1):0}").ToList();
+        BenchmarkReport.Info("slowest delivery per round (ms)", string.Join(" ", perRound));
         BenchmarkReport.Info("peak working set", $"{BenchmarkReport.PeakWorkingSetBytes() / (1024 * 1024)} MiB");
         var okDelivered = BenchmarkReport.Figure("batches delivered", 100.0 * delivered / expected, "%", 100, lowerIsBetter: false);
         var okDuplicates = BenchmarkReport.Figure("repeated deliveries", duplicates, "events", 0, lowerIsBetter: true);
@@ -112,12 +115,13 @@ public sealed class WebSseBenchmark : IBenchmark
         return okDelivered && okDuplicates && okLatency;
     }
 
-    private sealed record ClientResult(List<double> LatenciesMs, int Duplicates);
+    private sealed record ClientResult(List<double> LatenciesMs, List<int> Rounds, int Duplicates);
 
     private static async Task<ClientResult> ReadClientAsync(HttpClient http, string user, int expected,
         ConcurrentDictionary<string, long> published, CancellationToken ct)
     {
         var latencies = new List<double>(expected);
+        var rounds = new List<int>(expected);
         var seen = new HashSet<string>(StringComparer.Ordinal);
         var duplicates = 0;
         using var response = await http.GetAsync($"/api/stream/{user}", HttpCompletionOption.ResponseHeadersRead, ct);
@@ -131,8 +135,9 @@ public sealed class WebSseBenchmark : IBenchmark
             if (!published.TryGetValue(id, out var sent)) continue; // not one of this run's batches
             if (!seen.Add(id)) { duplicates++; continue; }
             latencies.Add(Stopwatch.GetElapsedTime(sent, now).TotalMilliseconds);
+            rounds.Add(int.Parse(id.AsSpan(id.LastIndexOf('-') + 1)));
         }
-        return new ClientResult(latencies, duplicates);
+        return new ClientResult(latencies, rounds, duplicates);
     }
 
     private static IReadOnlyList<RecommendedTrack> Tracks(int round) =>
