@@ -119,7 +119,8 @@ public static class WebApi
         ILoggerFactory logs)
     {
         var request = context.Request;
-        if (request.ContentType is { Length: > 0 } && !request.HasJsonContentType())
+        // JSON only: a cross-site form or a typeless no-cors post cannot pass as an event.
+        if (!request.HasJsonContentType())
             return Results.Problem(title: "Unsupported media type", detail: "Send the event as application/json.",
                 statusCode: StatusCodes.Status415UnsupportedMediaType);
         if (request.ContentLength > ActivityRequest.MaxBodyBytes)

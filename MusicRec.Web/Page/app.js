@@ -240,8 +240,15 @@
 
     const source = new EventSource(`/api/stream/${encodeURIComponent(userId)}`);
     state.source = source;
-    source.addEventListener('open', () => setConnection('live', `Live for ${userId}`));
+    let reconnecting = false;
+    source.addEventListener('open', () => {
+      setConnection('live', `Live for ${userId}`);
+      // After a lost connection the stream resumes with the newest batch only: fetch what was missed.
+      if (reconnecting) resync(userId, generation);
+      reconnecting = false;
+    });
     source.addEventListener('error', () => {
+      reconnecting = true;
       setConnection(source.readyState === EventSource.CLOSED ? 'offline' : 'connecting',
         source.readyState === EventSource.CLOSED ? 'Disconnected' : 'Reconnecting…');
     });
@@ -249,6 +256,19 @@
       if (generation !== state.generation) return;
       try { addLiveBatch(JSON.parse(event.data)); } catch { /* a malformed event is ignored; the next one replaces it */ }
     });
+  }
+
+  async function resync(userId, generation) {
+    try {
+      const response = await fetch(`/api/users/${encodeURIComponent(userId)}/recommendations`);
+      if (!response.ok || generation !== state.generation) return;
+      const server = (await response.json()).batches || [];
+      if (generation !== state.generation) return;
+      const ids = new Set(server.map((b) => b.batch_id));
+      state.batches = [...server, ...state.batches.filter((b) => !ids.has(b.batch_id))].slice(0, MAX_BATCHES);
+      for (const id of ids) state.seen.add(id);
+      render();
+    } catch { /* the live stream still delivers new batches */ }
   }
 
   async function loadKnownUsers() {

@@ -152,6 +152,8 @@ public class WebApiTests
         await ProblemAsync(await host.Client.PostAsync("/api/activity", huge), HttpStatusCode.RequestEntityTooLarge);
         var form = new StringContent("user_id=u1", Encoding.UTF8, "application/x-www-form-urlencoded");
         await ProblemAsync(await host.Client.PostAsync("/api/activity", form), HttpStatusCode.UnsupportedMediaType);
+        var typeless = new ByteArrayContent(Encoding.UTF8.GetBytes("""{"user_id":"u1","track_id":2,"action":"like"}"""));
+        await ProblemAsync(await host.Client.PostAsync("/api/activity", typeless), HttpStatusCode.UnsupportedMediaType);
         Assert.Empty(host.Publisher.Published);
     }
 
