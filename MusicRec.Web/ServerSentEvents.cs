@@ -4,7 +4,9 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using MusicRec.Streaming;
 
 namespace MusicRec.Web;
@@ -97,6 +99,8 @@ internal static class ServerSentEvents
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
             // The page went away or the host is stopping: the stream simply ends.
+            context.RequestServices.GetService<ILoggerFactory>()?.CreateLogger(typeof(ServerSentEvents))
+                .LogDebug("Stream for user {User} closed", id);
         }
     }
 

@@ -254,7 +254,7 @@
     });
     source.addEventListener('batch', (event) => {
       if (generation !== state.generation) return;
-      try { addLiveBatch(JSON.parse(event.data)); } catch { /* a malformed event is ignored; the next one replaces it */ }
+      try { addLiveBatch(JSON.parse(event.data)); } catch (e) { console.warn('ignored a malformed batch event', e); }
     });
   }
 
@@ -268,7 +268,7 @@
       state.batches = [...server, ...state.batches.filter((b) => !ids.has(b.batch_id))].slice(0, MAX_BATCHES);
       for (const id of ids) state.seen.add(id);
       render();
-    } catch { /* the live stream still delivers new batches */ }
+    } catch (e) { console.warn('could not fetch missed batches; new ones still arrive live', e); }
   }
 
   async function loadKnownUsers() {
@@ -277,7 +277,7 @@
       if (!response.ok) return;
       const { users } = await response.json();
       $('known-users').replaceChildren(...(users || []).map((u) => el('option', { value: u })));
-    } catch { /* the list is a convenience only */ }
+    } catch (e) { console.warn('the list of known users is unavailable', e); }
   }
 
   document.addEventListener('DOMContentLoaded', () => {
