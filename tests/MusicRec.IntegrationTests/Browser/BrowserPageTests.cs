@@ -44,49 +44,16 @@ public sealed class BrowserPageTests(ITestOutputHelper output) : IAsyncLifetime
         }
     }
 
-    private static string ChromiumPath()
-    {
-        var path = Environment.GetEnvironmentVariable("MUSICREC_TEST_CHROMIUM");
-        if (string.IsNullOrEmpty(path))
-            Assert.Fail("MUSICREC_TEST_CHROMIUM is not set: run the tests with scripts/test.sh (it installs Debian's chromium and sets it)");
-        if (!File.Exists(path)) Assert.Fail($"MUSICREC_TEST_CHROMIUM={path} does not exist: run scripts/test.sh (apt-get install chromium)");
-        return path;
-    }
-
-    private static string ArtifactsDir()
-    {
-        var dir = Environment.GetEnvironmentVariable("MUSICREC_TEST_ARTIFACTS");
-        if (string.IsNullOrEmpty(dir)) dir = Path.Combine(AppContext.BaseDirectory, "artifacts");
-        Directory.CreateDirectory(dir);
-        return dir;
-    }
-
-    private static async Task<(IPlaywright, IBrowser)> LaunchAsync()
-    {
-        // The driver (node + the playwright package) ships in the NuGet package and is copied to .playwright in
-        // the output folder; the browser is Debian's, never a `playwright install` download.
-        var playwright = await Playwright.CreateAsync();
-        var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = ChromiumPath(),
-            Headless = true,
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"],
-        });
-        return (playwright, browser);
-    }
-
     [Fact]
     public async Task Like_brings_a_new_batch_of_three_through_SSE_and_markup_in_titles_shows_as_text()
     {
-        var chromium = ChromiumPath();
         var started = Stopwatch.StartNew();
         // The user's first batch exists before the page opens (as after earlier listening).
         await _recommender.PublishAsync(new ActivityEvent(Guid.NewGuid().ToString(), User, 9, Actions.Listen, DateTimeOffset.UtcNow));
 
-        var (playwright, browser) = await LaunchAsync();
-        using var _ = playwright;
-        await using var __ = browser;
-        output.WriteLine($"chromium {browser.Version} from {chromium}, launched in {started.ElapsedMilliseconds} ms");
+        await using var chromium = await DebianChromium.LaunchAsync();
+        var browser = chromium.Browser;
+        output.WriteLine($"chromium {browser.Version} from {DebianChromium.ExecutablePath()}, launched in {started.ElapsedMilliseconds} ms");
         var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1280, Height = 900 } });
         var dialogs = new List<string>();
         page.Dialog += async (_, dialog) => { dialogs.Add(dialog.Message); await dialog.DismissAsync(); };
@@ -121,13 +88,13 @@ public sealed class BrowserPageTests(ITestOutputHelper output) : IAsyncLifetime
 
         var like = _recommender.Received.Last();
         Assert.Equal((User, 1, Actions.Like), (like.UserId, like.TrackId, like.Action));
-        Assert.True(Guid.TryParse(like.EventId, out var __g), like.EventId);
+        Assert.True(Guid.TryParse(like.EventId, out _), like.EventId);
 
         // History titles are text too.
         Assert.Equal("<script>alert(1)</script>",
             await page.Locator($"#history-list li[data-batch-id='{User}-1'] li[data-track-id='2'] .h-title").TextContentAsync());
 
-        var shot = Path.Combine(ArtifactsDir(), "web-page-after-like.png");
+        var shot = Path.Combine(DebianChromium.ArtifactsDir(), "web-page-after-like.png");
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = shot, FullPage = true });
         output.WriteLine($"new batch visible {seenAfter} ms after the click; screenshot {shot}; whole test {started.ElapsedMilliseconds} ms");
         Assert.Empty(dialogs);
@@ -137,10 +104,8 @@ public sealed class BrowserPageTests(ITestOutputHelper output) : IAsyncLifetime
     [Fact]
     public async Task A_new_listener_on_a_phone_starts_from_catalogue_tracks_and_gets_live_batches()
     {
-        var (playwright, browser) = await LaunchAsync();
-        using var _ = playwright;
-        await using var __ = browser;
-        var context = await browser.NewContextAsync(new BrowserNewContextOptions
+        await using var chromium = await DebianChromium.LaunchAsync();
+        var context = await chromium.Browser.NewContextAsync(new BrowserNewContextOptions
         {
             ViewportSize = new ViewportSize { Width = 390, Height = 844 }, IsMobile = true, HasTouch = true, DeviceScaleFactor = 2,
         });
@@ -173,7 +138,7 @@ public sealed class BrowserPageTests(ITestOutputHelper output) : IAsyncLifetime
         await page.Locator("article[data-track-id='2'] button[data-action='skip']").TapAsync();
         await Assertions.Expect(current).ToHaveAttributeAsync("data-batch-id", "phone_user-2", new() { Timeout = 5000 });
         await Assertions.Expect(page.Locator("#history-list li[data-batch-id='phone_user-1']")).ToHaveCountAsync(1);
-        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ArtifactsDir(), "web-page-phone.png"), FullPage = true });
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(DebianChromium.ArtifactsDir(), "web-page-phone.png"), FullPage = true });
         Assert.Equal(0, dialogs);
     }
 
