@@ -95,7 +95,7 @@ public sealed class BrowserPageTests(ITestOutputHelper output) : IAsyncLifetime
             await page.Locator($"#history-list li[data-batch-id='{User}-1'] li[data-track-id='2'] .h-title").TextContentAsync());
 
         var shot = Path.Combine(DebianChromium.ArtifactsDir(), "web-page-after-like.png");
-        await page.ScreenshotAsync(new PageScreenshotOptions { Path = shot, FullPage = true });
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = shot, FullPage = true, Animations = ScreenshotAnimations.Disabled });
         output.WriteLine($"new batch visible {seenAfter} ms after the click; screenshot {shot}; whole test {started.ElapsedMilliseconds} ms");
         Assert.Empty(dialogs);
         Assert.Empty(consoleErrors);
@@ -138,7 +138,7 @@ public sealed class BrowserPageTests(ITestOutputHelper output) : IAsyncLifetime
         await page.Locator("article[data-track-id='2'] button[data-action='skip']").TapAsync();
         await Assertions.Expect(current).ToHaveAttributeAsync("data-batch-id", "phone_user-2", new() { Timeout = 5000 });
         await Assertions.Expect(page.Locator("#history-list li[data-batch-id='phone_user-1']")).ToHaveCountAsync(1);
-        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(DebianChromium.ArtifactsDir(), "web-page-phone.png"), FullPage = true });
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(DebianChromium.ArtifactsDir(), "web-page-phone.png"), FullPage = true, Animations = ScreenshotAnimations.Disabled });
         Assert.Equal(0, dialogs);
     }
 
