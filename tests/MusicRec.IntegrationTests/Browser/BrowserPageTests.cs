@@ -142,6 +142,52 @@ public sealed class BrowserPageTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.Equal(0, dialogs);
     }
 
+    [Fact]
+    public async Task After_a_lost_connection_the_page_reconnects_and_fetches_the_batches_it_missed()
+    {
+        // A host of its own. The 2 s client retry leaves time to make the missed batches before the page comes back,
+        // so the stream resumes with the newest only and the one in between must come from the re-fetch.
+        var recommender = new FakeRecommender(FakeRecommender.Catalogue());
+        WebApplication StartOn(string url) => MusicRecWebHost.Create(
+            new WebOptions { Url = url, ClientRetry = TimeSpan.FromSeconds(2) }, builder =>
+            {
+                builder.Logging.ClearProviders();
+                builder.Services.AddSingleton<IActivityPublisher>(recommender);
+                builder.Services.AddSingleton<IRecommendationFeed>(recommender);
+                builder.Services.AddSingleton<ITrackStore>(new InMemoryTrackStore(FakeRecommender.Catalogue()));
+            });
+        var first = StartOn("http://127.0.0.1:0");
+        await first.StartAsync();
+        var address = MusicRecWebHost.BoundAddress(first);
+        await recommender.PublishAsync(new ActivityEvent(Guid.NewGuid().ToString(), "comeback", 1, Actions.Listen, DateTimeOffset.UtcNow));
+
+        await using var chromium = await DebianChromium.LaunchAsync();
+        var page = await chromium.Browser.NewPageAsync();
+        await page.GotoAsync(new Uri(address, "/?user=comeback").ToString());
+        var current = page.Locator("#current");
+        await Assertions.Expect(current).ToHaveAttributeAsync("data-batch-id", "comeback-1", new() { Timeout = 5000 });
+
+        // The server goes away; two batches are made while the page is disconnected.
+        await first.StopAsync();
+        await first.DisposeAsync();
+        await Assertions.Expect(page.Locator("#connection")).Not.ToHaveAttributeAsync("data-state", "live", new() { Timeout = 5000 });
+        await using var second = StartOn(address.ToString().TrimEnd('/'));
+        await second.StartAsync();
+        var board = second.Services.GetRequiredService<BatchBoard>();
+        for (var i = 0; i < 2; i++)
+            await recommender.PublishAsync(new ActivityEvent(Guid.NewGuid().ToString(), "comeback", 4, Actions.Like, DateTimeOffset.UtcNow));
+        var deadline = DateTime.UtcNow.AddSeconds(5);
+        while (board.AcceptedCount < 2 && DateTime.UtcNow < deadline) await Task.Delay(20);
+        Assert.Equal(2, board.AcceptedCount);
+
+        // The stream resumes with the newest batch; the one in between is fetched into the history.
+        await Assertions.Expect(current).ToHaveAttributeAsync("data-batch-id", "comeback-3", new() { Timeout = 10000 });
+        await Assertions.Expect(page.Locator("#history-list li[data-batch-id]")).ToHaveCountAsync(2, new() { Timeout = 5000 });
+        var history = await page.Locator("#history-list li[data-batch-id]").EvaluateAllAsync<string[]>("items => items.map(i => i.dataset.batchId)");
+        Assert.Equal(["comeback-2", "comeback-1"], history);
+        await Assertions.Expect(page.Locator("#connection")).ToHaveAttributeAsync("data-state", "live");
+    }
+
     private static async Task<string[]> TrackIdsAsync(ILocator cards)
     {
         var ids = new List<string>();
