@@ -10,7 +10,8 @@ namespace MusicRec.Benchmarks.Stores;
 /// <summary>
 /// SQLite store at catalogue scale: upsert 100,000 realistic track documents (metadata + 154 statistics),
 /// re-run the same load (count and content must not change), export 100,000 rows to CSV with flat memory.
-/// Options: --count N (100000), --batch B (1000), --dir DIR (a fresh temp folder, deleted afterwards).
+/// Options: --count N (100000), --batch B (1000), --dir DIR (a fresh temp folder, deleted afterwards),
+/// --store URI (another, empty store instead of SQLite in DIR, e.g. a MongoDB collection; the targets are SQLite's).
 /// </summary>
 public sealed class StoresBenchmark : IBenchmark
 {
@@ -25,13 +26,16 @@ public sealed class StoresBenchmark : IBenchmark
         var dir = givenDir ?? Path.Combine(Path.GetTempPath(), "musicrec-bench-stores-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(dir);
         var dbPath = Path.Combine(dir, "musicrec.db");
-        if (File.Exists(dbPath)) throw new InvalidOperationException($"{dbPath} exists; give an empty --dir");
+        var storeUri = StringOption(options, "--store") is { } given ? StoreUri.Parse(given) : StoreUri.Parse($"sqlite:{dbPath}");
+        if (storeUri.Kind == StoreKind.Sqlite && File.Exists(storeUri.SqlitePath))
+            throw new InvalidOperationException($"{storeUri.SqlitePath} exists; give an empty --dir");
         var ok = true;
         try
         {
-            BenchmarkReport.Info("documents", $"{count:N0} in batches of {batch:N0}, store sqlite:{dbPath}");
+            BenchmarkReport.Info("documents", $"{count:N0} in batches of {batch:N0}, store {storeUri}");
             await WarmUpAsync(dir);
-            await using var store = new SqliteTrackStore(dbPath);
+            await using var store = TrackStoreFactory.Open(storeUri);
+            if (await store.CountAsync() != 0) throw new InvalidOperationException($"{store.Describe()} is not empty");
 
             var first = await LoadAsync(store, count, batch);
             ok &= BenchmarkReport.Figure($"upsert {count:N0} (first load)", first.TotalSeconds, "s", 20 * count / 100_000.0, lowerIsBetter: true);
@@ -39,7 +43,7 @@ public sealed class StoresBenchmark : IBenchmark
             var count1 = await store.CountAsync();
             BenchmarkReport.Info("CountAsync", $"{countClock.Elapsed.TotalMilliseconds:0} ms");
             var digest1 = await DigestAsync(store);
-            BenchmarkReport.Info("after first load", $"count {count1:N0}, content SHA-256 {digest1[..16]}…, file {new FileInfo(dbPath).Length / 1e6:0.0} MB");
+            BenchmarkReport.Info("after first load", $"count {count1:N0}, content SHA-256 {digest1[..16]}…, {(storeUri.Kind == StoreKind.Sqlite ? $"file {new FileInfo(storeUri.SqlitePath).Length / 1e6:0.0} MB" : "")}");
 
             var second = await LoadAsync(store, count, batch);
             BenchmarkReport.Info("re-run of the same load", $"{second.TotalSeconds:0.00} s");
