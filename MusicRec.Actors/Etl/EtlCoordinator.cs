@@ -106,7 +106,7 @@ public sealed class EtlCoordinator : ReceiveActor, IWithTimers
 
         Receive<StoreWriterProtocol.BatchStored>(OnBatchStored);
         Receive<StoreWriterProtocol.BatchFailed>(f => OnStoreTrouble(f.Seq, f.Reason));
-        Receive<StoreWriterProtocol.WriterUnavailable>(_ => OnStoreTrouble(_pending?.Seq ?? -1, "store writer restarting after a failure"));
+        Receive<StoreWriterProtocol.WriterUnavailable>(_ => OnStoreTrouble(_pending?.Seq ?? -1, null));
         Receive<EtlCoordinatorProtocol.ResendBatch>(r =>
         {
             if (_pending is { } p && p.Seq == r.Seq) SendPending();
@@ -237,14 +237,14 @@ public sealed class EtlCoordinator : ReceiveActor, IWithTimers
         SendNextBatch();
     }
 
-    private void OnStoreTrouble(long seq, string reason)
+    private void OnStoreTrouble(long seq, string? reason)
     {
         if (_pending is null || seq != _pending.Seq) return;
-        _lastStoreError = reason;
+        if (reason is not null) _lastStoreError = reason;
         _storeFailingSince ??= DateTime.UtcNow;
         if (DateTime.UtcNow - _storeFailingSince > _options.StoreGiveUpAfter)
         {
-            Fail($"the store {_ports.Store.Describe()} kept failing for {_options.StoreGiveUpAfter.TotalSeconds:0} s: {reason}");
+            Fail($"the store {_ports.Store.Describe()} kept failing for {_options.StoreGiveUpAfter.TotalSeconds:0.#} s: {_lastStoreError}");
             return;
         }
         // The backoff supervisor paces the writer's restarts; until it is back this just asks again.
