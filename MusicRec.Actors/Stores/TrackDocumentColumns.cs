@@ -8,6 +8,11 @@ namespace MusicRec.Stores;
 /// </summary>
 public static class TrackDocumentColumns
 {
+    // Declared first: static fields initialise in textual order and Build() below reads this list.
+    /// <summary>The echonest audio features joined when echonest.csv has the track.</summary>
+    public static readonly IReadOnlyList<string> EchonestColumns =
+        ["acousticness", "danceability", "energy", "instrumentalness", "liveness", "speechiness", "tempo", "valence"];
+
     private static readonly Dictionary<string, Func<TrackDocument, object?>> Readers = Build();
 
     /// <summary>Every valid column, in document order.</summary>
@@ -59,8 +64,4 @@ public static class TrackDocumentColumns
         }
         return r;
     }
-
-    /// <summary>The echonest audio features joined when echonest.csv has the track.</summary>
-    public static readonly IReadOnlyList<string> EchonestColumns =
-        ["acousticness", "danceability", "energy", "instrumentalness", "liveness", "speechiness", "tempo", "valence"];
 }

@@ -1,0 +1,85 @@
+using System.Text;
+using CsvHelper;
+using MusicRec.Dsp;
+using MusicRec.IO;
+using MusicRec.Stores;
+
+namespace MusicRec.Catalog;
+
+/// <summary>
+/// Streams OUT/final.csv, one row per track (docs/final-csv.md): <c>track_id</c>, the metadata columns in
+/// <see cref="TrackDocumentColumns"/> order, then MFCCs, Spectral_Centroid, Zero_Crossing_Rate and the 154
+/// <see cref="AudioFeatures.ColumnNames"/>. Written under a temporary name and renamed on <see cref="Commit"/>,
+/// so a crash never leaves a final.csv that looks finished. Not thread-safe: one writer per file.
+/// </summary>
+public sealed class FinalCsvWriter : IDisposable
+{
+    private static readonly string[] FeatureHead = ["MFCCs", "Spectral_Centroid", "Zero_Crossing_Rate"];
+
+    /// <summary>Metadata columns after track_id: File_Name, title, ..., subset, echonest_*.</summary>
+    public static IReadOnlyList<string> MetadataColumns { get; } = TrackDocumentColumns.All
+        .Where(c => c != "track_id" && !FeatureHead.Contains(c) && !AudioFeatures.ColumnNames.Contains(c))
+        .ToList();
+
+    /// <summary>Every column of final.csv, in order.</summary>
+    public static IReadOnlyList<string> Columns { get; } =
+        ["track_id", .. MetadataColumns, .. FeatureHead, .. AudioFeatures.ColumnNames];
+
+    private readonly AtomicFile _file;
+    private readonly CsvWriter _csv;
+    private readonly string[] _row = new string[Columns.Count];
+
+    public FinalCsvWriter(string path)
+    {
+        _file = new AtomicFile(path);
+        _csv = CreateCsv(_file.Stream);
+        _csv.WriteRecord(Columns.ToArray());
+    }
+
+    public string Path => _file.FinalPath;
+    public long Count { get; private set; }
+
+    /// <summary>One track; <paramref name="features"/> null writes the metadata only (feature columns empty).</summary>
+    public void Write(TrackRecord track, TrackDocument? features)
+    {
+        var doc = features is null
+            ? new TrackDocument { TrackId = track.TrackId, Metadata = track, Mfccs = [], SpectralCentroid = double.NaN, ZeroCrossingRate = double.NaN, Features = [] }
+            : features with { Metadata = track };
+        var i = 0;
+        _row[i++] = CsvValues.Number(track.TrackId);
+        foreach (var column in MetadataColumns) _row[i++] = CsvValues.Format(TrackDocumentColumns.Read(doc, column));
+        if (features is null)
+        {
+            while (i < _row.Length) _row[i++] = "";
+        }
+        else
+        {
+            _row[i++] = CsvValues.JsonList(features.Mfccs);
+            _row[i++] = CsvValues.Number(features.SpectralCentroid);
+            _row[i++] = CsvValues.Number(features.ZeroCrossingRate);
+            for (var f = 0; f < AudioFeatures.ColumnNames.Count; f++)
+                _row[i++] = f < features.Features.Length ? CsvValues.Number(features.Features[f]) : "";
+        }
+        _csv.WriteRecord(_row);
+        Count++;
+    }
+
+    public void Commit()
+    {
+        _csv.Flush();
+        _csv.Dispose();
+        _file.Commit();
+    }
+
+    public void Dispose()
+    {
+        _csv.Dispose();
+        _file.Dispose();
+    }
+
+    /// <summary>RFC 4180, '\n' line ends on every platform (deterministic bytes), UTF-8 without BOM, no formula escaping (data stays exact).</summary>
+    internal static CsvWriter CreateCsv(Stream stream) => CsvWriter.Create(
+        new StreamWriter(stream, new UTF8Encoding(false), 1 << 16, leaveOpen: true),
+        new CsvWriterOptions { NewLine = "\n", Injection = CsvInjection.None, HasHeader = false },
+        leaveOpen: false);
+}
