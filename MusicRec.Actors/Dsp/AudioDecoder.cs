@@ -1,0 +1,183 @@
+using MusicRec.Dsp.Native;
+
+namespace MusicRec.Dsp;
+
+/// <summary>A decoded clip: mono float32 at <see cref="AudioDecoder.TargetSampleRate"/>, and where it came from.</summary>
+public sealed record DecodedAudio(float[] Samples, int OriginalSampleRate, int OriginalChannels, string Reader, bool Resampled);
+
+/// <summary>
+/// librosa.load(path, sr=22050, mono=True): decode, downmix to mono (float32 channel mean), resample with
+/// libsoxr at HQ quality when the file is not at 22050 Hz, then fix the length to ceil(n * 22050 / sr).
+/// Plain PCM/float WAV is read by managed code (no native library needed for 22050 Hz WAV); everything else
+/// goes through libsndfile, the library python-soundfile uses for librosa. Stateless and thread-safe.
+/// </summary>
+public sealed class AudioDecoder : IAudioDecoder
+{
+    public const int TargetSampleRate = 22050;
+
+    private readonly Func<SndFile> _sndFile;
+    private readonly Func<Soxr> _soxr;
+
+    public AudioDecoder() : this(() => SndFile.Shared, () => Soxr.Shared)
+    {
+    }
+
+    /// <summary>For tests: alternative library loaders (e.g. ones that fail as if the library were missing).</summary>
+    internal AudioDecoder(Func<SndFile> sndFile, Func<Soxr> soxr)
+    {
+        _sndFile = sndFile;
+        _soxr = soxr;
+    }
+
+    /// <exception cref="AudioDecodeException">the file cannot be decoded.</exception>
+    /// <exception cref="NativeLibraryMissingException">the file needs libsndfile or libsoxr and it is not installed.</exception>
+    public float[] DecodeMono22050(string path) => Decode(path).Samples;
+
+    /// <summary>Like <see cref="DecodeMono22050"/>, with the original rate and channel count.</summary>
+    public DecodedAudio Decode(string path) => Decode(path, preferManagedWav: true);
+
+    /// <summary>Decodes through libsndfile even where the managed WAV reader would do (to compare the two).</summary>
+    internal DecodedAudio DecodeWithSndFile(string path) => Decode(path, preferManagedWav: false);
+
+    private DecodedAudio Decode(string path, bool preferManagedWav)
+    {
+        CheckFile(path);
+        WavReader.MonoClip? clip;
+        string reader;
+        try
+        {
+            clip = preferManagedWav ? WavReader.TryRead(path) : null;
+            reader = "managed-wav";
+            if (clip is null)
+            {
+                clip = ReadWithSndFile(path);
+                reader = "libsndfile";
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new AudioDecodeException(path, $"cannot read the file: {e.Message}", e);
+        }
+
+        foreach (var x in clip.Samples)
+            if (!float.IsFinite(x)) throw new AudioDecodeException(path, "the audio contains NaN or infinite samples");
+
+        if (clip.SampleRate == TargetSampleRate)
+            return new DecodedAudio(clip.Samples, clip.SampleRate, clip.Channels, reader, Resampled: false);
+        return new DecodedAudio(Resample(path, clip.Samples, clip.SampleRate), clip.SampleRate, clip.Channels, reader, Resampled: true);
+    }
+
+    private static void CheckFile(string path)
+    {
+        FileInfo info;
+        try
+        {
+            info = new FileInfo(path);
+        }
+        catch (Exception e) when (e is ArgumentException or PathTooLongException or NotSupportedException)
+        {
+            throw new AudioDecodeException(path, $"invalid path: {e.Message}", e);
+        }
+        if (!info.Exists) throw new AudioDecodeException(path, "file not found");
+        if (info.Length == 0) throw new AudioDecodeException(path, "empty file (0 bytes)");
+    }
+
+    private WavReader.MonoClip ReadWithSndFile(string path)
+    {
+        var sndFile = _sndFile();
+        var handle = sndFile.Open(path, out var info, out var openError);
+        if (handle == 0)
+            throw new AudioDecodeException(path, LooksLikeText(path)
+                ? $"not audio: the file holds text (libsndfile: {openError})"
+                : $"not a readable audio file: unknown format or corrupt header (libsndfile: {openError})");
+        try
+        {
+            if (info.Channels is < 1 or > 1024 || info.SampleRate is < 1 or > 1_000_000)
+                throw new AudioDecodeException(path, $"corrupt header: {info.Channels} channels at {info.SampleRate} Hz");
+            var channels = info.Channels;
+            const int chunkFrames = 16384;
+            var interleaved = new float[chunkFrames * channels];
+            var capacity = info.Frames is > 0 and < 1L << 30 ? (int)info.Frames : 1 << 20;
+            var mono = new float[capacity];
+            var count = 0;
+            while (true)
+            {
+                var read = (int)sndFile.ReadFrames(handle, interleaved, channels);
+                if (read <= 0) break;
+                if ((long)count + read > Array.MaxLength)
+                    throw new AudioDecodeException(path, "too long to decode into memory");
+                if (count + read > mono.Length)
+                    Array.Resize(ref mono, (int)Math.Min(Array.MaxLength, Math.Max((long)mono.Length * 2, count + read)));
+                Downmix(interleaved.AsSpan(0, read * channels), channels, mono.AsSpan(count, read));
+                count += read;
+            }
+            var error = sndFile.Error(handle);
+            if (error is not null)
+                throw new AudioDecodeException(path, $"decoding failed after {count} frames (libsndfile: {error})");
+            if (count == 0)
+                throw new AudioDecodeException(path, "no audio frames could be decoded (empty or truncated)");
+            // libsndfile reports SF_COUNT_MAX when it cannot find the end of the stream (an Ogg file cut short).
+            if (info.Frames == long.MaxValue)
+                throw new AudioDecodeException(path, $"truncated or corrupt: no end of stream found (decoded {count} frames)");
+            if (info.Frames > 0 && count < info.Frames)
+                throw new AudioDecodeException(path, $"truncated: the header promises {info.Frames} frames but only {count} could be decoded");
+            if (count != mono.Length) Array.Resize(ref mono, count);
+            return new WavReader.MonoClip(mono, info.SampleRate, channels);
+        }
+        finally
+        {
+            sndFile.Close(handle);
+        }
+    }
+
+    // Only to word the error: libsndfile's own message for a text file named .mp3 is misleading.
+    private static bool LooksLikeText(string path)
+    {
+        Span<byte> head = stackalloc byte[64];
+        int n;
+        using (var stream = File.OpenRead(path)) n = stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
+        foreach (var b in head[..n])
+            if (b is not (9 or 10 or 13) && b is < 32 or > 126) return false;
+        return n > 0;
+    }
+
+    /// <summary>float32 mean of the channels of interleaved frames (librosa.to_mono).</summary>
+    public static void Downmix(ReadOnlySpan<float> interleaved, int channels, Span<float> mono)
+    {
+        if (channels == 1)
+        {
+            interleaved[..mono.Length].CopyTo(mono);
+            return;
+        }
+        for (var i = 0; i < mono.Length; i++)
+        {
+            var frame = interleaved.Slice(i * channels, channels);
+            var sum = 0f;
+            foreach (var x in frame) sum += x;
+            mono[i] = sum / channels;
+        }
+    }
+
+    /// <summary>libsoxr HQ to 22050 Hz, then librosa's fix_length to ceil(n * 22050 / sr) (zero pad or cut).</summary>
+    private float[] Resample(string path, float[] mono, int sampleRate)
+    {
+        var soxr = _soxr();
+        var ratio = (double)TargetSampleRate / sampleRate;
+        var target = (long)Math.Ceiling(mono.Length * ratio);
+        if (target > Array.MaxLength - 1) throw new AudioDecodeException(path, "too long to resample in memory");
+        var output = new float[target + 1];
+        int produced;
+        try
+        {
+            produced = soxr.ResampleMono(mono, sampleRate, TargetSampleRate, output);
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new AudioDecodeException(path, $"resampling from {sampleRate} Hz failed: {e.Message}", e);
+        }
+        // fix_length: samples past what soxr produced are zero (the array is fresh), then cut to the target.
+        if (produced < output.Length) output.AsSpan(produced).Clear();
+        Array.Resize(ref output, (int)target);
+        return output;
+    }
+}
