@@ -100,12 +100,13 @@ public sealed class FeatureWorkerPool : ReceiveActor
         Akka.Actor.Props.Create(() => new FeatureWorkerPool(workers, feeder, results, newDecoder, newExtractor));
 
     protected override SupervisorStrategy SupervisorStrategy() =>
-        new OneForOneStrategy(maxNrOfRetries: -1, withinTimeRange: Timeout.InfiniteTimeSpan, localOnlyDecider: cause => cause switch
+        // Unlimited restarts: every bad file costs one. Not logged here because each one is a row in rejects.csv.
+        new OneForOneStrategy(maxNrOfRetries: -1, withinTimeMilliseconds: -1, localOnlyDecider: cause => cause switch
         {
             NativeLibraryMissingException => Directive.Escalate,
             ActorInitializationException => Directive.Escalate, // decoder or extractor cannot even be created
             _ => Directive.Restart,
-        });
+        }, loggingEnabled: false);
 
     public static string Describe(Exception cause) => cause switch
     {
