@@ -124,11 +124,12 @@ public sealed class EtlCoordinator : ReceiveActor, IWithTimers
         var self = Self;
         // Any child failure that reaches here is fatal for the run (catalogue unreadable, native library
         // missing, scaler file damaged): stop it and report one clear reason.
+        // Not logged: the reason is what the run reports, as one line.
         return new OneForOneStrategy(cause =>
         {
             self.Tell(new EtlCoordinatorProtocol.Abort(Describe(cause)));
             return Directive.Stop;
-        });
+        }, loggingEnabled: false);
     }
 
     private static string Describe(Exception cause)

@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Akka.Event;
 using Akka.Pattern;
 using MusicRec.Stores;
 
@@ -35,6 +36,7 @@ public sealed class StoreWriter : ReceiveActor
             }
             catch (Exception e)
             {
+                Context.GetLogger().Warning("store upsert of {0} documents failed, retrying with backoff: {1}", batch.Documents.Count, e.Message);
                 replyTo.Tell(new StoreWriterProtocol.BatchFailed(batch.Seq, e.Message));
                 throw; // let the backoff supervisor pace the retries
             }
@@ -48,5 +50,7 @@ public sealed class StoreWriter : ReceiveActor
     public static Props PropsWithBackoff(ITrackStore store, TimeSpan minBackoff, TimeSpan maxBackoff) =>
         BackoffSupervisor.Props(
             Backoff.OnFailure(Props(store), "store-writer", minBackoff, maxBackoff, randomFactor: 0.2, maxNrOfRetries: -1)
-                .WithReplyWhileStopped(StoreWriterProtocol.WriterUnavailable.Instance));
+                .WithReplyWhileStopped(StoreWriterProtocol.WriterUnavailable.Instance)
+                // The writer logs one warning line per failure itself; no stack trace per retry.
+                .WithSupervisorStrategy(new OneForOneStrategy(-1, -1, _ => Directive.Restart, loggingEnabled: false)));
 }

@@ -183,12 +183,29 @@ public sealed class EtlPipelineTests(ITestOutputHelper output)
         using var run = new TempRun();
         var store = new InMemoryTrackStore();
         await Run(run, FakeCatalogue.Create(run.AudioDir, 10), new DecoderProbe(), store);
-        var kurtosis = Dsp.AudioFeatures.ColumnNames.ToList().IndexOf("mfcc_kurtosis_01");
+        var kurtosis = MusicRec.Dsp.AudioFeatures.ColumnNames.ToList().IndexOf("mfcc_kurtosis_01");
         await foreach (var d in store.StreamAllAsync())
         {
             Assert.All(d.Features, v => Assert.True(double.IsFinite(v)));
             Assert.Equal(0.0, d.Features[kurtosis]);
         }
         Assert.DoesNotContain("NaN", File.ReadAllText(Path.Combine(run.OutDir, "final.csv")));
+    }
+}
+
+public sealed class EtlManyFailuresTests(ITestOutputHelper output)
+    : Akka.TestKit.Xunit2.TestKit(EtlRun.WorkerDispatcherConfig(2), "etl-failures", output)
+{
+    [Fact]
+    public async Task Many_corrupt_files_restart_workers_without_limit_and_the_run_completes()
+    {
+        using var run = new TempRun();
+        var corrupt = Enumerable.Range(1, 60).Where(i => i % 3 != 0).ToHashSet();
+        var probe = new DecoderProbe();
+        var summary = await EtlRun.RunAsync(Sys, run.Options(), TempRun.Ports(FakeCatalogue.Create(run.AudioDir, 60, corrupt), probe, new InMemoryTrackStore()))
+            .WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.Equal(20, summary.Tracks);
+        Assert.Equal(40, summary.DecodeRejected);
+        Assert.Equal(60, probe.Calls.Count);
     }
 }

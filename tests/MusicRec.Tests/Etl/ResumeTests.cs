@@ -54,7 +54,7 @@ public sealed class ResumeTests
         using var run = new TempRun();
         var path = Path.Combine(run.OutDir, FeatureCheckpoint.RelativePath);
         var key = new AudioFileKey("000/000001.wav", 10, 20);
-        var raw = Enumerable.Range(0, Dsp.AudioFeatures.ColumnNames.Count).Select(i => i * 0.1 + 1e-17).ToArray();
+        var raw = Enumerable.Range(0, MusicRec.Dsp.AudioFeatures.ColumnNames.Count).Select(i => i * 0.1 + 1e-17).ToArray();
         using (var c = FeatureCheckpoint.Open(path))
         {
             c.AppendFeatures(1, key, raw);
