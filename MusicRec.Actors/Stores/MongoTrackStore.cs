@@ -57,7 +57,19 @@ public sealed class MongoTrackStore : ITrackStore
             var model = new CreateIndexModel<BsonDocument>(
                 Builders<BsonDocument>.IndexKeys.Ascending("track_id"),
                 new CreateIndexOptions { Unique = true, Name = "track_id_unique" });
-            await _retry.ExecuteAsync("create index", c => _collection.Indexes.CreateOneAsync(model, cancellationToken: c), ct);
+            try
+            {
+                await _retry.ExecuteAsync("create index", c => _collection.Indexes.CreateOneAsync(model, cancellationToken: c), ct);
+            }
+            catch (MongoCommandException e) when (e.Code == 11000)
+            {
+                throw new StoreException(
+                    $"{Describe()} already holds several documents with the same track_id (a load without upserts?), so the unique index on track_id cannot be built; remove the duplicates or use another collection");
+            }
+            catch (MongoException e)
+            {
+                throw new StoreException($"cannot prepare {Describe()}: {StoreUri.Mask(e.Message)}", e);
+            }
             _indexReady = true;
         }
         finally

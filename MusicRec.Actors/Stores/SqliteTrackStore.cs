@@ -140,12 +140,12 @@ public sealed class SqliteTrackStore : ITrackStore
                 p[8].Value = m.GenreTop;
                 p[9].Value = StoreJson.Ints(m.Genres);
                 p[10].Value = StoreJson.Ints(m.GenresAll);
-                p[11].Value = (object?)m.DurationSeconds ?? DBNull.Value;
+                p[11].Value = Real(m.DurationSeconds);
                 p[12].Value = m.Subset;
                 p[13].Value = StoreJson.DoubleMap(m.Echonest);
                 p[14].Value = StoreJson.Doubles(d.Mfccs);
-                p[15].Value = d.SpectralCentroid;
-                p[16].Value = d.ZeroCrossingRate;
+                p[15].Value = Real(d.SpectralCentroid);
+                p[16].Value = Real(d.ZeroCrossingRate);
                 p[17].Value = StoreJson.Doubles(d.Features);
                 cmd.ExecuteNonQuery();
             }
@@ -160,6 +160,9 @@ public sealed class SqliteTrackStore : ITrackStore
             _writeLock.Release();
         }
     }
+
+    // SQLite has no NaN (it would store NULL; the driver refuses it): NULL it is, and a required double reads NULL back as NaN.
+    private static object Real(double? v) => v is { } x && !double.IsNaN(x) ? x : DBNull.Value;
 
     /// <summary>The document and its metadata must agree on the id: the key is the document's.</summary>
     internal static void Validate(TrackDocument d)

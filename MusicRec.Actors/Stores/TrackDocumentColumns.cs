@@ -11,8 +11,8 @@ public sealed class UnknownColumnException(string message) : ArgumentException(m
 /// </summary>
 public static class TrackDocumentColumns
 {
-    // Declared first: static fields initialise in textual order and Build() below reads this list.
-    /// <summary>The echonest audio features joined when echonest.csv has the track.</summary>
+    /// <summary>The echonest audio features joined when echonest.csv has the track.
+    /// Declared first: static fields initialise in text order and <see cref="Build"/> reads this one.</summary>
     public static readonly IReadOnlyList<string> EchonestColumns =
         ["acousticness", "danceability", "energy", "instrumentalness", "liveness", "speechiness", "tempo", "valence"];
 
