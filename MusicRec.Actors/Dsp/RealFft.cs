@@ -1,6 +1,7 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace MusicRec.Dsp;
 
@@ -97,42 +98,37 @@ public sealed class RealFft
     {
         if (frame.Length != Size) throw new ArgumentException($"frame must hold {Size} samples, has {frame.Length}", nameof(frame));
         if (window.Length != Size) throw new ArgumentException($"window must hold {Size} samples, has {window.Length}", nameof(window));
-        LoadBitReversed(frame, window);
-        FirstRadix4Pass();
+        LoadBitReversedRadix4(frame, window);
         RemainingStages();
     }
 
-    // z[j] = x[2j] + i x[2j+1] (windowed), stored in bit-reversed order so the butterflies run in place.
-    private void LoadBitReversed(ReadOnlySpan<float> frame, ReadOnlySpan<float> window)
+    // z[j] = x[2j] + i x[2j+1] (windowed), taken in bit-reversed order, and at once the first two radix-2
+    // stages (spans 1 and 2) as one 4-point DFT per group whose only twiddle is -i.
+    private void LoadBitReversedRadix4(ReadOnlySpan<float> frame, ReadOnlySpan<float> window)
     {
         ref var x = ref MemoryMarshal.GetReference(frame);
         ref var w = ref MemoryMarshal.GetReference(window);
         ref var br = ref MemoryMarshal.GetArrayDataReference(_bitReverse);
-        var re = _re;
-        var im = _im;
-        for (var i = 0; i < _half; i++)
+        ref var re = ref MemoryMarshal.GetArrayDataReference(_re);
+        ref var im = ref MemoryMarshal.GetArrayDataReference(_im);
+        for (var s = 0; s < _half; s += 4)
         {
-            var j = Unsafe.Add(ref br, i) << 1;
-            re[i] = Unsafe.Add(ref x, j) * Unsafe.Add(ref w, j);
-            im[i] = Unsafe.Add(ref x, j + 1) * Unsafe.Add(ref w, j + 1);
-        }
-    }
-
-    // Spans 1 and 2 together: 4-point DFTs whose only twiddle is -i.
-    private void FirstRadix4Pass()
-    {
-        var re = _re;
-        var im = _im;
-        for (var s = 0; s + 3 < re.Length; s += 4)
-        {
-            float x0r = re[s], x1r = re[s + 1], x2r = re[s + 2], x3r = re[s + 3];
-            float x0i = im[s], x1i = im[s + 1], x2i = im[s + 2], x3i = im[s + 3];
+            int j0 = Unsafe.Add(ref br, s) << 1, j1 = Unsafe.Add(ref br, s + 1) << 1;
+            int j2 = Unsafe.Add(ref br, s + 2) << 1, j3 = Unsafe.Add(ref br, s + 3) << 1;
+            var x0r = Unsafe.Add(ref x, j0) * Unsafe.Add(ref w, j0);
+            var x0i = Unsafe.Add(ref x, j0 + 1) * Unsafe.Add(ref w, j0 + 1);
+            var x1r = Unsafe.Add(ref x, j1) * Unsafe.Add(ref w, j1);
+            var x1i = Unsafe.Add(ref x, j1 + 1) * Unsafe.Add(ref w, j1 + 1);
+            var x2r = Unsafe.Add(ref x, j2) * Unsafe.Add(ref w, j2);
+            var x2i = Unsafe.Add(ref x, j2 + 1) * Unsafe.Add(ref w, j2 + 1);
+            var x3r = Unsafe.Add(ref x, j3) * Unsafe.Add(ref w, j3);
+            var x3i = Unsafe.Add(ref x, j3 + 1) * Unsafe.Add(ref w, j3 + 1);
             float a0r = x0r + x1r, a0i = x0i + x1i, a1r = x0r - x1r, a1i = x0i - x1i;
             float a2r = x2r + x3r, a2i = x2i + x3i, a3r = x2r - x3r, a3i = x2i - x3i;
-            re[s] = a0r + a2r; im[s] = a0i + a2i;
-            re[s + 2] = a0r - a2r; im[s + 2] = a0i - a2i;
-            re[s + 1] = a1r + a3i; im[s + 1] = a1i - a3r;
-            re[s + 3] = a1r - a3i; im[s + 3] = a1i + a3r;
+            Unsafe.Add(ref re, s) = a0r + a2r; Unsafe.Add(ref im, s) = a0i + a2i;
+            Unsafe.Add(ref re, s + 2) = a0r - a2r; Unsafe.Add(ref im, s + 2) = a0i - a2i;
+            Unsafe.Add(ref re, s + 1) = a1r + a3i; Unsafe.Add(ref im, s + 1) = a1i - a3r;
+            Unsafe.Add(ref re, s + 3) = a1r - a3i; Unsafe.Add(ref im, s + 3) = a1i + a3r;
         }
     }
 
@@ -145,7 +141,25 @@ public sealed class RealFft
         ref var twi = ref MemoryMarshal.GetArrayDataReference(_stageIm);
         for (var h = 4; h < _half; h <<= 1)
         {
-            if (Vector.IsHardwareAccelerated && h >= width)
+            if (h == 4 && width > 4 && Vector128.IsHardwareAccelerated)
+            {
+                var wr = Vector128.LoadUnsafe(ref twr, 4);
+                var wi = Vector128.LoadUnsafe(ref twi, 4);
+                for (nuint a = 0; a < (nuint)_half; a += 8)
+                {
+                    var ar = Vector128.LoadUnsafe(ref re, a);
+                    var ai = Vector128.LoadUnsafe(ref im, a);
+                    var br = Vector128.LoadUnsafe(ref re, a + 4);
+                    var bi = Vector128.LoadUnsafe(ref im, a + 4);
+                    var tr = wr * br - wi * bi;
+                    var ti = wr * bi + wi * br;
+                    (ar + tr).StoreUnsafe(ref re, a);
+                    (ai + ti).StoreUnsafe(ref im, a);
+                    (ar - tr).StoreUnsafe(ref re, a + 4);
+                    (ai - ti).StoreUnsafe(ref im, a + 4);
+                }
+            }
+            else if (Vector.IsHardwareAccelerated && h >= width)
             {
                 for (var s = 0; s < _half; s += 2 * h)
                     for (var k = 0; k < h; k += width)
@@ -187,6 +201,38 @@ public sealed class RealFft
         }
     }
 
+    // The split for k = 1 .. while a block of 8 fits, on 256-bit vectors; the mirrored bins m-k are loaded as a
+    // block and lane-reversed. Returns the first k left for the scalar loop.
+    private int SplitPowerVector256(Span<float> power)
+    {
+        var m = _half;
+        ref var re = ref MemoryMarshal.GetArrayDataReference(_re);
+        ref var im = ref MemoryMarshal.GetArrayDataReference(_im);
+        ref var swr = ref MemoryMarshal.GetArrayDataReference(_splitRe);
+        ref var swi = ref MemoryMarshal.GetArrayDataReference(_splitIm);
+        ref var p = ref MemoryMarshal.GetReference(power);
+        var reverse = Vector256.Create(7, 6, 5, 4, 3, 2, 1, 0);
+        var half = Vector256.Create(0.5f);
+        var k = 1;
+        for (; k + 7 <= m - 8; k += 8)
+        {
+            var zr = Vector256.LoadUnsafe(ref re, (nuint)k);
+            var zi = Vector256.LoadUnsafe(ref im, (nuint)k);
+            var cr = Vector256.Shuffle(Vector256.LoadUnsafe(ref re, (nuint)(m - k - 7)), reverse);
+            var ci = Vector256.Shuffle(Vector256.LoadUnsafe(ref im, (nuint)(m - k - 7)), reverse);
+            var er = half * (zr + cr);
+            var ei = half * (zi - ci);
+            var or = half * (zi + ci);
+            var oi = half * (cr - zr);
+            var wr = Vector256.LoadUnsafe(ref swr, (nuint)k);
+            var wi = Vector256.LoadUnsafe(ref swi, (nuint)k);
+            var xr = er + wr * or - wi * oi;
+            var xi = ei + wr * oi + wi * or;
+            (xr * xr + xi * xi).StoreUnsafe(ref p, (nuint)k);
+        }
+        return k;
+    }
+
     // X[k] = E[k] + W^k O[k] with E = (Z[k] + conj Z[m-k]) / 2 and O = -i (Z[k] - conj Z[m-k]) / 2.
     private void Split(Span<float> outRe, Span<float> outIm, Span<float> power)
     {
@@ -208,7 +254,10 @@ public sealed class RealFft
                 outRe[m] = xm; outIm[m] = 0;
             }
         }
-        for (var k = 1; k < m; k++)
+        var k = 1;
+        if (wantPower && Vector256.IsHardwareAccelerated && m >= 16)
+            k = SplitPowerVector256(power);
+        for (; k < m; k++)
         {
             float zr = re[k], zi = im[k], cr = re[m - k], ci = im[m - k];
             var er = 0.5f * (zr + cr);
