@@ -23,8 +23,6 @@ public static class CsvExporter
     {
         if (columns.Count == 0) throw new ArgumentException("at least one column is needed", nameof(columns));
         TrackDocumentColumns.Validate(columns);
-        if (await store.CountAsync(ct) == 0)
-            throw new StoreException($"the store {store.Describe()} is empty: nothing to export; run 'musicrec etl' first or pass --store");
 
         using var file = new AtomicFile(outPath);
         long rows = 0;
@@ -50,6 +48,9 @@ public static class CsvExporter
             }
             await writer.FlushAsync(ct);
         }
+        // Emptiness is found by streaming, not by counting first (a count scans the whole table in SQLite).
+        if (rows == 0)
+            throw new StoreException($"the store {store.Describe()} is empty: nothing to export; run 'musicrec etl' first or pass --store");
         file.Commit();
         return rows;
     }
