@@ -199,6 +199,10 @@ internal sealed class TempRun : IDisposable
     public void Dispose()
     {
         try { Directory.Delete(Root, recursive: true); }
-        catch (IOException) { /* a file still open by a stopped actor system: left for the OS temp cleaner */ }
+        catch (IOException e)
+        {
+            // A file still open by a stopped actor system: left for the OS temp cleaner.
+            Console.Error.WriteLine($"could not remove {Root}: {e.Message}");
+        }
     }
 }

@@ -178,6 +178,23 @@ public sealed class EtlPipelineTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Damaged_saved_scaler_fails_the_run_with_a_hint_to_refit_and_refit_repairs_it()
+    {
+        using var run = new TempRun();
+        var catalogue = FakeCatalogue.Create(run.AudioDir, 6);
+        await File.WriteAllTextAsync(Path.Combine(run.OutDir, "scaler.json"), "{\"columns\":[\"x\"],\"count\":1,\"mean\":[0],\"std\":[1]}");
+        var e = await Assert.ThrowsAsync<EtlFailedException>(() => Run(run, catalogue, new DecoderProbe(), new InMemoryTrackStore()));
+        Assert.Contains("--refit", e.Message);
+        Assert.False(File.Exists(Path.Combine(run.OutDir, "final.csv")));
+
+        var probe = new DecoderProbe();
+        var summary = await Run(run, catalogue, probe, new InMemoryTrackStore(), refit: true);
+        Assert.Empty(probe.Calls); // the features were checkpointed by the failed run
+        Assert.Equal(ScalerSource.Fitted, summary.Scaler);
+        Assert.Equal(6, summary.Tracks);
+    }
+
+    [Fact]
     public async Task Zero_variance_columns_give_zero_not_nan()
     {
         using var run = new TempRun();
