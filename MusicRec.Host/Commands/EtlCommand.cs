@@ -14,6 +14,14 @@ namespace MusicRec.Host.Commands;
 /// <summary>
 /// <c>musicrec etl --metadata DIR --audio DIR --out DIR [--store URI] [--workers N] [--refit]</c> (SPEC.md):
 /// the ETL on supervised actors, with live progress and a summary table.
+/// <para>
+/// Exit codes: 0 when the run finished and the store holds every track written, even when every track was
+/// rejected (the run did what it says: each track is accounted for in final.csv or rejects.csv; a warning on
+/// stderr says so, final.csv has only its header and no scaler.json is written, so a later run with audio fits
+/// one instead of reusing an empty one). 1 with one stderr line for a missing required file or column, an
+/// unreadable scaler.json (hint: --refit), a store that keeps failing, or a read-back that misses tracks.
+/// Resuming: OUT/.work/features.jsonl keeps every finished track's raw features; delete OUT/.work to start over.
+/// </para>
 /// </summary>
 internal static class EtlCommand
 {
