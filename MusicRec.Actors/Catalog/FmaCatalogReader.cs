@@ -73,6 +73,8 @@ public sealed class FmaCatalogReader : ICatalogReader
         var albums = LoadTitles(AlbumsFile, "album_id", "album_title", "album titles come from tracks.csv", reject);
         var artists = LoadTitles(ArtistsFile, "artist_id", "artist_name", "artist names come from tracks.csv", reject);
         var echonest = LoadEchonest(reject);
+        if (!Directory.Exists(_audioDir))
+            _warn($"audio folder {_audioDir} does not exist: every track will be rejected with 'no audio file'");
         var audio = new AudioResolver(_audioDir);
         var seen = new Dictionary<int, long>();
         var col = new TrackColumns(columns);

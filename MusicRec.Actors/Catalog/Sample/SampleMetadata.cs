@@ -255,7 +255,7 @@ internal sealed class SampleMetadata(SampleLayout layout, double echonestFractio
             YearBegin: begin,
             YearEnd: begin.Length > 0 && rng.Chance(0.15) ? $"{rng.Range(2012, 2017)}-01-01 00:00:00" : "",
             Labels: rng.Chance(0.3) ? $"{SampleText.Title(ref rng)} Records, {SampleText.Title(ref rng)}" : "",
-            Bio: SampleText.Prose(ref rng, rng.Chance(0.2) ? 0 : rng.Range(50, 2200)),
+            Bio: SampleText.Prose(ref rng, rng.Chance(0.2) ? 0 : rng.Range(50, 2900)), // sized so tracks.csv nears FMA's 250 MB at full size
             Comments: rng.Next(5),
             Contact: rng.Chance(0.5) ? SampleText.Person(ref rng) : "",
             DateCreated: Date(id * 977L),
