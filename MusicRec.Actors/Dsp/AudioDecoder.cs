@@ -88,7 +88,7 @@ public sealed class AudioDecoder : IAudioDecoder
         var handle = sndFile.Open(path, out var info, out var openError);
         if (handle == 0)
             throw new AudioDecodeException(path, LooksLikeText(path)
-                ? $"not audio: the file holds text (libsndfile: {openError})"
+                ? "not audio: the file holds text" // libsndfile's own message for this case is misleading
                 : $"not a readable audio file: unknown format or corrupt header (libsndfile: {openError})");
         try
         {
@@ -97,7 +97,9 @@ public sealed class AudioDecoder : IAudioDecoder
             var channels = info.Channels;
             const int chunkFrames = 16384;
             var interleaved = new float[chunkFrames * channels];
-            var capacity = info.Frames is > 0 and < 1L << 30 ? (int)info.Frames : 1 << 20;
+            // Trust the header's length only up to 16M frames for the first allocation: a lying header must not
+            // allocate gigabytes; longer files grow the buffer as they decode.
+            var capacity = (int)Math.Clamp(info.Frames, 1 << 16, 1 << 24);
             var mono = new float[capacity];
             var count = 0;
             while (true)
@@ -119,7 +121,10 @@ public sealed class AudioDecoder : IAudioDecoder
             // libsndfile reports SF_COUNT_MAX when it cannot find the end of the stream (an Ogg file cut short).
             if (info.Frames == long.MaxValue)
                 throw new AudioDecodeException(path, $"truncated or corrupt: no end of stream found (decoded {count} frames)");
-            if (info.Frames > 0 && count < info.Frames)
+            // Without a Xing/LAME header libsndfile estimates an MP3's length from its size and bitrate, a few
+            // hundred frames off; so only a shortfall beyond two MP3 frames and 0.5% counts as truncation.
+            var shortfall = info.Frames - count;
+            if (info.Frames > 0 && shortfall > Math.Max(2 * 1152, info.Frames / 200))
                 throw new AudioDecodeException(path, $"truncated: the header promises {info.Frames} frames but only {count} could be decoded");
             if (count != mono.Length) Array.Resize(ref mono, count);
             return new WavReader.MonoClip(mono, info.SampleRate, channels);

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json;
 using MusicRec.Dsp;
 using MusicRec.Host.Commands;
@@ -57,5 +58,29 @@ public class FeaturesCommandTests
         Assert.Equal(0, exit);
         Assert.Equal("", stderr.ToString());
         Assert.Single(stdout.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    [Fact]
+    public async Task The_musicrec_process_prints_exactly_one_stderr_line_for_a_corrupt_mp3()
+    {
+        // libmpg123 inside libsndfile writes its own notes to fd 2 for this file; the command must keep stderr
+        // to the one line SPEC.md promises.
+        var host = Path.Combine(AppContext.BaseDirectory, "MusicRec.Host.dll");
+        var good = DspTestFiles.TestData("tone_22k_mono_16.wav");
+        var bad = DspTestFiles.TestData("bad_text_named.mp3");
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { host, "features", bad, good }) start.ArgumentList.Add(a);
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await process.WaitForExitAsync(timeout.Token);
+
+        Assert.Equal(1, process.ExitCode);
+        var errorLines = (await stderr).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal([$"musicrec: {bad}: not audio: the file holds text"], errorLines);
+        var outLines = (await stdout).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Single(outLines);
+        Assert.Equal(good, JsonDocument.Parse(outLines[0]).RootElement.GetProperty("file").GetString());
     }
 }
