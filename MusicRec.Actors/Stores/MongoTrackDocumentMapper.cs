@@ -18,7 +18,7 @@ public static class MongoTrackDocumentMapper
 
     public static BsonDocument ToBson(TrackDocument d)
     {
-        SqliteTrackStore.Validate(d);
+        TrackDocumentChecks.Validate(d);
         if (d.Features.Length > AudioFeatures.ColumnNames.Count)
             throw new ArgumentException($"track {d.TrackId} has {d.Features.Length} statistics; at most {AudioFeatures.ColumnNames.Count} have names");
         var m = d.Metadata;

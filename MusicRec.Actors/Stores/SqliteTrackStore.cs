@@ -129,7 +129,7 @@ public sealed class SqliteTrackStore : ITrackStore
             foreach (var d in batch)
             {
                 ct.ThrowIfCancellationRequested();
-                Validate(d);
+                TrackDocumentChecks.Validate(d);
                 var m = d.Metadata;
                 p[0].Value = d.TrackId;
                 p[1].Value = (object?)m.FileName ?? DBNull.Value;
@@ -165,13 +165,6 @@ public sealed class SqliteTrackStore : ITrackStore
 
     // SQLite has no NaN (it would store NULL; the driver refuses it): NULL it is, and a required double reads NULL back as NaN.
     private static object Real(double? v) => v is { } x && !double.IsNaN(x) ? x : DBNull.Value;
-
-    /// <summary>The document and its metadata must agree on the id: the key is the document's.</summary>
-    internal static void Validate(TrackDocument d)
-    {
-        if (d.Metadata.TrackId != d.TrackId)
-            throw new ArgumentException($"track document {d.TrackId} carries metadata of track {d.Metadata.TrackId}");
-    }
 
     public async Task<IReadOnlyList<TrackDocument>> GetByIdsAsync(IReadOnlyCollection<int> trackIds, CancellationToken ct = default)
     {

@@ -133,4 +133,19 @@ public class StoreUriTests
         Assert.DoesNotContain("hunter2", e.Message);
         Assert.Contains("invalid MongoDB URI", e.Message);
     }
+
+    [Fact]
+    public async Task Unreachable_mongo_fails_reads_and_writes_with_a_store_error_after_retrying_without_the_password()
+    {
+        var notes = new List<string>();
+        var retry = new MongoRetry(maxAttempts: 2, firstDelay: TimeSpan.FromMilliseconds(10), log: notes.Add);
+        await using var store = new MongoTrackStore(
+            StoreUri.Parse("mongodb://bob:hunter2@127.0.0.1:1/MYDB?serverSelectionTimeoutMS=300&connectTimeoutMS=300"), retry: retry);
+        var count = await Assert.ThrowsAsync<StoreException>(() => store.CountAsync());
+        Assert.Contains("counting mongodb://bob:***@127.0.0.1:1/", count.Message);
+        Assert.DoesNotContain('\n', count.Message);
+        var write = await Assert.ThrowsAsync<StoreException>(() => store.UpsertAsync(TestDocuments.Range(1, 2)));
+        foreach (var text in notes.Append(count.Message).Append(write.Message)) Assert.DoesNotContain("hunter2", text);
+        Assert.NotEmpty(notes);
+    }
 }
