@@ -48,6 +48,8 @@ wait_port() {
 }
 
 ensure_native_audio() { apt_install libsndfile1 libsoxr0; }
+# Debian's lame (LGPL, a command-line tool only, not linked): the etl benchmark encodes 44.1 kHz stereo MP3 clips with it.
+ensure_lame() { command -v lame >/dev/null 2>&1 || apt_install lame; }
 ensure_java() { command -v java >/dev/null 2>&1 || apt_install default-jre-headless; }
 ensure_chromium() { [ -x /usr/bin/chromium ] || apt_install chromium; }
 ensure_postgres() {
