@@ -13,10 +13,11 @@ internal static class Program
     {
         try
         {
-            var builder = WebApplication.CreateBuilder(args);
+            var (rest, kafkaProperties) = StandaloneBackend.SplitArgs(args);
+            var builder = WebApplication.CreateBuilder(rest);
             var options = WebOptions.FromConfiguration(builder.Configuration);
             MusicRecWebHost.Configure(builder, options);
-            StandaloneBackend.Add(builder);
+            StandaloneBackend.Add(builder, kafkaProperties);
             builder.Services.AddMusicRecWeb(options);
             var app = builder.Build();
             app.MapMusicRecWeb();
@@ -25,7 +26,7 @@ internal static class Program
             await app.WaitForShutdownAsync();
             return 0;
         }
-        catch (Exception e) when (e is StandaloneConfigurationException or ArgumentException or IOException)
+        catch (Exception e) when (e is StandaloneConfigurationException or ArgumentException or IOException or MusicRec.Stores.StoreException)
         {
             await Console.Error.WriteLineAsync($"MusicRec.Web: {e.Message}");
             return 2;
