@@ -2,6 +2,9 @@ using MusicRec.Dsp;
 
 namespace MusicRec.Stores;
 
+/// <summary>A column name that no track document has; the message lists the valid ones.</summary>
+public sealed class UnknownColumnException(string message) : ArgumentException(message);
+
 /// <summary>
 /// The flat column names of a track document (export, final.csv, projections) and how to read each one.
 /// One place, so the stores, the export and final.csv agree on names.
@@ -19,8 +22,39 @@ public static class TrackDocumentColumns
     public static bool IsValid(string column) => Readers.ContainsKey(column);
 
     public static object? Read(TrackDocument d, string column) =>
-        Readers.TryGetValue(column, out var read) ? read(d)
-            : throw new ArgumentException($"unknown column '{column}'; valid columns: {string.Join(", ", All)}", nameof(column));
+        Readers.TryGetValue(column, out var read) ? read(d) : throw UnknownColumns([column]);
+
+    /// <summary>Index of a statistic column in <see cref="TrackDocument.Features"/>, or -1 when the column is not one.</summary>
+    public static int FeatureIndex(string column) => FeatureIndexes.GetValueOrDefault(column, -1);
+
+    private static readonly Dictionary<string, int> FeatureIndexes =
+        AudioFeatures.ColumnNames.Select((name, i) => (name, i)).ToDictionary(x => x.name, x => x.i, StringComparer.Ordinal);
+
+    /// <summary>The one-line error for unknown columns, listing the valid ones.</summary>
+    public static UnknownColumnException UnknownColumns(IReadOnlyCollection<string> unknown) =>
+        new($"unknown column{(unknown.Count == 1 ? "" : "s")} {string.Join(", ", unknown.Select(u => $"'{u}'"))}; valid columns: {string.Join(",", All)}");
+
+    /// <summary>
+    /// Parses a comma-separated column list (<c>--columns a,b,c</c>); blank means <see cref="DefaultExport"/>.
+    /// Throws <see cref="UnknownColumnException"/> listing the valid columns when any is unknown.
+    /// </summary>
+    public static IReadOnlyList<string> ParseList(string? text)
+    {
+        if (string.IsNullOrWhiteSpace(text)) return DefaultExport;
+        var columns = text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        if (columns.Length == 0) return DefaultExport;
+        Validate(columns);
+        var duplicates = columns.GroupBy(c => c, StringComparer.Ordinal).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
+        if (duplicates.Count > 0) throw new UnknownColumnException($"column{(duplicates.Count == 1 ? "" : "s")} {string.Join(", ", duplicates)} named twice");
+        return columns;
+    }
+
+    /// <summary>Throws <see cref="UnknownColumnException"/> when any column is not valid.</summary>
+    public static void Validate(IReadOnlyList<string> columns)
+    {
+        var unknown = columns.Where(c => !IsValid(c)).ToList();
+        if (unknown.Count > 0) throw UnknownColumns(unknown);
+    }
 
     public static IReadOnlyDictionary<string, object?> Project(TrackDocument d, IReadOnlyList<string> columns)
     {

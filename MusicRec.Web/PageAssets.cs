@@ -1,0 +1,61 @@
+using System.Security.Cryptography;
+using Microsoft.AspNetCore.Http;
+
+namespace MusicRec.Web;
+
+/// <summary>
+/// The page: index.html, app.css, app.js and icon.svg, embedded in this assembly (no CDN, no files on disk).
+/// Scripts and styles only from this host (Content-Security-Policy), so even a catalogue title that slipped
+/// into markup could not run.
+/// </summary>
+public sealed class PageAssets
+{
+    public const string ContentSecurityPolicy =
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; " +
+        "base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+    private static readonly Dictionary<string, string> ContentTypes = new(StringComparer.Ordinal)
+    {
+        [".html"] = "text/html; charset=utf-8",
+        [".css"] = "text/css; charset=utf-8",
+        [".js"] = "text/javascript; charset=utf-8",
+        [".svg"] = "image/svg+xml",
+    };
+
+    private readonly Dictionary<string, Asset> _assets = new(StringComparer.Ordinal);
+
+    public PageAssets()
+    {
+        var assembly = typeof(PageAssets).Assembly;
+        const string prefix = "MusicRec.Web.Page.";
+        foreach (var resource in assembly.GetManifestResourceNames().Where(n => n.StartsWith(prefix, StringComparison.Ordinal)))
+        {
+            using var stream = assembly.GetManifestResourceStream(resource)!;
+            using var copy = new MemoryStream();
+            stream.CopyTo(copy);
+            var bytes = copy.ToArray();
+            var name = resource[prefix.Length..];
+            var etag = "\"" + Convert.ToHexString(SHA256.HashData(bytes))[..16] + "\"";
+            _assets[name] = new Asset(bytes, ContentTypes.GetValueOrDefault(Path.GetExtension(name), "application/octet-stream"), etag);
+        }
+        if (!_assets.ContainsKey("index.html"))
+            throw new InvalidOperationException("MusicRec.Web was built without its page (embedded resource Page/index.html)");
+    }
+
+    public IReadOnlyCollection<string> Names => _assets.Keys;
+
+    public IResult Serve(HttpContext context, string name)
+    {
+        if (!_assets.TryGetValue(name, out var asset))
+            return Results.Problem(title: "Not found", statusCode: StatusCodes.Status404NotFound);
+        var headers = context.Response.Headers;
+        headers.ETag = asset.ETag;
+        headers.CacheControl = "no-cache"; // revalidate with the ETag: a new build shows at once
+        if (name.EndsWith(".html", StringComparison.Ordinal)) headers.ContentSecurityPolicy = ContentSecurityPolicy;
+        if (context.Request.Headers.IfNoneMatch.ToString() == asset.ETag)
+            return Results.StatusCode(StatusCodes.Status304NotModified);
+        return Results.Bytes(asset.Bytes, asset.ContentType);
+    }
+
+    private sealed record Asset(byte[] Bytes, string ContentType, string ETag);
+}

@@ -1,0 +1,167 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using MusicRec.Stores;
+using MusicRec.Streaming;
+
+namespace MusicRec.Web;
+
+/// <summary>
+/// Wiring of the recommendations web host, the same in the service's process (<c>serve</c>, <c>demo</c>) and in
+/// MusicRec.Web's own process. The host must register <see cref="IActivityPublisher"/>,
+/// <see cref="IRecommendationFeed"/> and <see cref="ITrackStore"/> as singletons.
+/// </summary>
+public static class WebApi
+{
+    /// <summary>Adds the batch board, the feed reader (hosted service), problem details and the readiness checks "store" and "feed".</summary>
+    public static IServiceCollection AddMusicRecWeb(this IServiceCollection services, WebOptions? options = null)
+    {
+        options = (options ?? new WebOptions()).Validated();
+        services.AddSingleton(options);
+        services.AddSingleton<BatchBoard>();
+        services.AddSingleton<RecommendationFeedReader>();
+        services.AddHostedService(sp => sp.GetRequiredService<RecommendationFeedReader>());
+        services.AddSingleton<PageAssets>();
+        services.AddProblemDetails();
+        services.AddHealthChecks()
+            .AddCheck<TrackStoreHealthCheck>("store", tags: [Readiness.Tag])
+            .AddCheck<FeedHealthCheck>("feed", tags: [Readiness.Tag]);
+        return services;
+    }
+
+    /// <summary>
+    /// Adds the error handling (generic problem details, never a stack trace), security headers and the endpoints
+    /// of SPEC.md plus <c>GET /api/tracks/{id}</c>, <c>GET /api/users</c> and the page's <c>/assets/*</c>.
+    /// </summary>
+    public static WebApplication MapMusicRecWeb(this WebApplication app)
+    {
+        RequireBackend(app.Services);
+
+        app.UseExceptionHandler(new ExceptionHandlerOptions
+        {
+            // Whatever failed, the client gets the same short body; the exception goes to the log only.
+            ExceptionHandler = context => Results.Problem(title: "Internal server error",
+                detail: "The server could not complete the request.", statusCode: StatusCodes.Status500InternalServerError)
+                .ExecuteAsync(context),
+        });
+        app.UseStatusCodePages();
+        app.Use(async (context, next) =>
+        {
+            var headers = context.Response.Headers;
+            headers.XContentTypeOptions = "nosniff";
+            headers["Referrer-Policy"] = "no-referrer";
+            headers.XFrameOptions = "DENY";
+            await next(context);
+        });
+
+        var assets = app.Services.GetRequiredService<PageAssets>();
+        app.MapGet("/", (HttpContext context, string? user) => user is not null && !UserIds.IsValid(user)
+            ? InvalidUserId()
+            : assets.Serve(context, "index.html"));
+        app.MapGet("/assets/{name}", (HttpContext context, string name) => assets.Serve(context, name));
+
+        app.MapGet("/api/users/{id}/recommendations", (string id, BatchBoard board, HttpContext context) =>
+        {
+            if (!UserIds.IsValid(id)) return InvalidUserId();
+            context.Response.Headers.CacheControl = "no-store";
+            return Results.Json(new UserRecommendations(id, board.Latest(id)), WebJson.Options);
+        });
+
+        app.MapGet("/api/users", (BatchBoard board, HttpContext context) =>
+        {
+            context.Response.Headers.CacheControl = "no-store";
+            return Results.Json(new RecentUsers(board.RecentUsers(50)), WebJson.Options);
+        });
+
+        app.MapPost("/api/activity", PostActivityAsync);
+        app.MapGet("/api/stream/{id}", ServerSentEvents.StreamAsync);
+        app.MapGet("/api/tracks/{id}", GetTrackAsync);
+
+        app.MapHealthChecks("/healthz", new HealthCheckOptions
+        {
+            Predicate = _ => false, // liveness: the process answers; dependencies are readiness
+            ResponseWriter = (context, _) => Results.Json(new { status = "ok" }).ExecuteAsync(context),
+        });
+        app.MapHealthChecks("/readyz", new HealthCheckOptions
+        {
+            Predicate = check => check.Tags.Contains(Readiness.Tag),
+            ResponseWriter = Readiness.WriteAsync,
+            ResultStatusCodes =
+            {
+                [HealthStatus.Healthy] = StatusCodes.Status200OK,
+                [HealthStatus.Degraded] = StatusCodes.Status503ServiceUnavailable,
+                [HealthStatus.Unhealthy] = StatusCodes.Status503ServiceUnavailable,
+            },
+        });
+        return app;
+    }
+
+    internal static IResult InvalidUserId() => Results.Problem(title: "Invalid user id",
+        detail: $"A user id must match {UserIds.Pattern}.", statusCode: StatusCodes.Status400BadRequest);
+
+    private static void RequireBackend(IServiceProvider services)
+    {
+        var missing = new[] { typeof(IActivityPublisher), typeof(IRecommendationFeed), typeof(ITrackStore) }
+            .Where(t => services.GetService(t) is null).Select(t => t.Name).ToList();
+        if (services.GetService<BatchBoard>() is null) missing.Insert(0, "AddMusicRecWeb()");
+        if (missing.Count > 0)
+            throw new InvalidOperationException(
+                $"the web host is missing {string.Join(", ", missing)}: register them before MapMusicRecWeb()");
+    }
+
+    private static async Task<IResult> PostActivityAsync(HttpContext context, IActivityPublisher publisher,
+        ILoggerFactory logs)
+    {
+        var request = context.Request;
+        if (request.ContentType is { Length: > 0 } && !request.HasJsonContentType())
+            return Results.Problem(title: "Unsupported media type", detail: "Send the event as application/json.",
+                statusCode: StatusCodes.Status415UnsupportedMediaType);
+        if (request.ContentLength > ActivityRequest.MaxBodyBytes)
+            return TooLarge();
+
+        // Read at most MaxBodyBytes + 1, whatever the client claims.
+        var buffer = new byte[ActivityRequest.MaxBodyBytes + 1];
+        var length = 0;
+        int read;
+        while (length < buffer.Length && (read = await request.Body.ReadAsync(buffer.AsMemory(length), context.RequestAborted)) > 0)
+            length += read;
+        if (length > ActivityRequest.MaxBodyBytes) return TooLarge();
+
+        var parsed = ActivityRequest.Parse(buffer.AsSpan(0, length), Guid.NewGuid(), DateTimeOffset.UtcNow);
+        if (parsed.Event is not { } activity)
+            return Results.ValidationProblem(parsed.Errors, title: "Invalid activity event",
+                detail: "Send {\"user_id\":\"u42\",\"track_id\":2,\"action\":\"listen|like|skip\"}.");
+        try
+        {
+            await publisher.PublishAsync(activity, context.RequestAborted);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            logs.CreateLogger(typeof(WebApi)).LogError("Publishing activity for user {User} failed: {Error}", activity.UserId, e.Message);
+            return Results.Problem(title: "Activity not accepted", detail: "The activity bus is unavailable; try again shortly.",
+                statusCode: StatusCodes.Status503ServiceUnavailable);
+        }
+        return Results.Json(activity, WebJson.Options, statusCode: StatusCodes.Status202Accepted);
+    }
+
+    private static IResult TooLarge() => Results.Problem(title: "Body too large",
+        detail: $"An activity event is at most {ActivityRequest.MaxBodyBytes} bytes.", statusCode: StatusCodes.Status413PayloadTooLarge);
+
+    private static async Task<IResult> GetTrackAsync(string id, ITrackStore store, HttpContext context)
+    {
+        if (!int.TryParse(id, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var trackId) || trackId <= 0)
+            return Results.Problem(title: "Invalid track id", detail: "A track id is a positive integer.",
+                statusCode: StatusCodes.Status400BadRequest);
+        var found = await store.GetByIdsAsync([trackId], context.RequestAborted);
+        if (found.Count == 0)
+            return Results.Problem(title: "Unknown track", detail: $"No track {trackId} in the catalogue.",
+                statusCode: StatusCodes.Status404NotFound);
+        context.Response.Headers.CacheControl = "public, max-age=300";
+        return Results.Json(TrackView.From(found[0]), WebJson.Options);
+    }
+}
