@@ -28,5 +28,21 @@ public static class UserRecommenderProtocol
 
     public sealed record UserStateView(
         string UserId, long EventsApplied, long BatchesEmitted,
-        IReadOnlyList<int> RecentTracks, IReadOnlyList<int> RecommendedTracks, IReadOnlyList<int> PendingSuggestions);
+        IReadOnlyList<int> RecentTracks, IReadOnlyList<int> RecommendedTracks, IReadOnlyList<int> PendingSuggestions)
+    {
+        /// <summary>The taste profile in the similarity index's space (not normalised; empty before the first known track).</summary>
+        public IReadOnlyList<float> TasteProfile { get; init; } = [];
+        /// <summary>The last few batches emitted, oldest first (what a redelivered event is answered with).</summary>
+        public IReadOnlyList<RecommendationBatch> LatestBatches { get; init; } = [];
+    }
+
+    /// <summary>
+    /// Stops an entity after the messages already in its mailbox (and any persist in progress): the sharding
+    /// handoff stop message and the passivation stop message. PoisonPill would cut an in-flight persist short.
+    /// </summary>
+    public sealed record StopEntity
+    {
+        public static readonly StopEntity Instance = new();
+        private StopEntity() { }
+    }
 }

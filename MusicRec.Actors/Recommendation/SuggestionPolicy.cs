@@ -1,0 +1,70 @@
+using MusicRec.Streaming;
+
+namespace MusicRec.Recommendation;
+
+/// <summary>
+/// Decides what one activity means for a user: the track's vector and the next suggestion (with its reason).
+/// Runs only live (never on replay); its result is persisted as <see cref="ActivityRecorded"/>.
+/// </summary>
+public static class SuggestionPolicy
+{
+    /// <summary>How many recent listened/liked tracks are compared with a suggestion to explain it.</summary>
+    private const int ReasonAnchors = 20;
+    /// <summary>Above this cosine similarity a suggestion is "close in timbre" to the anchor track.</summary>
+    private const float CloseInTimbre = 0.8f;
+
+    public static ActivityRecorded Decide(UserTasteState state, ActivityEvent activity, SimilarityIndex index)
+    {
+        var vector = index.VectorOf(activity.TrackId);
+        var profile = UserTasteState.NextProfile(state.Profile, activity.Action, vector, state.Settings);
+        RecommendedTrack? suggestion = null;
+        if (!profile.IsDefaultOrEmpty && profile.Length == index.Stride)
+        {
+            var query = profile.ToArray();
+            if (SimilarityIndex.Normalise(query))
+            {
+                Span<ScoredTrack> top = stackalloc ScoredTrack[1];
+                var found = index.TopK(query, top, id => id == activity.TrackId || state.IsExcluded(id));
+                if (found == 1 && index.TryGetInfo(top[0].TrackId, out var info))
+                    suggestion = new RecommendedTrack(info.TrackId, info.Title, info.Artist, info.Genre,
+                        Math.Round(top[0].Score, 4), Explain(info, state, activity, index));
+            }
+        }
+        return new ActivityRecorded(activity.EventId, activity.TrackId, activity.Action, activity.Ts,
+            vector.IsEmpty ? null : vector.ToArray(), suggestion);
+    }
+
+    /// <summary>A short human reason, anchored on the most similar track the user recently listened to or liked.</summary>
+    public static string Explain(TrackInfo suggestion, UserTasteState state, ActivityEvent current, SimilarityIndex index)
+    {
+        var anchors = new List<HistoryEntry>(ReasonAnchors);
+        if (current.Action != Actions.Skip) anchors.Add(new HistoryEntry(current.TrackId, current.Action));
+        foreach (var h in state.History.Reverse())
+        {
+            if (anchors.Count >= ReasonAnchors) break;
+            if (h.Action != Actions.Skip && anchors.TrueForAll(a => a.TrackId != h.TrackId)) anchors.Add(h);
+        }
+        if (anchors.Count == 0) return "unlike the tracks you skipped";
+
+        var target = index.VectorOf(suggestion.TrackId);
+        HistoryEntry? closest = null, sameGenre = null;
+        TrackInfo? closestInfo = null, sameGenreInfo = null;
+        var bestSimilarity = float.NegativeInfinity;
+        foreach (var a in anchors)
+        {
+            if (!index.TryGetInfo(a.TrackId, out var info)) continue;
+            var sim = SimilarityIndex.Similarity(target, index.VectorOf(a.TrackId));
+            if (sim > bestSimilarity) { bestSimilarity = sim; closest = a; closestInfo = info; }
+            if (sameGenre is null && info.Genre == suggestion.Genre && info.Genre != "unknown") { sameGenre = a; sameGenreInfo = info; }
+        }
+        if (closest is { } c && bestSimilarity >= CloseInTimbre)
+            return $"close in timbre to {closestInfo!.Display}, which you {Verb(c.Action)}";
+        if (sameGenre is { } g)
+            return $"same genre ({suggestion.Genre}) as {sameGenreInfo!.Display}, which you {Verb(g.Action)}";
+        if (closest is { } n)
+            return $"nearest to your recent taste, like {closestInfo!.Display}, which you {Verb(n.Action)}";
+        return "nearest to your recent taste";
+    }
+
+    private static string Verb(string action) => action == Actions.Like ? "liked" : "listened to";
+}

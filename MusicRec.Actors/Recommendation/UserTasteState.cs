@@ -1,0 +1,230 @@
+using System.Collections.Immutable;
+using MusicRec.Streaming;
+
+namespace MusicRec.Recommendation;
+
+/// <summary>How a user's taste profile and bounded memories evolve. Weights are per action; the profile decays so recent taste counts more.</summary>
+public sealed record TasteSettings
+{
+    public float ListenWeight { get; init; } = 1.0f;
+    public float LikeWeight { get; init; } = 2.0f;
+    /// <summary>Negative: a skip pushes the profile away from the skipped track.</summary>
+    public float SkipWeight { get; init; } = -0.5f;
+    /// <summary>Profile ← Decay·profile + weight·track (0.95: a half-life of about 14 events).</summary>
+    public float Decay { get; init; } = 0.95f;
+    /// <summary>Recent history kept (and excluded from suggestions).</summary>
+    public int MaxHistory { get; init; } = 500;
+    /// <summary>Already recommended tracks kept (and excluded from suggestions).</summary>
+    public int MaxRecommended { get; init; } = 2000;
+    /// <summary>Event ids remembered to recognise a redelivered event.</summary>
+    public int MaxRecentEventIds { get; init; } = 512;
+    /// <summary>Emitted batches kept so a redelivered event gets the same batch again.</summary>
+    public int MaxRecentBatches { get; init; } = 8;
+
+    public float WeightOf(string action) => action switch
+    {
+        Actions.Listen => ListenWeight,
+        Actions.Like => LikeWeight,
+        Actions.Skip => SkipWeight,
+        _ => throw new ArgumentException($"unknown action '{action}' (expected listen, like or skip)", nameof(action)),
+    };
+}
+
+/// <summary>
+/// The persisted event: one applied activity with everything its effect depends on (the track's vector in index
+/// space and the suggestion chosen), so replaying it never consults the similarity index.
+/// </summary>
+public sealed record ActivityRecorded(
+    string EventId, int TrackId, string Action, DateTimeOffset Ts, float[]? TrackVector, RecommendedTrack? Suggestion);
+
+public readonly record struct HistoryEntry(int TrackId, string Action);
+
+/// <summary>
+/// A user's recommender state. Immutable: <see cref="Apply"/> returns the next state and is the only way it changes,
+/// so recovery (snapshot + replayed events) reaches exactly the state the live actor had.
+/// </summary>
+public sealed record UserTasteState
+{
+    public const int BatchSize = 3;
+
+    public required string UserId { get; init; }
+    public required TasteSettings Settings { get; init; }
+    /// <summary>Decayed weighted sum of track vectors (not normalised; cosine ignores scale). Empty before the first vector.</summary>
+    public ImmutableArray<float> Profile { get; init; } = [];
+    public ImmutableQueue<HistoryEntry> History { get; init; } = [];
+    public int HistoryCount { get; init; }
+    /// <summary>How often each track occurs in <see cref="History"/> (the heard set).</summary>
+    public ImmutableDictionary<int, int> Heard { get; init; } = ImmutableDictionary<int, int>.Empty;
+    public ImmutableQueue<int> RecommendedOrder { get; init; } = [];
+    public ImmutableHashSet<int> Recommended { get; init; } = [];
+    public ImmutableList<RecommendedTrack> Pending { get; init; } = [];
+    public long EventsApplied { get; init; }
+    /// <summary>Sequence number of the last emitted batch; batch ids are "{user}-{seq}" from 1.</summary>
+    public long BatchSequence { get; init; }
+    public ImmutableQueue<string> RecentEventIds { get; init; } = [];
+    /// <summary>Recent event id → the batch sequence it completed (0 when none).</summary>
+    public ImmutableDictionary<string, long> RecentEvents { get; init; } = ImmutableDictionary<string, long>.Empty;
+    public ImmutableList<RecommendationBatch> RecentBatches { get; init; } = [];
+
+    public static UserTasteState Empty(string userId, TasteSettings settings) => new() { UserId = userId, Settings = settings };
+
+    public bool HasSeenEvent(string eventId) => RecentEvents.ContainsKey(eventId);
+
+    /// <summary>True when the track must not be suggested: heard recently, already recommended or pending.</summary>
+    public bool IsExcluded(int trackId) =>
+        Heard.ContainsKey(trackId) || Recommended.Contains(trackId) || Pending.Exists(p => p.TrackId == trackId);
+
+    /// <summary>The batch the given event completed, if it completed one that is still remembered.</summary>
+    public IReadOnlyList<RecommendationBatch> BatchesCompletedBy(string eventId)
+    {
+        if (!RecentEvents.TryGetValue(eventId, out var seq) || seq == 0) return [];
+        var id = BatchId(UserId, seq);
+        var batch = RecentBatches.Find(b => b.BatchId == id);
+        return batch is null ? [] : [batch];
+    }
+
+    public static string BatchId(string userId, long sequence) => $"{userId}-{sequence}";
+
+    /// <summary>The profile after one more activity: decay, then add the weighted track vector.</summary>
+    public static ImmutableArray<float> NextProfile(ImmutableArray<float> profile, string action, ReadOnlySpan<float> trackVector, TasteSettings settings)
+    {
+        var weight = settings.WeightOf(action);
+        if (trackVector.IsEmpty) return profile;
+        var next = new float[trackVector.Length];
+        var keep = !profile.IsDefaultOrEmpty && profile.Length == trackVector.Length;
+        for (var i = 0; i < next.Length; i++)
+            next[i] = (keep ? settings.Decay * profile[i] : 0f) + weight * trackVector[i];
+        return ImmutableArray.Create(next);
+    }
+
+    /// <summary>Applies one persisted event. An event id seen recently is ignored (the state is returned unchanged).</summary>
+    public UserTasteState Apply(ActivityRecorded e)
+    {
+        if (HasSeenEvent(e.EventId)) return this;
+
+        var profile = NextProfile(Profile, e.Action, e.TrackVector ?? ReadOnlySpan<float>.Empty, Settings);
+
+        var history = History.Enqueue(new HistoryEntry(e.TrackId, e.Action));
+        var heard = Heard.SetItem(e.TrackId, Heard.GetValueOrDefault(e.TrackId) + 1);
+        var historyCount = HistoryCount + 1;
+        while (historyCount > Settings.MaxHistory)
+        {
+            history = history.Dequeue(out var old);
+            var left = heard[old.TrackId] - 1;
+            heard = left == 0 ? heard.Remove(old.TrackId) : heard.SetItem(old.TrackId, left);
+            historyCount--;
+        }
+
+        var pending = Pending;
+        var recommendedOrder = RecommendedOrder;
+        var recommended = Recommended;
+        if (e.Suggestion is { } s && !recommended.Contains(s.TrackId) && !pending.Exists(p => p.TrackId == s.TrackId))
+        {
+            pending = pending.Add(s);
+            recommended = recommended.Add(s.TrackId);
+            recommendedOrder = recommendedOrder.Enqueue(s.TrackId);
+            while (recommended.Count > Settings.MaxRecommended)
+            {
+                recommendedOrder = recommendedOrder.Dequeue(out var oldest);
+                recommended = recommended.Remove(oldest);
+            }
+        }
+
+        var sequence = BatchSequence;
+        var batches = RecentBatches;
+        long completed = 0;
+        if (pending.Count >= BatchSize)
+        {
+            sequence++;
+            completed = sequence;
+            // generated_at comes from the event, so a replay produces the identical batch.
+            batches = batches.Add(new RecommendationBatch(BatchId(UserId, sequence), UserId, e.Ts, pending.Take(BatchSize).ToArray()));
+            if (batches.Count > Settings.MaxRecentBatches) batches = batches.RemoveRange(0, batches.Count - Settings.MaxRecentBatches);
+            pending = pending.RemoveRange(0, BatchSize);
+        }
+
+        var eventIds = RecentEventIds.Enqueue(e.EventId);
+        var events = RecentEvents.SetItem(e.EventId, completed);
+        var idCount = events.Count;
+        while (idCount > Settings.MaxRecentEventIds)
+        {
+            eventIds = eventIds.Dequeue(out var oldId);
+            events = events.Remove(oldId);
+            idCount--;
+        }
+
+        return this with
+        {
+            Profile = profile,
+            History = history,
+            HistoryCount = historyCount,
+            Heard = heard,
+            Pending = pending,
+            Recommended = recommended,
+            RecommendedOrder = recommendedOrder,
+            EventsApplied = EventsApplied + 1,
+            BatchSequence = sequence,
+            RecentBatches = batches,
+            RecentEventIds = eventIds,
+            RecentEvents = events,
+        };
+    }
+
+    public UserRecommenderProtocol.UserStateView ToView() =>
+        new(UserId, EventsApplied, BatchSequence,
+            History.Select(h => h.TrackId).ToArray(),
+            RecommendedOrder.ToArray(),
+            Pending.Select(p => p.TrackId).ToArray())
+        {
+            TasteProfile = Profile.IsDefaultOrEmpty ? [] : Profile.ToArray(),
+            LatestBatches = RecentBatches.ToArray(),
+        };
+
+    public UserTasteSnapshot ToSnapshot() => new(
+        UserId,
+        Profile.IsDefaultOrEmpty ? [] : Profile.ToArray(),
+        History.ToArray(),
+        RecommendedOrder.ToArray(),
+        Pending.ToArray(),
+        EventsApplied,
+        BatchSequence,
+        RecentEventIds.Select(id => new RecentEvent(id, RecentEvents[id])).ToArray(),
+        RecentBatches.ToArray());
+
+    public static UserTasteState FromSnapshot(UserTasteSnapshot s, TasteSettings settings)
+    {
+        var heard = ImmutableDictionary.CreateBuilder<int, int>();
+        foreach (var h in s.History) heard[h.TrackId] = heard.GetValueOrDefault(h.TrackId) + 1;
+        return new UserTasteState
+        {
+            UserId = s.UserId,
+            Settings = settings,
+            Profile = s.Profile.Length == 0 ? [] : ImmutableArray.Create(s.Profile),
+            History = ImmutableQueue.CreateRange(s.History),
+            HistoryCount = s.History.Count,
+            Heard = heard.ToImmutable(),
+            RecommendedOrder = ImmutableQueue.CreateRange(s.Recommended),
+            Recommended = s.Recommended.ToImmutableHashSet(),
+            Pending = s.Pending.ToImmutableList(),
+            EventsApplied = s.EventsApplied,
+            BatchSequence = s.BatchSequence,
+            RecentEventIds = ImmutableQueue.CreateRange(s.RecentEvents.Select(r => r.EventId)),
+            RecentEvents = s.RecentEvents.ToImmutableDictionary(r => r.EventId, r => r.CompletedBatch),
+            RecentBatches = s.RecentBatches.ToImmutableList(),
+        };
+    }
+}
+
+public sealed record RecentEvent(string EventId, long CompletedBatch);
+
+/// <summary>The snapshot form of <see cref="UserTasteState"/>: plain arrays, serialised by <see cref="RecommenderSerializer"/>.</summary>
+public sealed record UserTasteSnapshot(
+    string UserId,
+    float[] Profile,
+    IReadOnlyList<HistoryEntry> History,
+    IReadOnlyList<int> Recommended,
+    IReadOnlyList<RecommendedTrack> Pending,
+    long EventsApplied,
+    long BatchSequence,
+    IReadOnlyList<RecentEvent> RecentEvents,
+    IReadOnlyList<RecommendationBatch> RecentBatches);

@@ -1,0 +1,211 @@
+using Akka.Actor;
+using Akka.Streams;
+using Akka.Streams.Dsl;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using MusicRec.Recommendation;
+using MusicRec.Streaming.Stages;
+using MusicRec.Streaming.Transport;
+
+namespace MusicRec.Streaming;
+
+/// <summary>How the activity pipeline runs; every field has a working default.</summary>
+public sealed record ActivityPipelineSettings
+{
+    public string GroupId { get; init; } = "musicrec-recommender";
+    public string ActivityTopic { get; init; } = Topics.UserActivity;
+    public string RecommendationsTopic { get; init; } = Topics.Recommendations;
+    public string DeadLetterTopic { get; init; } = Topics.UserActivityDlq;
+    /// <summary>Asks in flight at once. Replies are taken in order, so one user's events stay in order.</summary>
+    public int RecommenderParallelism { get; init; } = 64;
+    public int ProducerParallelism { get; init; } = 128;
+    public TimeSpan AskTimeout { get; init; } = TimeSpan.FromSeconds(10);
+    public int ConsumerBufferSize { get; init; } = 512;
+    public CommitterSettings Committer { get; init; } = new();
+    public RestartSettings Restart { get; init; } = RestartSettings.Create(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30), 0.2);
+    /// <summary>How long a drain may take before the rest is abandoned (and read again on the next start).</summary>
+    public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(30);
+}
+
+/// <summary>Counters for logs and metrics (events/s, batches/s); read at any time.</summary>
+public sealed class ActivityPipelineMetrics
+{
+    internal long EventsIn;
+    internal long Applied;
+    internal long DeadLettered;
+    internal long BatchesPublished;
+    internal long OffsetsCommitted;
+    internal long Restarts;
+
+    public long EventsReceived => Interlocked.Read(ref EventsIn);
+    public long EventsApplied => Interlocked.Read(ref Applied);
+    public long EventsDeadLettered => Interlocked.Read(ref DeadLettered);
+    public long Batches => Interlocked.Read(ref BatchesPublished);
+    public long Committed => Interlocked.Read(ref OffsetsCommitted);
+    public long StreamRestarts => Interlocked.Read(ref Restarts);
+}
+
+/// <summary>
+/// user_activity → validate (invalid → user_activity.dlq) → the user's recommender (Ask ApplyActivity; the
+/// reply comes once the event is persisted) → each completed batch to recommendations (delivery awaited) →
+/// commit. At-least-once: an offset is committed only after everything the event caused is delivered, so
+/// after a crash the event comes again and the recommender answers a repeat with the same batch ids.
+/// The same code runs on Kafka and on the in-process bus.
+/// </summary>
+public static class ActivityPipeline
+{
+    public static ActivityPipelineControl Start(
+        ActorSystem system,
+        IMessageTransport transport,
+        IActorRef recommender,
+        Func<int, bool> trackExists,
+        ActivityPipelineSettings? settings = null,
+        ILogger? log = null)
+    {
+        settings ??= new ActivityPipelineSettings();
+        log ??= NullLogger.Instance;
+        return new ActivityPipelineControl(system, transport, recommender, trackExists, settings, log);
+    }
+
+    /// <summary>What one consumed message becomes: the records to produce and the offset to commit after them.</summary>
+    public static async Task<ProducerEnvelope<CommittableOffset>> ProcessAsync(
+        CommittableMessage message, IActorRef recommender, Func<int, bool> trackExists, ActivityPipelineSettings settings,
+        ActivityPipelineMetrics metrics)
+    {
+        Interlocked.Increment(ref metrics.EventsIn);
+        switch (ActivityValidator.Validate(message.Value, trackExists))
+        {
+            case ActivityValidation.Invalid invalid:
+                Interlocked.Increment(ref metrics.DeadLettered);
+                var letter = new DeadLetter(message.ValueText, invalid.Reason, message.Topic, message.Partition, message.Offset);
+                return new ProducerEnvelope<CommittableOffset>(
+                    [new OutgoingRecord(settings.DeadLetterTopic, message.Key, StreamingJson.Serialize(letter))], message.CommittableOffset);
+            case ActivityValidation.Valid valid:
+                var ev = valid.Event;
+                var applied = await recommender.Ask<UserRecommenderProtocol.ActivityApplied>(
+                    new UserRecommenderProtocol.ApplyActivity(ev.UserId, ev), settings.AskTimeout).ConfigureAwait(false);
+                Interlocked.Increment(ref metrics.Applied);
+                Interlocked.Add(ref metrics.BatchesPublished, applied.Batches.Count);
+                var records = applied.Batches.Count == 0
+                    ? (IReadOnlyList<OutgoingRecord>)[]
+                    : applied.Batches.Select(b => new OutgoingRecord(settings.RecommendationsTopic, b.UserId, StreamingJson.Serialize(b))).ToList();
+                return new ProducerEnvelope<CommittableOffset>(records, message.CommittableOffset);
+            default:
+                throw new InvalidOperationException("unreachable: validation is either valid or invalid");
+        }
+    }
+}
+
+/// <summary>The running pipeline (as Akka.Streams.Kafka's DrainingControl).</summary>
+public sealed class ActivityPipelineControl : IAsyncDisposable
+{
+    private readonly ActivityPipelineSettings _settings;
+    private readonly ILogger _log;
+    private readonly IProducerClient _producer;
+    private readonly UniqueKillSwitch _killSwitch;
+    private volatile IConsumerControl? _current;
+    private volatile bool _draining;
+    private int _finished;
+
+    internal ActivityPipelineControl(
+        ActorSystem system, IMessageTransport transport, IActorRef recommender, Func<int, bool> trackExists,
+        ActivityPipelineSettings settings, ILogger log)
+    {
+        _settings = settings;
+        _log = log;
+        _producer = transport.CreateProducer();
+        var consumerSettings = new ConsumerSettings(settings.GroupId, [settings.ActivityTopic])
+        {
+            BufferSize = settings.ConsumerBufferSize,
+            Decider = settings.Committer.Decider,
+        };
+        var started = 0;
+        var source = RestartSource.OnFailuresWithBackoff(() =>
+        {
+            // After a drain began, a restart must not subscribe again.
+            if (_draining) return Source.Empty<int>();
+            if (Interlocked.Increment(ref started) > 1)
+            {
+                Interlocked.Increment(ref Metrics.Restarts);
+                _log.LogWarning("Activity pipeline: restarting the stream and subscribing again ({Transport})", transport.Describe());
+            }
+            return BusConsumer.CommittableSource(transport, consumerSettings, log)
+                .MapMaterializedValue(control =>
+                {
+                    _current = control;
+                    return Akka.NotUsed.Instance;
+                })
+                .SelectAsync(settings.RecommenderParallelism, m => ActivityPipeline.ProcessAsync(m, recommender, trackExists, settings, Metrics))
+                .Via(BusProducer.FlowWithPassThrough<CommittableOffset>(_producer, settings.ProducerParallelism))
+                .Via(Committer.Flow(settings.Committer));
+        }, settings.Restart);
+
+        var (killSwitch, completion) = source
+            .ViaMaterialized(KillSwitches.Single<int>(), Keep.Right)
+            .ToMaterialized(Sink.ForEach<int>(n => Interlocked.Add(ref Metrics.OffsetsCommitted, n)), Keep.Both)
+            .Run(system.Materializer());
+        _killSwitch = killSwitch;
+        Completion = completion;
+        Description = $"activity pipeline on {transport.Describe()} (group {settings.GroupId})";
+    }
+
+    public string Description { get; }
+
+    public ActivityPipelineMetrics Metrics { get; } = new();
+
+    /// <summary>Completes when the stream has ended (after a drain, an abort, or a failure the restart gave up on).</summary>
+    public Task Completion { get; }
+
+    /// <summary>The partitions the current consumer holds.</summary>
+    public IReadOnlyList<PartitionId> Assignment => (_current as ConsumerDriver)?.Assignment ?? [];
+
+    /// <summary>
+    /// Stops taking events, lets those in flight finish (recommender reply, delivery, commit), then leaves the group.
+    /// Past <see cref="ActivityPipelineSettings.DrainTimeout"/> what is left is abandoned and read again on the next start.
+    /// </summary>
+    public async Task DrainAndShutdownAsync()
+    {
+        if (Interlocked.Exchange(ref _finished, 1) == 1)
+        {
+            await Completion.ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
+            return;
+        }
+        _draining = true;
+        var deadline = DateTime.UtcNow + _settings.DrainTimeout;
+        var stopped = new List<IConsumerControl>();
+        while (!Completion.IsCompleted && DateTime.UtcNow < deadline)
+        {
+            // A restart may have swapped the consumer just now: stop whichever is current.
+            var current = _current;
+            if (current is not null && !stopped.Contains(current))
+            {
+                await current.StopAsync().ConfigureAwait(false);
+                stopped.Add(current);
+            }
+            await Task.WhenAny(Completion, Task.Delay(50)).ConfigureAwait(false);
+        }
+        if (!Completion.IsCompleted)
+        {
+            _log.LogWarning("Activity pipeline: drain took longer than {Timeout}; the rest will be read again on the next start", _settings.DrainTimeout);
+            _killSwitch.Abort(new TimeoutException("drain timed out"));
+        }
+        foreach (var c in stopped) await c.ShutdownAsync().ConfigureAwait(false);
+        if (_current is { } last && !stopped.Contains(last)) await last.AbortAsync().ConfigureAwait(false);
+        await Completion.ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
+        _producer.Flush(TimeSpan.FromSeconds(10));
+        _producer.Dispose();
+    }
+
+    /// <summary>Ends at once, as a crash would: nothing more is committed, the consumer leaves its group.</summary>
+    public async Task AbortAsync()
+    {
+        if (Interlocked.Exchange(ref _finished, 1) == 1) return;
+        _draining = true;
+        _killSwitch.Abort(new OperationCanceledException("activity pipeline aborted"));
+        if (_current is { } current) await current.AbortAsync().ConfigureAwait(false);
+        await Completion.ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
+        _producer.Dispose();
+    }
+
+    public ValueTask DisposeAsync() => new(DrainAndShutdownAsync());
+}

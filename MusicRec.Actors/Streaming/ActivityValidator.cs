@@ -1,0 +1,108 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using System.Text.RegularExpressions;
+
+namespace MusicRec.Streaming;
+
+/// <summary>The outcome of checking one <c>user_activity</c> payload: a valid event or the reason it is not.</summary>
+public abstract record ActivityValidation
+{
+    public sealed record Valid(ActivityEvent Event) : ActivityValidation;
+    public sealed record Invalid(string Reason) : ActivityValidation;
+}
+
+/// <summary>Checks a raw <c>user_activity</c> payload against SPEC.md and the catalogue.</summary>
+public static partial class ActivityValidator
+{
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    [GeneratedRegex("^[A-Za-z0-9_-]{1,64}$")]
+    public static partial Regex UserIdPattern();
+
+    public static ActivityValidation Validate(byte[]? payload, Func<int, bool> trackExists)
+    {
+        if (payload is null || payload.Length == 0) return new ActivityValidation.Invalid("empty payload");
+        string text;
+        try
+        {
+            text = StrictUtf8.GetString(payload);
+        }
+        catch (DecoderFallbackException)
+        {
+            return new ActivityValidation.Invalid("payload is not valid UTF-8");
+        }
+        return Validate(text, trackExists);
+    }
+
+    public static ActivityValidation Validate(string payload, Func<int, bool> trackExists)
+    {
+        JsonDocument doc;
+        try
+        {
+            doc = JsonDocument.Parse(payload);
+        }
+        catch (JsonException e)
+        {
+            return new ActivityValidation.Invalid($"bad JSON: {e.Message}");
+        }
+        using (doc)
+        {
+            var root = doc.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+                return new ActivityValidation.Invalid($"bad JSON: expected an object, got {root.ValueKind.ToString().ToLowerInvariant()}");
+
+            if (!TryString(root, "event_id", out var eventId, out var why)) return new ActivityValidation.Invalid(why);
+            if (eventId.Length > 128) return new ActivityValidation.Invalid("event_id is longer than 128 characters");
+            if (!TryString(root, "user_id", out var userId, out why)) return new ActivityValidation.Invalid(why);
+            if (!UserIdPattern().IsMatch(userId)) return new ActivityValidation.Invalid("user_id must match ^[A-Za-z0-9_-]{1,64}$");
+            if (!root.TryGetProperty("track_id", out var trackProp)) return new ActivityValidation.Invalid("missing field track_id");
+            if (trackProp.ValueKind != JsonValueKind.Number || !trackProp.TryGetInt32(out var trackId))
+                return new ActivityValidation.Invalid("track_id must be an integer");
+            if (!TryString(root, "action", out var action, out why)) return new ActivityValidation.Invalid(why);
+            if (!Actions.All.Contains(action)) return new ActivityValidation.Invalid($"unknown action '{action}' (expected listen, like or skip)");
+            if (!TryString(root, "ts", out var tsText, out why)) return new ActivityValidation.Invalid(why);
+            if (!DateTimeOffset.TryParse(tsText, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var ts))
+                return new ActivityValidation.Invalid("ts must be an ISO-8601 timestamp");
+            if (!trackExists(trackId)) return new ActivityValidation.Invalid($"unknown track {trackId}");
+            return new ActivityValidation.Valid(new ActivityEvent(eventId, userId, trackId, action, ts));
+        }
+    }
+
+    private static bool TryString(JsonElement root, string name, out string value, out string why)
+    {
+        value = "";
+        why = "";
+        if (!root.TryGetProperty(name, out var prop) || prop.ValueKind == JsonValueKind.Null)
+        {
+            why = $"missing field {name}";
+            return false;
+        }
+        if (prop.ValueKind != JsonValueKind.String || string.IsNullOrWhiteSpace(prop.GetString()))
+        {
+            why = $"{name} must be a non-empty string";
+            return false;
+        }
+        value = prop.GetString()!;
+        return true;
+    }
+}
+
+/// <summary>One <c>user_activity.dlq</c> record: the original payload, why it was set aside, and where it came from.</summary>
+public sealed record DeadLetter(
+    [property: JsonPropertyName("payload")] string Payload,
+    [property: JsonPropertyName("reason")] string Reason,
+    [property: JsonPropertyName("topic")] string Topic,
+    [property: JsonPropertyName("partition")] int Partition,
+    [property: JsonPropertyName("offset")] long Offset);
+
+/// <summary>The wire JSON of the streaming messages (SPEC.md field names come from the records' attributes).</summary>
+public static class StreamingJson
+{
+    public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.General);
+
+    public static string Serialize<T>(T value) => JsonSerializer.Serialize(value, Options);
+
+    public static T? Deserialize<T>(string json) => JsonSerializer.Deserialize<T>(json, Options);
+}

@@ -1,0 +1,323 @@
+using System.Text;
+
+namespace MusicRec.Streaming.Transport;
+
+/// <summary>
+/// A message bus in process memory with Kafka's semantics, so <c>musicrec demo</c> and tests need nothing
+/// installed: topics split into partitions by a stable hash of the key; consumer groups whose members share
+/// the partitions (range assignment) and rebalance when a member joins or leaves (every member revokes before
+/// anyone is given partitions again, as in Kafka's eager protocol); per-group committed offsets; a member
+/// starts each partition at the group's committed offset, so whatever was not committed is delivered again.
+/// Thread-safe. Nothing survives the process.
+/// </summary>
+public sealed class InProcessBus
+{
+    private readonly object _gate = new();
+    private readonly int _defaultPartitions;
+    private readonly Dictionary<string, List<StoredRecord>[]> _topics = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, GroupState> _groups = new(StringComparer.Ordinal);
+    private long _nextMemberId;
+    private long _roundRobin;
+
+    public InProcessBus(int defaultPartitions = 4)
+    {
+        if (defaultPartitions < 1) throw new ArgumentOutOfRangeException(nameof(defaultPartitions));
+        _defaultPartitions = defaultPartitions;
+    }
+
+    private sealed record StoredRecord(string? Key, byte[] Value);
+
+    /// <summary>Creates a topic with this many partitions; an existing topic keeps its partitions.</summary>
+    public int CreateTopic(string topic, int partitions)
+    {
+        if (partitions < 1) throw new ArgumentOutOfRangeException(nameof(partitions));
+        lock (_gate) return Partitions(topic, partitions).Length;
+    }
+
+    public int PartitionCount(string topic)
+    {
+        lock (_gate) return Partitions(topic).Length;
+    }
+
+    /// <summary>The partition Kafka-style keyed producers would pick: a stable hash (FNV-1a over UTF-8) modulo the count.</summary>
+    public static int PartitionFor(string key, int partitions)
+    {
+        var hash = 2166136261u;
+        foreach (var b in Encoding.UTF8.GetBytes(key)) hash = (hash ^ b) * 16777619u;
+        return (int)(hash % (uint)partitions);
+    }
+
+    public DeliveryReport Produce(string topic, string? key, byte[] value)
+    {
+        lock (_gate)
+        {
+            var parts = Partitions(topic);
+            var p = key is null ? (int)(_roundRobin++ % parts.Length) : PartitionFor(key, parts.Length);
+            var log = parts[p];
+            log.Add(new StoredRecord(key, value));
+            Monitor.PulseAll(_gate);
+            return new DeliveryReport(new PartitionId(topic, p), log.Count - 1);
+        }
+    }
+
+    public DeliveryReport Produce(string topic, string? key, string value) => Produce(topic, key, Encoding.UTF8.GetBytes(value));
+
+    /// <summary>Every record of a topic, partition by partition (tests, diagnostics).</summary>
+    public IReadOnlyList<ConsumedRecord> ReadAll(string topic)
+    {
+        lock (_gate)
+        {
+            var parts = Partitions(topic);
+            return parts.SelectMany((log, p) => log.Select((r, i) => new ConsumedRecord(new PartitionId(topic, p), i, r.Key, r.Value))).ToList();
+        }
+    }
+
+    public long EndOffset(PartitionId partition)
+    {
+        lock (_gate) return Partitions(partition.Topic)[partition.Partition].Count;
+    }
+
+    /// <summary>The group's committed offset (next to read), null when the group never committed this partition.</summary>
+    public long? CommittedOffset(string groupId, PartitionId partition)
+    {
+        lock (_gate)
+            return _groups.TryGetValue(groupId, out var g) && g.Committed.TryGetValue(partition, out var o) ? o : null;
+    }
+
+    /// <summary>Messages not yet committed by the group, over all partitions of the topic.</summary>
+    public long Lag(string groupId, string topic)
+    {
+        lock (_gate)
+        {
+            var parts = Partitions(topic);
+            long lag = 0;
+            for (var p = 0; p < parts.Length; p++)
+                lag += parts[p].Count - (CommittedOffset(groupId, new PartitionId(topic, p)) ?? 0);
+            return lag;
+        }
+    }
+
+    private List<StoredRecord>[] Partitions(string topic, int? count = null)
+    {
+        if (!_topics.TryGetValue(topic, out var parts))
+        {
+            parts = Enumerable.Range(0, count ?? _defaultPartitions).Select(_ => new List<StoredRecord>()).ToArray();
+            _topics[topic] = parts;
+        }
+        return parts;
+    }
+
+    // ---- consumer groups ----
+
+    private sealed class GroupState
+    {
+        public long Generation;
+        public bool Rebalancing;
+        public readonly List<Member> Members = [];
+        public readonly HashSet<Member> PendingRevoke = [];
+        public readonly Dictionary<Member, List<PartitionId>> Assignment = [];
+        public readonly Dictionary<PartitionId, long> Committed = [];
+    }
+
+    internal sealed class Member(long id, string groupId, ConsumerOptions options)
+    {
+        public long Id { get; } = id;
+        public string GroupId { get; } = groupId;
+        public ConsumerOptions Options { get; } = options;
+        public long KnownGeneration = -1;
+        public List<PartitionId> Assigned = [];
+        public readonly Dictionary<PartitionId, long> Positions = [];
+        public readonly HashSet<PartitionId> Paused = [];
+        public int NextIndex;
+        public bool Closed;
+        public Action<IReadOnlyList<PartitionId>>? OnAssigned;
+        public Action<IReadOnlyList<PartitionId>>? OnRevoked;
+    }
+
+    internal Member Join(ConsumerOptions options, Action<IReadOnlyList<PartitionId>> onAssigned, Action<IReadOnlyList<PartitionId>> onRevoked)
+    {
+        lock (_gate)
+        {
+            foreach (var t in options.Topics) Partitions(t);
+            var member = new Member(++_nextMemberId, options.GroupId, options) { OnAssigned = onAssigned, OnRevoked = onRevoked };
+            if (!_groups.TryGetValue(options.GroupId, out var group)) _groups[options.GroupId] = group = new GroupState();
+            group.Members.Add(member);
+            StartRebalance(group);
+            return member;
+        }
+    }
+
+    internal void Leave(Member member)
+    {
+        lock (_gate)
+        {
+            if (member.Closed) return;
+            member.Closed = true;
+            var group = _groups[member.GroupId];
+            group.Members.Remove(member);
+            group.Assignment.Remove(member);
+            group.PendingRevoke.Remove(member);
+            StartRebalance(group);
+        }
+    }
+
+    private void StartRebalance(GroupState group)
+    {
+        group.Rebalancing = true;
+        // Members that hold partitions must give them up first; a member that never got any has nothing to revoke.
+        foreach (var m in group.Members.Where(m => m.KnownGeneration >= 0)) group.PendingRevoke.Add(m);
+        if (group.PendingRevoke.Count == 0) FinishRebalance(group);
+        Monitor.PulseAll(_gate);
+    }
+
+    private void FinishRebalance(GroupState group)
+    {
+        group.Generation++;
+        group.Rebalancing = false;
+        group.Assignment.Clear();
+        foreach (var m in group.Members) group.Assignment[m] = [];
+        foreach (var topic in group.Members.SelectMany(m => m.Options.Topics).Distinct().Order(StringComparer.Ordinal))
+        {
+            var members = group.Members.Where(m => m.Options.Topics.Contains(topic)).OrderBy(m => m.Id).ToList();
+            var count = Partitions(topic).Length;
+            for (var p = 0; p < count; p++)
+                group.Assignment[members[p * members.Count / count]].Add(new PartitionId(topic, p));
+        }
+        Monitor.PulseAll(_gate);
+    }
+
+    internal ConsumedRecord? Consume(Member member, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        lock (_gate)
+        {
+            while (true)
+            {
+                if (member.Closed) return null;
+                var group = _groups[member.GroupId];
+                if (group.Rebalancing && group.PendingRevoke.Contains(member))
+                {
+                    var revoked = member.Assigned;
+                    // The handler runs before the others are given these partitions, so its commits count.
+                    member.OnRevoked?.Invoke(revoked);
+                    member.Assigned = [];
+                    member.Positions.Clear();
+                    member.Paused.Clear();
+                    group.PendingRevoke.Remove(member);
+                    if (group.PendingRevoke.Count == 0) FinishRebalance(group);
+                    continue;
+                }
+                if (!group.Rebalancing && member.KnownGeneration != group.Generation)
+                {
+                    member.KnownGeneration = group.Generation;
+                    member.Assigned = group.Assignment.TryGetValue(member, out var a) ? [.. a] : [];
+                    foreach (var p in member.Assigned)
+                        member.Positions[p] = group.Committed.TryGetValue(p, out var c) ? c
+                            : member.Options.StartFromEarliest ? 0 : Partitions(p.Topic)[p.Partition].Count;
+                    member.OnAssigned?.Invoke(member.Assigned);
+                    continue;
+                }
+                if (!group.Rebalancing && member.Assigned.Count > 0)
+                {
+                    for (var i = 0; i < member.Assigned.Count; i++)
+                    {
+                        var idx = (member.NextIndex + i) % member.Assigned.Count;
+                        var p = member.Assigned[idx];
+                        if (member.Paused.Contains(p)) continue;
+                        var log = Partitions(p.Topic)[p.Partition];
+                        var pos = member.Positions[p];
+                        if (pos >= log.Count) continue;
+                        member.Positions[p] = pos + 1;
+                        member.NextIndex = idx + 1;
+                        var r = log[(int)pos];
+                        return new ConsumedRecord(p, pos, r.Key, r.Value);
+                    }
+                }
+                var remaining = deadline - DateTime.UtcNow;
+                if (remaining <= TimeSpan.Zero) return null;
+                Monitor.Wait(_gate, remaining);
+            }
+        }
+    }
+
+    internal void Pause(Member member, IEnumerable<PartitionId> partitions, bool pause)
+    {
+        lock (_gate)
+        {
+            foreach (var p in partitions)
+                if (pause) member.Paused.Add(p);
+                else member.Paused.Remove(p);
+            if (!pause) Monitor.PulseAll(_gate);
+        }
+    }
+
+    internal IReadOnlyList<PartitionId> Assignment(Member member)
+    {
+        lock (_gate) return [.. member.Assigned];
+    }
+
+    internal void Commit(Member member, IReadOnlyList<PartitionOffset> offsets)
+    {
+        lock (_gate)
+        {
+            if (member.Closed) throw new InvalidOperationException("The consumer has left its group; its offsets cannot be committed.");
+            var group = _groups[member.GroupId];
+            foreach (var o in offsets) group.Committed[o.Partition] = o.Offset;
+        }
+    }
+
+    internal long? Committed(string groupId, PartitionId partition) => CommittedOffset(groupId, partition);
+}
+
+/// <summary>The in-process bus as an <see cref="IMessageTransport"/>.</summary>
+public sealed class InProcessTransport(InProcessBus bus) : IMessageTransport
+{
+    public InProcessBus Bus { get; } = bus;
+
+    public string Describe() => "in-process bus";
+
+    public IConsumerClient CreateConsumer(ConsumerOptions options) => new InProcessConsumerClient(Bus, options);
+
+    public IProducerClient CreateProducer() => new InProcessProducerClient(Bus);
+
+    public void Dispose() { }
+
+    private sealed class InProcessConsumerClient(InProcessBus bus, ConsumerOptions options) : IConsumerClient
+    {
+        private InProcessBus.Member? _member;
+
+        private InProcessBus.Member Member => _member ?? throw new InvalidOperationException("Subscribe first.");
+
+        public void Subscribe(Action<IReadOnlyList<PartitionId>> onAssigned, Action<IReadOnlyList<PartitionId>> onRevoked) =>
+            _member = bus.Join(options, onAssigned, onRevoked);
+
+        public ConsumedRecord? Consume(TimeSpan timeout) => bus.Consume(Member, timeout);
+
+        public IReadOnlyList<PartitionId> Assignment => _member is null ? [] : bus.Assignment(_member);
+
+        public void Pause(IEnumerable<PartitionId> partitions) => bus.Pause(Member, partitions, pause: true);
+
+        public void Resume(IEnumerable<PartitionId> partitions) => bus.Pause(Member, partitions, pause: false);
+
+        public void Commit(IReadOnlyList<PartitionOffset> offsets) => bus.Commit(Member, offsets);
+
+        public long? Committed(PartitionId partition, TimeSpan timeout) => bus.Committed(options.GroupId, partition);
+
+        public void Close()
+        {
+            if (_member is not null) bus.Leave(_member);
+        }
+
+        public void Dispose() => Close();
+    }
+
+    private sealed class InProcessProducerClient(InProcessBus bus) : IProducerClient
+    {
+        public Task<DeliveryReport> ProduceAsync(OutgoingRecord record, CancellationToken ct = default) =>
+            Task.FromResult(bus.Produce(record.Topic, record.Key, record.Value));
+
+        public void Flush(TimeSpan timeout) { }
+
+        public void Dispose() { }
+    }
+}
