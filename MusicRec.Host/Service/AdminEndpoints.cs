@@ -21,6 +21,10 @@ internal static partial class AdminEndpoints
     {
         app.MapGet("/api/admin/cluster", (ClusterStatusSampler sampler) => Results.Ok(sampler.Snapshot()));
 
+        // Which users' entities live here, from the last sample (for operators and the failover test).
+        app.MapGet("/api/admin/entities", (ClusterStatusSampler sampler) =>
+            Results.Ok(sampler.LastRegionState?.Shards.SelectMany(s => s.EntityIds).Order().ToList() ?? []));
+
         app.MapGet("/api/admin/users/{id}/state", async (string id, RecommenderRegion region, CancellationToken ct) =>
         {
             if (!UserIdPattern().IsMatch(id))

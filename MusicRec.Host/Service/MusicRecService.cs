@@ -24,12 +24,13 @@ internal static class MusicRecService
     public static async Task<int> RunAsync(ServeOptions options, CancellationToken ct)
     {
         var listenUrl = options.WebUrl ?? options.AdminUrl;
+        await using var parts = await ServiceParts.OpenAsync(options, ct);
         IHost host;
         if (listenUrl is not null)
         {
             var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
             builder.WebHost.UseUrls(listenUrl);
-            Configure(builder, options);
+            Configure(builder, options, parts);
             var app = builder.Build();
             MapEndpoints(app, options);
             host = app;
@@ -38,7 +39,7 @@ internal static class MusicRecService
         {
             var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(
                 new HostApplicationBuilderSettings { ContentRootPath = AppContext.BaseDirectory });
-            Configure(builder, options);
+            Configure(builder, options, parts);
             host = builder.Build();
         }
 
@@ -48,10 +49,10 @@ internal static class MusicRecService
         await host.StartAsync(CancellationToken.None);
         var log = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("MusicRec.Serve");
         var system = host.Services.GetRequiredService<ActorSystem>();
-        log.LogInformation("MusicRec node {Address} started (store {Store}, bus {Bus}, journal {Journal}, listening on {Url})",
-            Cluster.Get(system).SelfAddress, options.Store, options.Kafka is null ? "in-process" : $"Kafka {options.Kafka}",
-            options.Journal is null ? $"SQLite {options.LocalJournalPath}" : $"PostgreSQL {ServeOptions.Mask(options.Journal)}",
-            listenUrl ?? "(no HTTP listener)");
+        log.LogInformation("MusicRec node {Address} started: catalogue {Store} ({Tracks} tracks), bus {Bus}, journal {Journal}, HTTP {Url}",
+            Cluster.Get(system).SelfAddress, parts.Store.Describe(), parts.Index.Count, parts.Transport.Describe(),
+            parts.Persistence.Describe(), listenUrl ?? "(none)");
+        if (options.WebUrl is not null) Console.WriteLine($"MusicRec web page: {options.WebUrl}");
 
         await host.WaitForShutdownAsync(CancellationToken.None);
         var reason = CoordinatedShutdown.Get(system).ShutdownReason;
@@ -61,7 +62,7 @@ internal static class MusicRecService
         return 0;
     }
 
-    private static void Configure(IHostApplicationBuilder builder, ServeOptions options)
+    private static void Configure(IHostApplicationBuilder builder, ServeOptions options, ServiceParts parts)
     {
         builder.Configuration.AddEnvironmentVariables("MUSICREC_CONFIG__");
         builder.Logging.AddSimpleConsole(o =>
@@ -84,19 +85,22 @@ internal static class MusicRecService
             .AddCheck<ClusterUpCheck>("cluster-up", tags: [HealthTags.Ready])
             .AddCheck<ShardRegionCheck>("recommender-region", tags: [HealthTags.Ready]);
 
-        ServiceComposition.AddParts(builder, options);
+        ServiceComposition.AddParts(builder, options, parts);
     }
 
     private static void MapEndpoints(WebApplication app, ServeOptions options)
     {
-        app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = c => c.Tags.Contains(HealthTags.Live) });
-        app.MapHealthChecks("/readyz", new HealthCheckOptions
+        ServiceComposition.MapParts(app, options);
+        if (!ServiceComposition.WebMapsHealth(options))
         {
-            Predicate = c => c.Tags.Contains(HealthTags.Ready),
-            ResponseWriter = HealthResponse.WriteAsync,
-        });
+            app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = c => c.Tags.Contains(HealthTags.Live) });
+            app.MapHealthChecks("/readyz", new HealthCheckOptions
+            {
+                Predicate = c => c.Tags.Contains(HealthTags.Ready),
+                ResponseWriter = HealthResponse.WriteAsync,
+            });
+        }
         app.MapPrometheusScrapingEndpoint("/metrics");
         app.MapMusicRecAdmin();
-        ServiceComposition.MapParts(app, options);
     }
 }

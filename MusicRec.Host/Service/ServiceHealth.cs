@@ -1,7 +1,6 @@
 using Akka.Actor;
 using Akka.Cluster;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
-using MusicRec.Stores;
 
 namespace MusicRec.Host.Service;
 
@@ -40,23 +39,4 @@ internal sealed class ShardRegionCheck(ClusterStatusSampler sampler) : IHealthCh
         Task.FromResult(sampler.LastRegionState is { } state
             ? HealthCheckResult.Healthy($"recommender region started, {state.Shards.Count} shard(s) here")
             : HealthCheckResult.Unhealthy("recommender region has not answered yet"));
-}
-
-/// <summary>Ready while the catalogue store answers a ping.</summary>
-internal sealed class StoreCheck(ITrackStore store) : IHealthCheck
-{
-    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken ct = default)
-    {
-        try
-        {
-            return await store.PingAsync(ct)
-                ? HealthCheckResult.Healthy(store.Describe())
-                : HealthCheckResult.Unhealthy($"{store.Describe()} does not answer");
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            // The message only: a driver's exception text can carry a connection string.
-            return HealthCheckResult.Unhealthy($"{store.Describe()} does not answer ({e.GetType().Name})");
-        }
-    }
 }

@@ -4,17 +4,15 @@ namespace MusicRec.Host.Service;
 
 /// <summary>
 /// The service's OpenTelemetry instruments on the Meter "MusicRec" (exported on /metrics for Prometheus).
-/// Counters give rates through Prometheus' rate(): events/s and batches/s. Gauges read the latest sample
-/// that <see cref="ClusterStatusSampler"/> or the pipeline last recorded, so a scrape never blocks on an actor.
+/// Counters (read from the pipeline's own) give rates through Prometheus' rate(): events/s and batches/s.
+/// Gauges read the latest sample that <see cref="ClusterStatusSampler"/> or <see cref="ConsumerLagSampler"/> last recorded, so a scrape never blocks on an actor.
 /// </summary>
 internal sealed class ServiceMetrics : IDisposable
 {
     public const string MeterName = "MusicRec";
 
     private readonly Meter _meter;
-    private readonly Counter<long> _events;
-    private readonly Counter<long> _batches;
-    private readonly Counter<long> _invalidEvents;
+    private volatile MusicRec.Streaming.ActivityPipelineControl? _pipeline;
     private long _consumerLag = -1;
     private long _entities;
     private long _shards;
@@ -23,9 +21,16 @@ internal sealed class ServiceMetrics : IDisposable
     public ServiceMetrics(IMeterFactory meterFactory)
     {
         _meter = meterFactory.Create(MeterName);
-        _events = _meter.CreateCounter<long>("musicrec.events", "{event}", "Activity events applied by this node's pipeline.");
-        _batches = _meter.CreateCounter<long>("musicrec.batches", "{batch}", "Recommendation batches published by this node.");
-        _invalidEvents = _meter.CreateCounter<long>("musicrec.events.invalid", "{event}", "Events set aside to the DLQ.");
+        _meter.CreateObservableCounter("musicrec.events", () => _pipeline?.Metrics.EventsApplied ?? 0, "{event}",
+            "Activity events applied by this node's pipeline (rate() gives events/s).");
+        _meter.CreateObservableCounter("musicrec.events.received", () => _pipeline?.Metrics.EventsReceived ?? 0, "{event}",
+            "Activity events read from the bus by this node.");
+        _meter.CreateObservableCounter("musicrec.events.invalid", () => _pipeline?.Metrics.EventsDeadLettered ?? 0, "{event}",
+            "Invalid events set aside to the dead-letter topic.");
+        _meter.CreateObservableCounter("musicrec.batches", () => _pipeline?.Metrics.Batches ?? 0, "{batch}",
+            "Recommendation batches published by this node (rate() gives batches/s).");
+        _meter.CreateObservableCounter("musicrec.offsets.committed", () => _pipeline?.Metrics.Committed ?? 0, "{offset}",
+            "Offsets committed after their events' effects were persisted and delivered.");
         _meter.CreateObservableGauge("musicrec.consumer.lag", () => Volatile.Read(ref _consumerLag), "{message}",
             "Messages on this node's assigned user_activity partitions not yet consumed (-1 before the first sample).");
         _meter.CreateObservableGauge("musicrec.entities", () => Volatile.Read(ref _entities), "{entity}",
@@ -36,9 +41,8 @@ internal sealed class ServiceMetrics : IDisposable
             "Cluster members this node sees as Up.");
     }
 
-    public void EventsApplied(long count) => _events.Add(count);
-    public void BatchesPublished(long count) => _batches.Add(count);
-    public void EventsInvalid(long count) => _invalidEvents.Add(count);
+    /// <summary>Reads the running pipeline's counters from now on.</summary>
+    public void Attach(MusicRec.Streaming.ActivityPipelineControl pipeline) => _pipeline = pipeline;
     public void ConsumerLag(long lag) => Volatile.Write(ref _consumerLag, lag);
     public void Sharding(long shards, long entities)
     {

@@ -121,6 +121,10 @@ public sealed partial class ServiceNode : IAsyncDisposable
         return await response.Content.ReadFromJsonAsync<UserState>(Json);
     }
 
+    /// <summary>User ids whose entities live on this node (the node's last sample, at most 2 s old).</summary>
+    public async Task<List<string>> EntitiesAsync() =>
+        (await _http.GetFromJsonAsync<List<string>>("/api/admin/entities", Json))!;
+
     public async Task<string> MetricsAsync() => await _http.GetStringAsync("/metrics");
 
     /// <summary>kill -9 of the node and anything it started: no CoordinatedShutdown, no goodbye to the cluster.</summary>
