@@ -21,9 +21,15 @@ internal static partial class AdminEndpoints
     {
         app.MapGet("/api/admin/cluster", (ClusterStatusSampler sampler) => Results.Ok(sampler.Snapshot()));
 
-        // Which users' entities live here, from the last sample (for operators and the failover test).
-        app.MapGet("/api/admin/entities", (ClusterStatusSampler sampler) =>
-            Results.Ok(sampler.LastRegionState?.Shards.SelectMany(s => s.EntityIds).Order().ToList() ?? []));
+        // Which users' entities live on this node now (for operators and the failover test).
+        app.MapGet("/api/admin/entities", async (RecommenderRegion region, CancellationToken ct) =>
+        {
+            if (region.TryGet() is not { } r)
+                return Results.Problem(statusCode: 503, title: "Recommender region not started yet");
+            var state = await r.Ask<Akka.Cluster.Sharding.CurrentShardRegionState>(
+                Akka.Cluster.Sharding.GetShardRegionState.Instance, TimeSpan.FromSeconds(5), ct);
+            return Results.Ok(state.Shards.SelectMany(s => s.EntityIds).Order().ToList());
+        });
 
         app.MapGet("/api/admin/users/{id}/state", async (string id, RecommenderRegion region, CancellationToken ct) =>
         {

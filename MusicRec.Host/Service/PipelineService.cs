@@ -20,6 +20,7 @@ internal sealed class PipelineService(
     : IHostedService
 {
     private ActivityPipelineControl? _pipeline;
+    private int _drained;
 
     public ActivityPipelineControl? Pipeline => _pipeline;
 
@@ -44,6 +45,11 @@ internal sealed class PipelineService(
     private async Task DrainAsync()
     {
         if (_pipeline is not { } pipeline) return;
+        if (Interlocked.Exchange(ref _drained, 1) == 1)
+        {
+            await pipeline.DrainAndShutdownAsync(); // waits for the drain the other path started
+            return;
+        }
         var started = DateTime.UtcNow;
         await pipeline.DrainAndShutdownAsync();
         log.LogInformation("Activity pipeline drained in {Ms} ms: {Applied} events applied, {Batches} batches, {Committed} offsets committed",

@@ -43,6 +43,9 @@ internal sealed class ConsumerDriver : IConsumerControl
     private bool _emitting = true;
     private bool _wanted;
     private bool _paused;
+    // librdkafka keeps a partition's pause across revoke and re-assign: after any assignment the wanted state
+    // is applied again, or a partition paused before a rebalance could stay paused for good.
+    private bool _assignmentChanged;
     private volatile int _closeRequest; // 0 none, 1 graceful, 2 abort
     private Action? _onAvailable;
     private Action<Exception>? _onFailure;
@@ -140,8 +143,9 @@ internal sealed class ConsumerDriver : IConsumerControl
                 ProcessCommits();
                 bool room;
                 lock (_gate) room = _emitting && _buffer.Count < _settings.BufferSize;
-                if (room == _paused)
+                if (room == _paused || _assignmentChanged)
                 {
+                    _assignmentChanged = false;
                     // Pausing rather than not polling: the group needs the poll loop, demand decides only fetching.
                     var assigned = _client.Assignment;
                     if (room) _client.Resume(assigned);
@@ -203,7 +207,7 @@ internal sealed class ConsumerDriver : IConsumerControl
     {
         lock (_gate)
             foreach (var p in partitions) _epochs[p] = ++_epochCounter;
-        _paused = false;
+        _assignmentChanged = true;
         _log.LogInformation("Consumer {Group}: assigned {Partitions}", _settings.GroupId, string.Join(", ", partitions));
     }
 

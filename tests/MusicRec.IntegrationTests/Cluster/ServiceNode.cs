@@ -16,6 +16,7 @@ public sealed partial class ServiceNode : IAsyncDisposable
     private readonly Process _process;
     private readonly ConcurrentQueue<string> _output = new();
     private readonly HttpClient _http;
+    private readonly StreamWriter _logFile;
 
     public string Name { get; }
     public int ClusterPort { get; }
@@ -25,9 +26,13 @@ public sealed partial class ServiceNode : IAsyncDisposable
     public bool HasExited => _process.HasExited;
     public int ExitCode => _process.ExitCode;
     public string Output => string.Join('\n', _output);
+    /// <summary>The node's whole output, kept as a test artifact.</summary>
+    public string LogPath { get; }
 
-    private ServiceNode(string name, int clusterPort, string adminUrl, Process process)
+    private ServiceNode(string name, int clusterPort, string adminUrl, Process process, string logPath)
     {
+        _logFile = new StreamWriter(logPath, append: false) { AutoFlush = true };
+        LogPath = logPath;
         Name = name;
         ClusterPort = clusterPort;
         AdminUrl = adminUrl;
@@ -74,7 +79,9 @@ public sealed partial class ServiceNode : IAsyncDisposable
         foreach (var (k, v) in environment ?? new Dictionary<string, string>()) psi.Environment[k] = v;
 
         var process = new Process { StartInfo = psi, EnableRaisingEvents = true };
-        var node = new ServiceNode(name, clusterPort, adminUrl, process);
+        var logDir = Environment.GetEnvironmentVariable("MUSICREC_TEST_ARTIFACTS") is { Length: > 0 } artifacts ? artifacts : workDir;
+        Directory.CreateDirectory(logDir);
+        var node = new ServiceNode(name, clusterPort, adminUrl, process, Path.Combine(logDir, $"cluster-{Path.GetFileName(Path.GetDirectoryName(workDir))}-{name}.log"));
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) node.Keep(e.Data); };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) node.Keep("ERR " + e.Data); };
         process.Start();
@@ -85,6 +92,7 @@ public sealed partial class ServiceNode : IAsyncDisposable
 
     private void Keep(string line)
     {
+        lock (_logFile) _logFile.WriteLine(line);
         _output.Enqueue(line);
         while (_output.Count > 4000) _output.TryDequeue(out _);
     }
@@ -163,6 +171,7 @@ public sealed partial class ServiceNode : IAsyncDisposable
         }
         _process.Dispose();
         _http.Dispose();
+        lock (_logFile) _logFile.Dispose();
     }
 
     [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
