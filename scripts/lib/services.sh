@@ -114,6 +114,24 @@ PROPS
   log "Kafka 0.9.0.1 on $MUSICREC_TEST_KAFKA (ZooKeeper $MUSICREC_TEST_ZOOKEEPER)"
 }
 
+# restart_kafka [SECONDS]: stops the broker only (ZooKeeper and the data stay), waits SECONDS (default 2),
+# starts it again on the same configuration and port. For tests of recovery after a broker restart.
+restart_kafka() {
+  local dir="$MUSICREC_RUN/kafka" pid i
+  [ -f "$dir/kafka.pid" ] || { log "no Kafka broker started by start_kafka"; return 1; }
+  pid=$(cat "$dir/kafka.pid")
+  kill -TERM "$pid" 2>/dev/null
+  for i in $(seq 300); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+  kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
+  sleep "${1:-2}"
+  export KAFKA_GC_LOG_OPTS=" " KAFKA_JVM_PERFORMANCE_OPTS="-server -XX:+UseG1GC" KAFKA_HEAP_OPTS="-Xmx512m -Xms256m"
+  export LOG_DIR="$dir/logs"
+  "$MUSICREC_TEST_KAFKA_HOME/bin/kafka-server-start.sh" "$dir/server.properties" >>"$dir/kafka.out" 2>&1 &
+  echo $! > "$dir/kafka.pid"
+  wait_port 127.0.0.1 "${MUSICREC_TEST_KAFKA##*:}" 60 || { log "Kafka did not come back"; tail -20 "$dir/kafka.out" >&2; return 1; }
+  log "Kafka restarted on $MUSICREC_TEST_KAFKA"
+}
+
 stop_kafka() {
   local dir="$MUSICREC_RUN/kafka" f
   for f in kafka zookeeper; do

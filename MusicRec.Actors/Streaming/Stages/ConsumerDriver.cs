@@ -39,10 +39,12 @@ internal sealed class ConsumerDriver : IConsumerControl
     private readonly ConcurrentQueue<CommitRequest> _commits = new();
     private readonly Dictionary<PartitionId, long> _epochs = new();
     private readonly TaskCompletionSource _shutdown = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    // Wakes the poll loop while it is paused: room in the buffer again, or a commit to make.
+    private readonly SemaphoreSlim _wake = new(0, int.MaxValue);
     private long _epochCounter;
     private bool _emitting = true;
     private bool _wanted;
-    private bool _paused;
+    private volatile bool _paused;
     // librdkafka keeps a partition's pause across revoke and re-assign: after any assignment the wanted state
     // is applied again, or a partition paused before a rebalance could stay paused for good.
     private bool _assignmentChanged;
@@ -86,7 +88,11 @@ internal sealed class ConsumerDriver : IConsumerControl
     {
         lock (_gate)
         {
-            if (_buffer.TryDequeue(out message!)) return true;
+            if (_buffer.TryDequeue(out message!))
+            {
+                if (_paused && _buffer.Count == _settings.BufferSize / 2) _wake.Release();
+                return true;
+            }
             _wanted = true;
             return false;
         }
@@ -128,6 +134,7 @@ internal sealed class ConsumerDriver : IConsumerControl
             return Task.FromException(new InvalidOperationException("The consumer has left its group; offsets cannot be committed any more."));
         var request = new CommitRequest(offsets, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
         _commits.Enqueue(request);
+        if (_paused) _wake.Release();
         return request.Done.Task;
     }
 
@@ -141,22 +148,45 @@ internal sealed class ConsumerDriver : IConsumerControl
             while (_closeRequest == 0)
             {
                 ProcessCommits();
-                bool room;
-                lock (_gate) room = _emitting && _buffer.Count < _settings.BufferSize;
-                if (room == _paused || _assignmentChanged)
+                bool full, lowWater;
+                lock (_gate)
+                {
+                    full = !_emitting || _buffer.Count >= _settings.BufferSize;
+                    lowWater = _emitting && _buffer.Count <= _settings.BufferSize / 2;
+                }
+                // Pausing rather than not polling: the group needs the poll loop, demand decides only fetching.
+                // Resume only at half the buffer, so a full buffer does not flip the partitions on every message.
+                if (_assignmentChanged)
                 {
                     _assignmentChanged = false;
-                    // Pausing rather than not polling: the group needs the poll loop, demand decides only fetching.
-                    var assigned = _client.Assignment;
-                    if (room) _client.Resume(assigned);
-                    else _client.Pause(assigned);
-                    _paused = !room;
+                    if (full) _client.Pause(_client.Assignment);
+                    else _client.Resume(_client.Assignment);
+                    _paused = full;
+                }
+                else if (full && !_paused)
+                {
+                    _client.Pause(_client.Assignment);
+                    _paused = true;
+                }
+                else if (lowWater && _paused)
+                {
+                    _client.Resume(_client.Assignment);
+                    _paused = false;
                 }
 
                 ConsumedRecord? record;
                 try
                 {
-                    record = _client.Consume(_settings.PollTimeout);
+                    if (_paused)
+                    {
+                        // Serve the group (rebalances, heartbeats) without waiting in the client, then wait for room or a commit.
+                        record = _client.Consume(TimeSpan.Zero);
+                        if (record is null) _wake.Wait(_settings.PollTimeout);
+                    }
+                    else
+                    {
+                        record = _client.Consume(_settings.PollTimeout);
+                    }
                 }
                 catch (Exception e) when (_settings.Decider(e) == Directive.Resume)
                 {

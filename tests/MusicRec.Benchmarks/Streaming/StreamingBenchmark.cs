@@ -1,0 +1,196 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Akka.Actor;
+using MusicRec.Streaming;
+using MusicRec.Streaming.Transport;
+using ActivityEvent = MusicRec.Streaming.ActivityEvent;
+
+namespace MusicRec.Benchmarks.Streaming;
+
+/// <summary>
+/// The activity pipeline with a trivial recommender: on the in-process bus and (when MUSICREC_TEST_KAFKA is set)
+/// through the real broker. Throughput: a backlog of events is loaded first, then the pipeline is timed from its
+/// start until every offset is committed. Latency: events are sent at a fixed rate and each batch is timed from
+/// the send of the event that completed it to its arrival at a recommendation feed.
+/// Options: --events N (backlog, default 100000) --users U (default 1000) --rate R (default 5000) --seconds S (default 10).
+/// </summary>
+public sealed class StreamingBenchmark : IBenchmark
+{
+    public string Name => "streaming";
+    public string Description => "activity pipeline events/s and event-to-batch latency, in-process bus and real Kafka";
+
+    private static int Option(string[] options, string name, int fallback)
+    {
+        var i = Array.IndexOf(options, name);
+        return i >= 0 && i + 1 < options.Length && int.TryParse(options[i + 1], out var v) ? v : fallback;
+    }
+
+    public async Task<bool> RunAsync(string[] options)
+    {
+        var events = Option(options, "--events", 100_000);
+        var users = Option(options, "--users", 1000);
+        var rate = Option(options, "--rate", 5000);
+        var seconds = Option(options, "--seconds", 10);
+        var ok = true;
+
+        using var system = ActorSystem.Create("bench", "akka.loglevel = WARNING");
+        Console.WriteLine($"  [in-process bus] backlog of {events} events for {users} users");
+        {
+            var bus = new InProcessBus(4);
+            using var transport = new InProcessTransport(bus);
+            var rateIn = await Throughput(system, transport, events, users, new ActivityPipelineSettings(),
+                () => bus.Lag("musicrec-recommender", Topics.UserActivity) == 0);
+            ok &= BenchmarkReport.Figure("in-process events/s (trivial recommender)", rateIn, "events/s", 20_000, lowerIsBetter: false);
+        }
+        {
+            var bus = new InProcessBus(4);
+            using var transport = new InProcessTransport(bus);
+            var (p50, p99, achieved) = await Latency(system, transport, new ActivityPipelineSettings(), users, rate, seconds);
+            BenchmarkReport.Info("in-process offered rate achieved", $"{achieved:0} events/s");
+            BenchmarkReport.Info("in-process event-to-batch p50", $"{p50:0.0} ms");
+            ok &= BenchmarkReport.Figure($"in-process event-to-batch p99 at {rate}/s", p99, "ms", 50, lowerIsBetter: true);
+        }
+
+        var bootstrap = Environment.GetEnvironmentVariable("MUSICREC_TEST_KAFKA");
+        if (string.IsNullOrEmpty(bootstrap))
+        {
+            Console.WriteLine("  [kafka] MUSICREC_TEST_KAFKA is not set: the Kafka figures were not measured (run under scripts/lib/services.sh start_kafka).");
+            return false;
+        }
+        var settings = KafkaSettings.Create(bootstrap,
+            ["api.version.request=false", "broker.version.fallback=0.9.0.1", "session.timeout.ms=10000", "heartbeat.interval.ms=1000"]);
+        using (var transport = new KafkaTransport(settings))
+        {
+            var suffix = Guid.NewGuid().ToString("N")[..8];
+            var pipeline = new ActivityPipelineSettings
+            {
+                GroupId = $"bench-{suffix}",
+                ActivityTopic = $"bench-act-{suffix}",
+                RecommendationsTopic = $"bench-rec-{suffix}",
+                DeadLetterTopic = $"bench-dlq-{suffix}",
+            };
+            await CreateTopics(pipeline.ActivityTopic, pipeline.RecommendationsTopic, pipeline.DeadLetterTopic);
+            Console.WriteLine($"  [kafka {bootstrap}] backlog of {events} events for {users} users");
+            var ends = new ConcurrentDictionary<PartitionId, long>();
+            using var probe = transport.CreateConsumer(new ConsumerOptions(pipeline.GroupId, []));
+            var rateKafka = await Throughput(system, transport, events, users, pipeline, () =>
+            {
+                try
+                {
+                    return ends.All(e => probe.Committed(e.Key, TimeSpan.FromSeconds(5)) == e.Value);
+                }
+                catch (Confluent.Kafka.KafkaException)
+                {
+                    return false;
+                }
+            }, ends);
+            ok &= BenchmarkReport.Figure("Kafka end-to-end events/s (trivial recommender)", rateKafka, "events/s", 5000, lowerIsBetter: false);
+
+            var latencySettings = pipeline with { GroupId = pipeline.GroupId + "-lat", ActivityTopic = pipeline.ActivityTopic + "-lat" };
+            await CreateTopics(latencySettings.ActivityTopic);
+            var kafkaRate = Math.Min(rate, 2000);
+            var (p50, p99, achieved) = await Latency(system, transport, latencySettings, users, kafkaRate, seconds);
+            BenchmarkReport.Info("Kafka offered rate achieved", $"{achieved:0} events/s");
+            BenchmarkReport.Info($"Kafka event-to-batch p50 at {kafkaRate}/s", $"{p50:0.0} ms");
+            BenchmarkReport.Info($"Kafka event-to-batch p99 at {kafkaRate}/s", $"{p99:0.0} ms");
+        }
+        return ok;
+    }
+
+    private static async Task CreateTopics(params string[] topics)
+    {
+        var home = Environment.GetEnvironmentVariable("MUSICREC_TEST_KAFKA_HOME");
+        var zk = Environment.GetEnvironmentVariable("MUSICREC_TEST_ZOOKEEPER");
+        if (string.IsNullOrEmpty(home) || string.IsNullOrEmpty(zk)) return; // the broker auto-creates them
+        foreach (var t in topics)
+        {
+            var psi = new ProcessStartInfo(Path.Combine(home, "bin", "kafka-topics.sh"),
+                ["--zookeeper", zk, "--create", "--topic", t, "--partitions", "4", "--replication-factor", "1"])
+            { RedirectStandardOutput = true, RedirectStandardError = true };
+            using var p = Process.Start(psi)!;
+            await p.WaitForExitAsync();
+        }
+    }
+
+    private static ActivityEvent Event(int i, int users) =>
+        new(Guid.NewGuid().ToString(), $"u{i % users}", 1 + i % 1000, Actions.Listen, DateTimeOffset.UtcNow);
+
+    /// <summary>Loads the backlog, then times the pipeline from start until <paramref name="allCommitted"/>.</summary>
+    private static async Task<double> Throughput(ActorSystem system, IMessageTransport transport, int events, int users,
+        ActivityPipelineSettings settings, Func<bool> allCommitted, ConcurrentDictionary<PartitionId, long>? ends = null)
+    {
+        using (var producer = transport.CreateProducer())
+        {
+            var load = Stopwatch.StartNew();
+            var pending = new List<Task<DeliveryReport>>(events);
+            for (var i = 0; i < events; i++)
+                pending.Add(producer.ProduceAsync(new OutgoingRecord(settings.ActivityTopic, $"u{i % users}", StreamingJson.Serialize(Event(i, users)))));
+            foreach (var r in await Task.WhenAll(pending))
+                if (ends is not null) ends.AddOrUpdate(r.Partition, r.Offset + 1, (_, o) => Math.Max(o, r.Offset + 1));
+            BenchmarkReport.Info("backlog produced", $"{events / load.Elapsed.TotalSeconds:0} events/s");
+        }
+        var recommender = system.ActorOf(Props.Create<TrivialRecommender>());
+        var clock = Stopwatch.StartNew();
+        var control = ActivityPipeline.Start(system, transport, recommender, _ => true, settings);
+        var deadline = TimeSpan.FromMinutes(5);
+        while (!allCommitted() && clock.Elapsed < deadline) await Task.Delay(50);
+        var elapsed = clock.Elapsed;
+        await control.DrainAndShutdownAsync();
+        await recommender.GracefulStop(TimeSpan.FromSeconds(5));
+        if (elapsed >= deadline) Console.WriteLine($"  (gave up after {deadline}: {control.Metrics.Committed} of {events} committed)");
+        BenchmarkReport.Info("processed", $"{control.Metrics.EventsApplied} events, {control.Metrics.Batches} batches in {elapsed.TotalSeconds:0.00} s");
+        return control.Metrics.Committed / elapsed.TotalSeconds;
+    }
+
+    /// <summary>Sends at a fixed rate; each batch is timed from the send of its third event to its arrival at the feed.</summary>
+    private static async Task<(double P50, double P99, double Achieved)> Latency(ActorSystem system, IMessageTransport transport,
+        ActivityPipelineSettings settings, int users, int rate, int seconds)
+    {
+        var recommender = system.ActorOf(Props.Create<TrivialRecommender>());
+        var control = ActivityPipeline.Start(system, transport, recommender, _ => true, settings);
+        var sentAt = new ConcurrentDictionary<string, long>();
+        var latencies = new ConcurrentBag<double>();
+        using var stop = new CancellationTokenSource();
+        var feed = new TransportRecommendationFeed(transport, new RecommendationFeedOptions { Topic = settings.RecommendationsTopic });
+        var reader = Task.Run(async () =>
+        {
+            try
+            {
+                await foreach (var b in feed.ReadAsync(stop.Token))
+                    if (sentAt.TryRemove(b.BatchId, out var t))
+                        latencies.Add(Stopwatch.GetElapsedTime(t).TotalMilliseconds);
+            }
+            catch (OperationCanceledException)
+            {
+                // the measurement is over
+            }
+        });
+        await Task.Delay(TimeSpan.FromSeconds(transport is KafkaTransport ? 8 : 1)); // let the pipeline and the feed join their groups
+        using var producer = transport.CreateProducer();
+        var total = rate * seconds;
+        var perUser = new int[users];
+        var clock = Stopwatch.StartNew();
+        var pending = new List<Task>();
+        for (var i = 0; i < total; i++)
+        {
+            var due = TimeSpan.FromSeconds((double)i / rate) - clock.Elapsed;
+            if (due > TimeSpan.FromMilliseconds(1)) await Task.Delay(due);
+            var u = i % users;
+            var n = ++perUser[u];
+            if (n % 3 == 0) sentAt[$"u{u}-{n / 3}"] = Stopwatch.GetTimestamp();
+            pending.Add(producer.ProduceAsync(new OutgoingRecord(settings.ActivityTopic, $"u{u}", StreamingJson.Serialize(Event(i, users)))));
+        }
+        var achieved = total / clock.Elapsed.TotalSeconds;
+        await Task.WhenAll(pending);
+        var waitUntil = DateTime.UtcNow.AddSeconds(30);
+        while (!sentAt.IsEmpty && DateTime.UtcNow < waitUntil) await Task.Delay(50);
+        if (!sentAt.IsEmpty) Console.WriteLine($"  ({sentAt.Count} batches not seen within 30 s after the last send)");
+        await stop.CancelAsync();
+        await reader;
+        await control.DrainAndShutdownAsync();
+        await recommender.GracefulStop(TimeSpan.FromSeconds(5));
+        var sorted = latencies.Order().ToArray();
+        if (sorted.Length == 0) return (double.NaN, double.NaN, achieved);
+        return (sorted[(int)(sorted.Length * 0.5)], sorted[Math.Min(sorted.Length - 1, (int)(sorted.Length * 0.99))], achieved);
+    }
+}

@@ -1,0 +1,58 @@
+using Akka.Actor;
+using MusicRec.Recommendation;
+using MusicRec.Streaming;
+
+namespace MusicRec.IntegrationTests.Kafka;
+
+/// <summary>
+/// Stands in for the per-user recommender: a batch every third new event per user, ids "{user}-{n}"; a repeated
+/// event id gets the same answer again (Duplicate = true), as the persisted actor does after a redelivery.
+/// The first <c>unansweredFirst</c> events get no reply at all (the stream's ask times out).
+/// </summary>
+public sealed class FakeRecommender : ReceiveActor
+{
+    private sealed class UserState
+    {
+        public long Applied;
+        public readonly Dictionary<string, IReadOnlyList<RecommendationBatch>> Seen = [];
+    }
+
+    private readonly Dictionary<string, UserState> _users = [];
+    private int _unanswered;
+
+    public static Props Props(int unansweredFirst = 0) => Akka.Actor.Props.Create(() => new FakeRecommender(unansweredFirst));
+
+    public FakeRecommender(int unansweredFirst)
+    {
+        _unanswered = unansweredFirst;
+        Receive<UserRecommenderProtocol.ApplyActivity>(apply =>
+        {
+            if (_unanswered > 0)
+            {
+                _unanswered--;
+                return;
+            }
+            if (!_users.TryGetValue(apply.UserId, out var user)) _users[apply.UserId] = user = new UserState();
+            var id = apply.Activity.EventId;
+            if (user.Seen.TryGetValue(id, out var before))
+            {
+                Sender.Tell(new UserRecommenderProtocol.ActivityApplied(id, before, Duplicate: true));
+                return;
+            }
+            user.Applied++;
+            IReadOnlyList<RecommendationBatch> batches = user.Applied % 3 == 0 ? [Batch(apply.UserId, user.Applied / 3)] : [];
+            user.Seen[id] = batches;
+            Sender.Tell(new UserRecommenderProtocol.ActivityApplied(id, batches, Duplicate: false));
+        });
+        Receive<UserRecommenderProtocol.GetUserState>(get =>
+        {
+            var user = _users.GetValueOrDefault(get.UserId);
+            var applied = user?.Applied ?? 0;
+            Sender.Tell(new UserRecommenderProtocol.UserStateView(get.UserId, applied, applied / 3, [], [], []));
+        });
+    }
+
+    private static RecommendationBatch Batch(string user, long n) =>
+        new($"{user}-{n}", user, DateTimeOffset.UtcNow,
+            [.. Enumerable.Range(1, 3).Select(i => new RecommendedTrack((int)(n * 3 + i), $"t{i}", "a", "Rock", 1.0 / i, "test"))]);
+}
