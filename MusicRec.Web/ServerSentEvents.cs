@@ -1,8 +1,12 @@
+using System.Buffers;
+using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using MusicRec.Streaming;
 
 namespace MusicRec.Web;
@@ -16,6 +20,8 @@ namespace MusicRec.Web;
 internal static class ServerSentEvents
 {
     private static readonly byte[] Heartbeat = ": heartbeat\n\n"u8.ToArray();
+    // One batch goes to every page open for its user: serialise it once, not once per page.
+    private static readonly ConditionalWeakTable<RecommendationBatch, byte[]> Frames = new();
 
     public static async Task StreamAsync(string id, HttpContext context, BatchBoard board, WebOptions options,
         IHostApplicationLifetime lifetime)
@@ -48,34 +54,53 @@ internal static class ServerSentEvents
             await response.Body.WriteAsync(Encoding.UTF8.GetBytes($"retry: {(long)options.ClientRetry.TotalMilliseconds}\n\n"), ct);
             var lastEventId = context.Request.Headers["Last-Event-ID"].ToString();
             if (subscription.Current is { } current && current.BatchId != lastEventId)
-                await response.Body.WriteAsync(Frame(current), ct);
+                await response.Body.WriteAsync(Frames.GetValue(current, Frame), ct);
             await response.Body.FlushAsync(ct);
 
+            // One heartbeat timer per interval (not one per batch): a wait for batches stays pending across beats.
             var batches = subscription.Batches;
+            var beat = Task.Delay(options.Heartbeat, ct);
+            Task<bool>? waiting = null;
             while (!ct.IsCancellationRequested)
             {
-                using (var beat = CancellationTokenSource.CreateLinkedTokenSource(ct))
+                if (waiting is null)
                 {
-                    beat.CancelAfter(options.Heartbeat);
-                    try
+                    var ready = batches.WaitToReadAsync(ct);
+                    if (ready.IsCompletedSuccessfully)
                     {
-                        if (!await batches.WaitToReadAsync(beat.Token)) break;
-                    }
-                    catch (OperationCanceledException) when (!ct.IsCancellationRequested)
-                    {
-                        await response.Body.WriteAsync(Heartbeat, ct);
-                        await response.Body.FlushAsync(ct);
+                        if (!ready.Result) break;
+                        await WriteAvailableAsync();
                         continue;
                     }
+                    waiting = ready.AsTask();
                 }
+                if (await Task.WhenAny(waiting, beat) == beat)
+                {
+                    ct.ThrowIfCancellationRequested();
+                    await response.Body.WriteAsync(Heartbeat, ct);
+                    await response.Body.FlushAsync(ct);
+                    beat = Task.Delay(options.Heartbeat, ct);
+                    continue;
+                }
+                var more = await waiting;
+                waiting = null;
+                if (!more) break;
+                await WriteAvailableAsync();
+            }
+
+            // Copy every waiting frame into the response pipe, then one flush: one socket write per wake-up.
+            async Task WriteAvailableAsync()
+            {
                 while (batches.TryRead(out var batch))
-                    await response.Body.WriteAsync(Frame(batch), ct);
-                await response.Body.FlushAsync(ct);
+                    response.BodyWriter.Write(Frames.GetValue(batch, Frame));
+                await response.BodyWriter.FlushAsync(ct);
             }
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
             // The page went away or the host is stopping: the stream simply ends.
+            context.RequestServices.GetService<ILoggerFactory>()?.CreateLogger(typeof(ServerSentEvents))
+                .LogDebug("Stream for user {User} closed", id);
         }
     }
 

@@ -81,6 +81,7 @@ public static class WebApi
         app.MapPost("/api/activity", PostActivityAsync);
         app.MapGet("/api/stream/{id}", ServerSentEvents.StreamAsync);
         app.MapGet("/api/tracks/{id}", GetTrackAsync);
+        app.MapGet("/api/tracks", GetStarterTracksAsync);
 
         app.MapHealthChecks("/healthz", new HealthCheckOptions
         {
@@ -118,7 +119,8 @@ public static class WebApi
         ILoggerFactory logs)
     {
         var request = context.Request;
-        if (request.ContentType is { Length: > 0 } && !request.HasJsonContentType())
+        // JSON only: a cross-site form or a typeless no-cors post cannot pass as an event.
+        if (!request.HasJsonContentType())
             return Results.Problem(title: "Unsupported media type", detail: "Send the event as application/json.",
                 statusCode: StatusCodes.Status415UnsupportedMediaType);
         if (request.ContentLength > ActivityRequest.MaxBodyBytes)
@@ -151,6 +153,27 @@ public static class WebApi
 
     private static IResult TooLarge() => Results.Problem(title: "Body too large",
         detail: $"An activity event is at most {ActivityRequest.MaxBodyBytes} bytes.", statusCode: StatusCodes.Status413PayloadTooLarge);
+
+    /// <summary>
+    /// <c>GET /api/tracks?limit=N</c> (1..24, default 6): a few catalogue tracks, one per genre first, for a listener
+    /// with no recommendations yet to start from. Reads only the first 200 tracks of the store.
+    /// </summary>
+    private static async Task<IResult> GetStarterTracksAsync(ITrackStore store, HttpContext context, string? limit)
+    {
+        var count = 6;
+        if (limit is not null && (!int.TryParse(limit, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out count) || count is < 1 or > 24))
+            return Results.Problem(title: "Invalid limit", detail: "limit is a whole number from 1 to 24.", statusCode: StatusCodes.Status400BadRequest);
+        var candidates = new List<TrackDocument>();
+        await foreach (var d in store.StreamAllAsync(context.RequestAborted))
+        {
+            candidates.Add(d);
+            if (candidates.Count >= 200) break;
+        }
+        var oneGenreEach = candidates.GroupBy(d => d.Metadata.GenreTop).Select(g => g.First());
+        var picked = oneGenreEach.Concat(candidates).Distinct().Take(count).Select(TrackView.From).ToList();
+        context.Response.Headers.CacheControl = "public, max-age=60";
+        return Results.Json(new TrackList(picked), WebJson.Options);
+    }
 
     private static async Task<IResult> GetTrackAsync(string id, ITrackStore store, HttpContext context)
     {

@@ -27,3 +27,6 @@ public sealed record TrackView(
         // Non-finite values cannot be written as JSON numbers; the chart draws them as zero.
         d.Mfccs.Select(v => double.IsFinite(v) ? v : 0).ToArray());
 }
+
+/// <summary><c>GET /api/tracks</c>: tracks to start from.</summary>
+public sealed record TrackList([property: JsonPropertyName("tracks")] IReadOnlyList<TrackView> Tracks);

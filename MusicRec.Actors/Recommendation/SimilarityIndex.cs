@@ -169,6 +169,134 @@ public sealed class SimilarityIndex
         return count;
     }
 
+    /// <summary>
+    /// Like <see cref="TopK(ReadOnlySpan{float}, Span{ScoredTrack}, Func{int, bool}?)"/>, and exactly the same result,
+    /// but reuses the caller's <paramref name="cache"/> of the last full scan's top candidates. If the query moved by
+    /// δ (Euclidean, both normalised), no track outside the cache can score above the cache's threshold + δ, so when the
+    /// best k cached candidates all clear that bound they are the exact answer and the 100,000-row scan is skipped.
+    /// One cache per caller (an actor's user); not thread-safe.
+    /// </summary>
+    public int TopK(ReadOnlySpan<float> query, Span<ScoredTrack> best, Func<int, bool>? isExcluded, ref CandidateCache? cache)
+    {
+        var k = best.Length;
+        if (k == 0) return 0;
+        if (cache is { } c && c.Query.Length == query.Length)
+        {
+            double moved = 0;
+            for (var i = 0; i < query.Length; i++)
+            {
+                var d = query[i] - c.Query[i];
+                moved += d * d;
+            }
+            var bound = c.Threshold + (float)Math.Sqrt(moved) + 1e-4f;
+            var count = 0;
+            ref var rows = ref MemoryMarshal.GetArrayDataReference(_vectors);
+            ref var q = ref MemoryMarshal.GetReference(query);
+            foreach (var r in c.Rows)   // rows ascending, so ties resolve as in a full scan
+            {
+                var s = Dot(ref Unsafe.Add(ref rows, r * Stride), ref q, Stride);
+                if (count == k && s <= best[k - 1].Score) continue;
+                var id = _trackIds[r];
+                if (isExcluded is not null && isExcluded(id)) continue;
+                var pos = count < k ? count : k - 1;
+                while (pos > 0 && best[pos - 1].Score < s)
+                {
+                    if (pos < k) best[pos] = best[pos - 1];
+                    pos--;
+                }
+                best[pos] = new ScoredTrack(id, s);
+                if (count < k) count++;
+            }
+            if (count == k && best[k - 1].Score >= bound)
+            {
+                c.Hits++;
+                return count;
+            }
+        }
+
+        var (found, fresh) = ScanWithCandidates(query, best, isExcluded, cache?.Size ?? CandidateCache.DefaultSize);
+        fresh.Hits = cache?.Hits ?? 0;
+        fresh.Scans = (cache?.Scans ?? 0) + 1;
+        cache = fresh;
+        return found;
+    }
+
+    /// <summary>One full pass: the top-k allowed hits and, ignoring exclusions, the top-<paramref name="size"/> rows for the cache.</summary>
+    private (int Found, CandidateCache Cache) ScanWithCandidates(ReadOnlySpan<float> query, Span<ScoredTrack> best,
+        Func<int, bool>? isExcluded, int size)
+    {
+        if (query.Length != Stride)
+            throw new ArgumentException($"query must have {Stride} values (index stride), got {query.Length}", nameof(query));
+        var k = best.Length;
+        var m = Math.Min(size, Count);
+        var candidateScores = new float[m];
+        var candidateRows = new int[m];
+        var candidates = 0;
+        var candidateFloor = float.NegativeInfinity;
+        var count = 0;
+        var threshold = float.NegativeInfinity;
+        ref var rows = ref MemoryMarshal.GetArrayDataReference(_vectors);
+        ref var q = ref MemoryMarshal.GetReference(query);
+        for (var r = 0; r < _trackIds.Length; r++)
+        {
+            var s = Dot(ref Unsafe.Add(ref rows, r * Stride), ref q, Stride);
+            if (float.IsNaN(s)) continue;
+            if (candidates < m || s > candidateFloor)
+            {
+                var pos = candidates < m ? candidates : m - 1;
+                while (pos > 0 && candidateScores[pos - 1] < s)
+                {
+                    if (pos < m) { candidateScores[pos] = candidateScores[pos - 1]; candidateRows[pos] = candidateRows[pos - 1]; }
+                    pos--;
+                }
+                candidateScores[pos] = s;
+                candidateRows[pos] = r;
+                if (candidates < m) candidates++;
+                if (candidates == m) candidateFloor = candidateScores[m - 1];
+            }
+            if (count == k && s <= threshold) continue;
+            var id = _trackIds[r];
+            if (isExcluded is not null && isExcluded(id)) continue;
+            var p = count < k ? count : k - 1;
+            while (p > 0 && best[p - 1].Score < s)
+            {
+                if (p < k) best[p] = best[p - 1];
+                p--;
+            }
+            best[p] = new ScoredTrack(id, s);
+            if (count < k) count++;
+            if (count == k) threshold = best[k - 1].Score;
+        }
+        var cachedRows = candidateRows[..candidates];
+        Array.Sort(cachedRows);
+        // With the whole catalogue cached nothing lies outside it: any answer from the cache is exact.
+        var floor = candidates < Count ? candidateFloor : float.NegativeInfinity;
+        return (count, new CandidateCache(query.ToArray(), floor, cachedRows, size));
+    }
+
+    /// <summary>The last full scan's best rows for one caller's query (see the caching TopK).</summary>
+    public sealed class CandidateCache
+    {
+        public const int DefaultSize = 256;
+
+        internal CandidateCache(float[] query, float threshold, int[] rows, int size)
+        {
+            Query = query;
+            Threshold = threshold;
+            Rows = rows;
+            Size = size;
+        }
+
+        internal float[] Query { get; }
+        internal float Threshold { get; }
+        internal int[] Rows { get; }
+        public int Size { get; }
+        /// <summary>Queries answered from the cache (carried over across refreshes).</summary>
+        public long Hits { get; internal set; }
+        /// <summary>Full scans made (carried over across refreshes).</summary>
+        public long Scans { get; internal set; }
+    }
+
     /// <summary>Cosine similarity of two index-space vectors (both normalised, so their dot product).</summary>
     public static float Similarity(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
     {

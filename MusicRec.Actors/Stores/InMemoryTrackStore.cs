@@ -22,7 +22,7 @@ public sealed class InMemoryTrackStore : ITrackStore
     }
 
     public Task<IReadOnlyList<TrackDocument>> GetByIdsAsync(IReadOnlyCollection<int> trackIds, CancellationToken ct = default) =>
-        Task.FromResult<IReadOnlyList<TrackDocument>>(trackIds.Where(_docs.ContainsKey).Select(id => _docs[id]).ToList());
+        Task.FromResult<IReadOnlyList<TrackDocument>>(trackIds.Distinct().Select(id => _docs.TryGetValue(id, out var d) ? d : null).OfType<TrackDocument>().ToList());
 
     public async IAsyncEnumerable<IReadOnlyDictionary<string, object?>> StreamAsync(
         IReadOnlyList<string> columns, [EnumeratorCancellation] CancellationToken ct = default)

@@ -9,7 +9,8 @@ namespace MusicRec.Stores;
 /// <c>File_Name</c>, <c>MFCCs</c> (array of 20), <c>Spectral_Centroid</c>, <c>Zero_Crossing_Rate</c>,
 /// <c>genre_id</c>; the merged metadata as flat fields named as <see cref="TrackDocumentColumns"/>; the echonest
 /// values as the sub-document <c>echonest</c>; every statistic as a flat field named as
-/// <see cref="AudioFeatures.ColumnNames"/> (so any column is a server-side projection). <c>_id</c> is the track id.
+/// <see cref="AudioFeatures.ColumnNames"/> (so any column is a server-side projection). <c>_id</c> is left to the
+/// server (an ObjectId, as the original design's insert_many made), so collections loaded that way can be upserted into.
 /// </summary>
 public static class MongoTrackDocumentMapper
 {
@@ -17,13 +18,12 @@ public static class MongoTrackDocumentMapper
 
     public static BsonDocument ToBson(TrackDocument d)
     {
-        SqliteTrackStore.Validate(d);
+        TrackDocumentChecks.Validate(d);
         if (d.Features.Length > AudioFeatures.ColumnNames.Count)
             throw new ArgumentException($"track {d.TrackId} has {d.Features.Length} statistics; at most {AudioFeatures.ColumnNames.Count} have names");
         var m = d.Metadata;
         var doc = new BsonDocument
         {
-            { "_id", d.TrackId },
             { "track_id", d.TrackId },
             { "File_Name", m.FileName is null ? BsonNull.Value : new BsonString(m.FileName) },
             { "title", m.Title },
@@ -35,14 +35,14 @@ public static class MongoTrackDocumentMapper
             { "genre_top", m.GenreTop },
             { "genres", new BsonArray(m.Genres) },
             { "genres_all", new BsonArray(m.GenresAll) },
-            { "duration", m.DurationSeconds is { } s ? new BsonDouble(s) : BsonNull.Value },
+            { "duration", m.DurationSeconds is { } s ? Exact(s) : BsonNull.Value },
             { "subset", m.Subset },
-            { EchonestField, new BsonDocument(m.Echonest.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => new BsonElement(kv.Key, kv.Value))) },
-            { "MFCCs", new BsonArray(d.Mfccs) },
-            { "Spectral_Centroid", d.SpectralCentroid },
-            { "Zero_Crossing_Rate", d.ZeroCrossingRate },
+            { EchonestField, new BsonDocument(m.Echonest.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => new BsonElement(kv.Key, Exact(kv.Value)))) },
+            { "MFCCs", new BsonArray(d.Mfccs.Select(Exact)) },
+            { "Spectral_Centroid", Exact(d.SpectralCentroid) },
+            { "Zero_Crossing_Rate", Exact(d.ZeroCrossingRate) },
         };
-        for (var i = 0; i < d.Features.Length; i++) doc.Add(AudioFeatures.ColumnNames[i], d.Features[i]);
+        for (var i = 0; i < d.Features.Length; i++) doc.Add(AudioFeatures.ColumnNames[i], Exact(d.Features[i]));
         return doc;
     }
 
@@ -114,6 +114,9 @@ public static class MongoTrackDocumentMapper
         }
         return row;
     }
+
+    // The constructor, not BsonDouble.Create or the implicit conversion: those hand out a cached 0.0 for -0.0.
+    private static BsonDouble Exact(double v) => new(v);
 
     private static BsonValue Nullable(int? v) => v is { } x ? new BsonInt32(x) : BsonNull.Value;
 

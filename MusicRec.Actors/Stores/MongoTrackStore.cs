@@ -57,7 +57,19 @@ public sealed class MongoTrackStore : ITrackStore
             var model = new CreateIndexModel<BsonDocument>(
                 Builders<BsonDocument>.IndexKeys.Ascending("track_id"),
                 new CreateIndexOptions { Unique = true, Name = "track_id_unique" });
-            await _retry.ExecuteAsync("create index", c => _collection.Indexes.CreateOneAsync(model, cancellationToken: c), ct);
+            try
+            {
+                await _retry.ExecuteAsync("create index", c => _collection.Indexes.CreateOneAsync(model, cancellationToken: c), ct);
+            }
+            catch (MongoCommandException e) when (e.Code == 11000)
+            {
+                throw new StoreException(
+                    $"{Describe()} already holds several documents with the same track_id (a load without upserts?), so the unique index on track_id cannot be built; remove the duplicates or use another collection");
+            }
+            catch (Exception e) when (e is MongoException or TimeoutException)
+            {
+                throw Failure("preparing the unique track_id index of", e);
+            }
             _indexReady = true;
         }
         finally
@@ -75,15 +87,7 @@ public sealed class MongoTrackStore : ITrackStore
         var options = new BulkWriteOptions { IsOrdered = false };
         foreach (var chunk in models.Chunk(BatchSize))
         {
-            try
-            {
-                await _retry.ExecuteAsync($"upsert of {chunk.Length} tracks into {Uri.Database}.{Uri.Collection}",
-                    c => _collection.BulkWriteAsync(chunk, options, c), ct);
-            }
-            catch (MongoException e)
-            {
-                throw new StoreException($"writing to {Describe()} failed: {StoreUri.Mask(e.Message)}", e);
-            }
+            await GuardAsync($"upsert of {chunk.Length} tracks into", c => _collection.BulkWriteAsync(chunk, options, c), ct);
         }
     }
 
@@ -91,7 +95,7 @@ public sealed class MongoTrackStore : ITrackStore
     {
         if (trackIds.Count == 0) return [];
         var filter = Builders<BsonDocument>.Filter.In("track_id", trackIds.Distinct());
-        var docs = await _retry.ExecuteAsync("read by ids",
+        var docs = await GuardAsync("reading by ids from",
             c => _collection.Find(filter).Sort(Builders<BsonDocument>.Sort.Ascending("track_id")).ToListAsync(c), ct);
         return docs.Select(MongoTrackDocumentMapper.FromBson).ToList();
     }
@@ -118,13 +122,44 @@ public sealed class MongoTrackStore : ITrackStore
             .Sort(Builders<BsonDocument>.Sort.Ascending("track_id"));
         var projected = projection is null ? find : find.Project(projection);
         // Opening the cursor is retried; a cursor broken mid-stream surfaces (restarting would repeat rows).
-        using var cursor = await _retry.ExecuteAsync("open cursor", c => projected.ToCursorAsync(c), ct);
-        while (await cursor.MoveNextAsync(ct))
+        using var cursor = await GuardAsync("reading", c => projected.ToCursorAsync(c), ct);
+        while (true)
+        {
+            bool more;
+            try
+            {
+                more = await cursor.MoveNextAsync(ct);
+            }
+            catch (Exception e) when (e is MongoException or TimeoutException)
+            {
+                throw Failure("reading", e);
+            }
+            if (!more) break;
             foreach (var doc in cursor.Current) yield return doc;
+        }
     }
 
     public Task<long> CountAsync(CancellationToken ct = default) =>
-        _retry.ExecuteAsync("count", c => _collection.CountDocumentsAsync(FilterDefinition<BsonDocument>.Empty, cancellationToken: c), ct);
+        GuardAsync("counting", c => _collection.CountDocumentsAsync(FilterDefinition<BsonDocument>.Empty, cancellationToken: c), ct);
+
+    /// <summary>Runs an idempotent operation with retries; what still fails becomes one masked <see cref="StoreException"/>.</summary>
+    private async Task<T> GuardAsync<T>(string what, Func<CancellationToken, Task<T>> operation, CancellationToken ct)
+    {
+        try
+        {
+            return await _retry.ExecuteAsync($"{what} {Uri.Database}.{Uri.Collection}", operation, ct);
+        }
+        catch (Exception e) when (e is MongoException or TimeoutException)
+        {
+            throw Failure(what, e);
+        }
+    }
+
+    private Task GuardAsync(string what, Func<CancellationToken, Task> operation, CancellationToken ct) =>
+        GuardAsync<bool>(what, async c => { await operation(c); return true; }, ct);
+
+    private StoreException Failure(string what, Exception e) =>
+        new($"{what} {Describe()} failed: {e.GetType().Name}: {StoreUri.Mask(e.Message)}", e);
 
     public async Task<bool> PingAsync(CancellationToken ct = default)
     {

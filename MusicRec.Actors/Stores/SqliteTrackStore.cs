@@ -7,8 +7,10 @@ namespace MusicRec.Stores;
 
 /// <summary>
 /// The embedded default store: one SQLite file (WAL, synchronous=NORMAL), one row per track keyed by
-/// <c>track_id</c>, columns named as <see cref="TrackDocumentColumns"/>; arrays and the echonest map are JSON
-/// text (doubles shortest-round-trip, so they read back to the same bits). Creates its file and folder.
+/// <c>track_id</c>, columns named as <see cref="TrackDocumentColumns"/>. <c>MFCCs</c>, the genre lists and the
+/// echonest map are JSON text (doubles shortest-round-trip, so they read back to the same bits); the 154
+/// statistics are one compact blob of little-endian float64 (<c>features</c>): a third of the JSON's size and no
+/// number formatting, which is what keeps a 100k-track load within its time. Creates its file and folder.
 /// </summary>
 public sealed class SqliteTrackStore : ITrackStore
 {
@@ -58,7 +60,7 @@ public sealed class SqliteTrackStore : ITrackStore
         c.Open();
         using var pragma = c.CreateCommand();
         // synchronous is per connection; NORMAL under WAL is durable against process crashes, fast on commit.
-        pragma.CommandText = "PRAGMA synchronous=NORMAL;";
+        pragma.CommandText = "PRAGMA synchronous=NORMAL; PRAGMA cache_size=-32768;";
         pragma.ExecuteNonQuery();
         return c;
     }
@@ -96,7 +98,7 @@ public sealed class SqliteTrackStore : ITrackStore
                   MFCCs TEXT NOT NULL,
                   Spectral_Centroid REAL,
                   Zero_Crossing_Rate REAL,
-                  features TEXT NOT NULL
+                  features BLOB NOT NULL
                 );
                 PRAGMA user_version = {SchemaVersion};
                 """;
@@ -127,7 +129,7 @@ public sealed class SqliteTrackStore : ITrackStore
             foreach (var d in batch)
             {
                 ct.ThrowIfCancellationRequested();
-                Validate(d);
+                TrackDocumentChecks.Validate(d);
                 var m = d.Metadata;
                 p[0].Value = d.TrackId;
                 p[1].Value = (object?)m.FileName ?? DBNull.Value;
@@ -140,13 +142,13 @@ public sealed class SqliteTrackStore : ITrackStore
                 p[8].Value = m.GenreTop;
                 p[9].Value = StoreJson.Ints(m.Genres);
                 p[10].Value = StoreJson.Ints(m.GenresAll);
-                p[11].Value = (object?)m.DurationSeconds ?? DBNull.Value;
+                p[11].Value = Real(m.DurationSeconds);
                 p[12].Value = m.Subset;
                 p[13].Value = StoreJson.DoubleMap(m.Echonest);
                 p[14].Value = StoreJson.Doubles(d.Mfccs);
-                p[15].Value = d.SpectralCentroid;
-                p[16].Value = d.ZeroCrossingRate;
-                p[17].Value = StoreJson.Doubles(d.Features);
+                p[15].Value = Real(d.SpectralCentroid);
+                p[16].Value = Real(d.ZeroCrossingRate);
+                p[17].Value = FeatureBlob.ToBytes(d.Features);
                 cmd.ExecuteNonQuery();
             }
             tx.Commit();
@@ -161,12 +163,8 @@ public sealed class SqliteTrackStore : ITrackStore
         }
     }
 
-    /// <summary>The document and its metadata must agree on the id: the key is the document's.</summary>
-    internal static void Validate(TrackDocument d)
-    {
-        if (d.Metadata.TrackId != d.TrackId)
-            throw new ArgumentException($"track document {d.TrackId} carries metadata of track {d.Metadata.TrackId}");
-    }
+    // SQLite has no NaN (it would store NULL; the driver refuses it): NULL it is, and a required double reads NULL back as NaN.
+    private static object Real(double? v) => v is { } x && !double.IsNaN(x) ? x : DBNull.Value;
 
     public async Task<IReadOnlyList<TrackDocument>> GetByIdsAsync(IReadOnlyCollection<int> trackIds, CancellationToken ct = default)
     {
@@ -263,7 +261,7 @@ public sealed class SqliteTrackStore : ITrackStore
             Mfccs = StoreJson.ParseDoubles(r.GetString(14)),
             SpectralCentroid = RequiredDouble(r, 15),
             ZeroCrossingRate = RequiredDouble(r, 16),
-            Features = StoreJson.ParseDoubles(r.GetString(17)),
+            Features = FeatureBlob.FromBytes(r.GetFieldValue<byte[]>(17)),
         };
     }
 
@@ -322,7 +320,7 @@ public sealed class SqliteTrackStore : ITrackStore
                 var i = Ordinal("features");
                 return (r, cache) =>
                 {
-                    var f = cache.Features ??= StoreJson.ParseDoubles(r.GetString(i));
+                    var f = cache.Features ??= FeatureBlob.FromBytes(r.GetFieldValue<byte[]>(i));
                     return f.Length > index ? f[index] : null;
                 };
             }
@@ -343,5 +341,26 @@ public sealed class SqliteTrackStore : ITrackStore
     {
         public Dictionary<string, double>? Echonest;
         public double[]? Features;
+    }
+}
+
+/// <summary>Statistics as little-endian float64 bytes: exact to the bit, NaN included, on any platform.</summary>
+public static class FeatureBlob
+{
+    public static byte[] ToBytes(IReadOnlyList<double> values)
+    {
+        var bytes = new byte[values.Count * sizeof(double)];
+        for (var i = 0; i < values.Count; i++)
+            System.Buffers.Binary.BinaryPrimitives.WriteDoubleLittleEndian(bytes.AsSpan(i * sizeof(double)), values[i]);
+        return bytes;
+    }
+
+    public static double[] FromBytes(ReadOnlySpan<byte> bytes)
+    {
+        if (bytes.Length % sizeof(double) != 0) throw new FormatException($"a feature blob of {bytes.Length} bytes is not a whole number of float64 values");
+        var values = new double[bytes.Length / sizeof(double)];
+        for (var i = 0; i < values.Length; i++)
+            values[i] = System.Buffers.Binary.BinaryPrimitives.ReadDoubleLittleEndian(bytes[(i * sizeof(double))..]);
+        return values;
     }
 }

@@ -117,7 +117,12 @@ public sealed partial record StoreUri
 
     public override string ToString() => Describe();
 
-    private string MaskedMongo() => $"{Mask(Raw)} (database {Database}, collection {Collection})";
+    private string MaskedMongo() => $"{Mask(MongoConnectionString)} (database {Database}, collection {Collection})";
+
+    /// <summary>The same MongoDB server and database with another collection (tests use one collection each).</summary>
+    public StoreUri WithCollection(string collection) => Kind == StoreKind.Mongo
+        ? this with { Collection = collection }
+        : throw new InvalidOperationException("only a MongoDB store has collections");
 
     /// <summary>Replaces the password of <c>scheme://user:password@host</c> by <c>***</c>; anything else is returned as is.</summary>
     public static string Mask(string text) => CredentialPattern().Replace(text, "$1$2:***@");

@@ -11,6 +11,11 @@ public sealed class UnknownColumnException(string message) : ArgumentException(m
 /// </summary>
 public static class TrackDocumentColumns
 {
+    /// <summary>The echonest audio features joined when echonest.csv has the track.
+    /// Declared first: static fields initialise in text order and <see cref="Build"/> reads this one.</summary>
+    public static readonly IReadOnlyList<string> EchonestColumns =
+        ["acousticness", "danceability", "energy", "instrumentalness", "liveness", "speechiness", "tempo", "valence"];
+
     private static readonly Dictionary<string, Func<TrackDocument, object?>> Readers = Build();
 
     /// <summary>Every valid column, in document order.</summary>
@@ -93,8 +98,4 @@ public static class TrackDocumentColumns
         }
         return r;
     }
-
-    /// <summary>The echonest audio features joined when echonest.csv has the track.</summary>
-    public static readonly IReadOnlyList<string> EchonestColumns =
-        ["acousticness", "danceability", "energy", "instrumentalness", "liveness", "speechiness", "tempo", "valence"];
 }

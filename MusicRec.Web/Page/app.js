@@ -136,7 +136,7 @@
       el('p', { className: 'artist', text: track.artist || 'Unknown artist' }),
       el('p', { className: 'tags' },
         el('span', { className: 'genre', text: track.genre || 'no genre' }),
-        el('span', { className: 'score', title: 'similarity score', text: Number.isFinite(score) ? `score ${score.toFixed(2)}` : '' })),
+        ...(Number.isFinite(score) ? [el('span', { className: 'score', title: 'similarity score', text: `score ${score.toFixed(2)}` })] : [])),
       el('p', { className: 'because', text: track.because || '' }),
       chart,
       actions);
@@ -167,8 +167,24 @@
     }
     const generation = state.generation;
     $('tracks').replaceChildren(...(current ? current.tracks.map((t) => trackCard(t, generation)) : []));
+    if (!current && state.user) showStarters(generation);
     $('history-list').replaceChildren(...earlier.map(historyItem));
     $('history-empty').hidden = earlier.length > 0;
+  }
+
+  // A listener without recommendations starts from a few catalogue tracks (one per genre).
+  let starters = null;
+  async function showStarters(generation) {
+    starters = starters || fetch('/api/tracks?limit=6').then((r) => (r.ok ? r.json() : { tracks: [] })).catch(() => ({ tracks: [] }));
+    const { tracks } = await starters;
+    if (generation !== state.generation || state.batches.length || !tracks || !tracks.length) return;
+    $('empty').textContent = `No recommendations for ${state.user} yet. Start with one of these; suggestions follow from what you pick.`;
+    $('tracks').replaceChildren(...tracks.map((t) => {
+      state.tracks.set(t.track_id, Promise.resolve(t));
+      const card = trackCard({ track_id: t.track_id, title: t.title, artist: t.artist, genre: t.genre, score: NaN, because: '' }, generation);
+      card.dataset.starter = 'true';
+      return card;
+    }));
   }
 
   function addBatches(batches) {
@@ -224,15 +240,35 @@
 
     const source = new EventSource(`/api/stream/${encodeURIComponent(userId)}`);
     state.source = source;
-    source.addEventListener('open', () => setConnection('live', `Live for ${userId}`));
+    let reconnecting = false;
+    source.addEventListener('open', () => {
+      setConnection('live', `Live for ${userId}`);
+      // After a lost connection the stream resumes with the newest batch only: fetch what was missed.
+      if (reconnecting) resync(userId, generation);
+      reconnecting = false;
+    });
     source.addEventListener('error', () => {
+      reconnecting = true;
       setConnection(source.readyState === EventSource.CLOSED ? 'offline' : 'connecting',
         source.readyState === EventSource.CLOSED ? 'Disconnected' : 'Reconnecting…');
     });
     source.addEventListener('batch', (event) => {
       if (generation !== state.generation) return;
-      try { addLiveBatch(JSON.parse(event.data)); } catch { /* a malformed event is ignored; the next one replaces it */ }
+      try { addLiveBatch(JSON.parse(event.data)); } catch (e) { console.warn('ignored a malformed batch event', e); }
     });
+  }
+
+  async function resync(userId, generation) {
+    try {
+      const response = await fetch(`/api/users/${encodeURIComponent(userId)}/recommendations`);
+      if (!response.ok || generation !== state.generation) return;
+      const server = (await response.json()).batches || [];
+      if (generation !== state.generation) return;
+      const ids = new Set(server.map((b) => b.batch_id));
+      state.batches = [...server, ...state.batches.filter((b) => !ids.has(b.batch_id))].slice(0, MAX_BATCHES);
+      for (const id of ids) state.seen.add(id);
+      render();
+    } catch (e) { console.warn('could not fetch missed batches; new ones still arrive live', e); }
   }
 
   async function loadKnownUsers() {
@@ -241,7 +277,7 @@
       if (!response.ok) return;
       const { users } = await response.json();
       $('known-users').replaceChildren(...(users || []).map((u) => el('option', { value: u })));
-    } catch { /* the list is a convenience only */ }
+    } catch (e) { console.warn('the list of known users is unavailable', e); }
   }
 
   document.addEventListener('DOMContentLoaded', () => {

@@ -1,0 +1,110 @@
+using Akka.Actor;
+using Microsoft.Data.Sqlite;
+using MusicRec.Recommendation;
+using MusicRec.Streaming;
+using static MusicRec.Tests.Recommendation.RecommenderTestKit;
+
+namespace MusicRec.Tests.Recommendation;
+
+/// <summary>Recovery from a real SQLite journal (Akka.Persistence.Sql, provider SQLite.MS) across actor system restarts.</summary>
+public class RecommenderPersistenceTests : IDisposable
+{
+    private static readonly SimilarityIndex Index = SyntheticCatalogue.Index(30, seed: 6);
+    private readonly string _dir = TempDir();
+
+    public void Dispose()
+    {
+        SqliteConnection.ClearAllPools();
+        try { Directory.Delete(_dir, recursive: true); }
+        catch (IOException) { /* a pooled handle may linger on some platforms; the temp folder is harmless */ }
+    }
+
+    private int Track(int i) => Index.Tracks[i * 11 % Index.Count].TrackId;
+    private static string Action(int i) => (i % 5) switch { 0 => Actions.Skip, 1 or 2 => Actions.Like, _ => Actions.Listen };
+
+    private async Task<(List<RecommendationBatch> Batches, UserRecommenderProtocol.UserStateView View)> RunAsync(
+        PersistenceOptions persistence, RecommenderOptions options, string user, int from, int to)
+    {
+        var system = ActorSystem.Create("p" + Guid.NewGuid().ToString("N")[..8], ConfigFor(persistence));
+        try
+        {
+            var parent = LocalParent(system, Index, options);
+            var batches = new List<RecommendationBatch>();
+            for (var i = from; i <= to; i++) batches.AddRange((await Send(parent, user, i, Track(i), Action(i))).Batches);
+            return (batches, await View(parent, user));
+        }
+        finally
+        {
+            await system.Terminate();
+        }
+    }
+
+    [Theory]
+    [InlineData(0)]   // events only
+    [InlineData(4)]   // snapshots every 4 events, older events and snapshots deleted
+    public async Task State_survives_a_restart_on_the_same_sqlite_journal_and_batch_ids_continue(int snapshotEvery)
+    {
+        var journal = PersistenceOptions.Sqlite(Path.Combine(_dir, "journal.db"));
+        var options = new RecommenderOptions { UseSharding = false, IdleTimeout = null, SnapshotEvery = snapshotEvery };
+
+        var (firstBatches, beforeRestart) = await RunAsync(journal, options, "alice", 1, 10);
+        Assert.Equal(["alice-1", "alice-2", "alice-3"], firstBatches.Select(b => b.BatchId));
+        Assert.Single(beforeRestart.PendingSuggestions);
+
+        // A new system on the same file: the state is recovered, then the next batch continues the sequence.
+        var (secondBatches, afterRestart) = await RunAsync(journal, options, "alice", 11, 15);
+        Assert.Equal(["alice-4", "alice-5"], secondBatches.Select(b => b.BatchId));
+
+        // The same 15 events in one uninterrupted run give the same batches and the same final state.
+        var (reference, referenceView) = await RunAsync(PersistenceOptions.InMemory(), options, "alice", 1, 15);
+        BatchAssert.Equal(reference, firstBatches.Concat(secondBatches));
+        AssertSameView(referenceView, afterRestart);
+
+        // And a third start recovers exactly that state.
+        var (_, recovered) = await RunAsync(journal, options, "alice", 1, 0);
+        AssertSameView(afterRestart, recovered);
+    }
+
+    [Fact]
+    public async Task Snapshots_let_old_events_be_deleted()
+    {
+        var path = Path.Combine(_dir, "snap.db");
+        var journal = PersistenceOptions.Sqlite(path);
+        var options = new RecommenderOptions { UseSharding = false, IdleTimeout = null, SnapshotEvery = 5 };
+        await RunAsync(journal, options, "bob", 1, 12);
+        // Deletion is asynchronous after the snapshot is saved; the system has been terminated, so it is done or dropped.
+        using var connection = new SqliteConnection($"Data Source={path}");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT COUNT(*) FROM journal WHERE persistence_id = 'user-bob' AND deleted = 0";
+        var live = Convert.ToInt32(command.ExecuteScalar());
+        command.CommandText = "SELECT COUNT(*) FROM snapshot WHERE persistence_id = 'user-bob'";
+        var snapshots = Convert.ToInt32(command.ExecuteScalar());
+        Assert.True(live <= 7, $"{live} live events remain for 12 events with a snapshot every 5");
+        Assert.Equal(1, snapshots);
+        var (_, view) = await RunAsync(journal, options, "bob", 1, 0);
+        Assert.Equal(12, view.EventsApplied);
+        Assert.Equal(4, view.BatchesEmitted);
+    }
+
+    [Fact]
+    public async Task A_redelivered_event_after_a_restart_is_still_recognised()
+    {
+        var journal = PersistenceOptions.Sqlite(Path.Combine(_dir, "dup.db"));
+        var options = new RecommenderOptions { UseSharding = false, IdleTimeout = null, SnapshotEvery = 2 };
+        var (batches, _) = await RunAsync(journal, options, "carol", 1, 3);
+        var system = ActorSystem.Create("dup", ConfigFor(journal));
+        try
+        {
+            var parent = LocalParent(system, Index, options);
+            var again = await Send(parent, "carol", 3, Track(3), Action(3));
+            Assert.True(again.Duplicate);
+            BatchAssert.Equal(batches, again.Batches);
+            Assert.Equal(3, (await View(parent, "carol")).EventsApplied);
+        }
+        finally
+        {
+            await system.Terminate();
+        }
+    }
+}
