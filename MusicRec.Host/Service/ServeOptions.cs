@@ -94,7 +94,7 @@ internal sealed record ServeOptions
         try
         {
             var address = Address.Parse(seed.Trim());
-            if (address.Host is null || address.Port is null or 0)
+            if (string.IsNullOrEmpty(address.Host) || address.Port is null or <= 0)
                 throw new UriFormatException("host and port are required");
             if (address.System != ActorSystemName)
                 throw new UriFormatException($"the actor system is called '{ActorSystemName}'");

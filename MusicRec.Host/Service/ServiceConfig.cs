@@ -52,6 +52,7 @@ internal static class ServiceConfig
             RecommendationsTopic = p.GetString("recommendations-topic", defaults.RecommendationsTopic),
             DeadLetterTopic = p.GetString("dead-letter-topic", defaults.DeadLetterTopic),
             AskTimeout = p.GetTimeSpan("ask-timeout", defaults.AskTimeout),
+            RecommenderParallelism = p.GetInt("parallelism", defaults.RecommenderParallelism),
             DrainTimeout = p.GetTimeSpan("drain-timeout", defaults.DrainTimeout),
         };
     }

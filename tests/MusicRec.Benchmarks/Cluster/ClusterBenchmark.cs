@@ -4,6 +4,7 @@ using System.Text.Json;
 using Confluent.Kafka;
 using MusicRec.IntegrationTests.Cluster;
 using MusicRec.Streaming;
+using ActivityEvent = MusicRec.Streaming.ActivityEvent;
 
 namespace MusicRec.Benchmarks.Cluster;
 
@@ -12,7 +13,8 @@ namespace MusicRec.Benchmarks.Cluster;
 /// the PostgreSQL journal → recommendations). All nodes share the machine's cores, so the figures show the
 /// per-node overhead of a cluster on one host rather than scale-out. Needs the services of scripts/lib/services.sh
 /// (start_kafka, start_postgres) in the environment, as scripts/test.sh sets them.
-/// Options: --events N (default 15000), --users N (default 1500), --nodes 1,2,3.
+/// Options: --events N (default 15000), --users N (default 1500), --nodes 1,2,3, --parallelism N (events in
+/// flight to the recommenders per node; default the service's).
 /// </summary>
 public sealed class ClusterBenchmark : IBenchmark
 {
@@ -31,6 +33,7 @@ public sealed class ClusterBenchmark : IBenchmark
         var events = Option(options, "--events", 15_000);
         var users = Option(options, "--users", 1_500);
         var nodeCounts = (Value(options, "--nodes") ?? "1,2,3").Split(',').Select(int.Parse).ToArray();
+        var parallelism = Value(options, "--parallelism");
 
         var work = Path.Combine(Path.GetTempPath(), $"musicrec-bench-cluster-{Environment.ProcessId}");
         Directory.CreateDirectory(work);
@@ -43,7 +46,7 @@ public sealed class ClusterBenchmark : IBenchmark
         try
         {
             foreach (var n in nodeCounts)
-                results[n] = await RunOnceAsync(env, work, store, tracks, n, events, users);
+                results[n] = await RunOnceAsync(env, work, store, tracks, n, events, users, parallelism);
         }
         finally
         {
@@ -66,7 +69,7 @@ public sealed class ClusterBenchmark : IBenchmark
     }
 
     private static async Task<double> RunOnceAsync(ClusterTestEnvironment env, string work, string store, IReadOnlyList<int> tracks,
-        int nodeCount, int events, int users)
+        int nodeCount, int events, int users, string? parallelism)
     {
         var run = $"bc{nodeCount}x{DateTime.UtcNow:HHmmss}";
         var activityTopic = $"{run}_user_activity";
@@ -78,6 +81,7 @@ public sealed class ClusterBenchmark : IBenchmark
               activity-topic = "{{activityTopic}}"
               recommendations-topic = "{{run}}_recommendations"
               dead-letter-topic = "{{run}}_user_activity.dlq"
+              {{(parallelism is null ? "" : $"parallelism = {parallelism}")}}
             }
             """);
         var ports = Enumerable.Range(0, nodeCount).Select(_ => (cluster: ClusterTestEnvironment.FreePort(), admin: ClusterTestEnvironment.FreePort())).ToArray();

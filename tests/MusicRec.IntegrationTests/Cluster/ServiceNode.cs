@@ -52,11 +52,19 @@ public sealed partial class ServiceNode : IAsyncDisposable
         return dll;
     }
 
+    /// <summary>A node with its web page on <paramref name="webPort"/> (the admin endpoints share that listener).</summary>
+    public static ServiceNode StartWithWeb(string name, int webPort, string workDir, IEnumerable<string> serveArgs) =>
+        Launch(name, 0, $"http://127.0.0.1:{webPort}", workDir, serveArgs, null);
+
     public static ServiceNode Start(string name, int clusterPort, int adminPort, string workDir, IEnumerable<string> serveArgs,
-        IReadOnlyDictionary<string, string>? environment = null)
+        IReadOnlyDictionary<string, string>? environment = null) =>
+        Launch(name, clusterPort, $"http://127.0.0.1:{adminPort}", workDir,
+            [.. serveArgs, "--no-web", "--admin-url", $"http://127.0.0.1:{adminPort}", "--cluster-port", clusterPort.ToString()], environment);
+
+    private static ServiceNode Launch(string name, int clusterPort, string adminUrl, string workDir, IEnumerable<string> serveArgs,
+        IReadOnlyDictionary<string, string>? environment)
     {
         Directory.CreateDirectory(workDir);
-        var adminUrl = $"http://127.0.0.1:{adminPort}";
         var psi = new ProcessStartInfo("dotnet")
         {
             WorkingDirectory = workDir,
@@ -67,11 +75,6 @@ public sealed partial class ServiceNode : IAsyncDisposable
         psi.ArgumentList.Add(HostDll());
         psi.ArgumentList.Add("serve");
         foreach (var a in serveArgs) psi.ArgumentList.Add(a);
-        psi.ArgumentList.Add("--no-web");
-        psi.ArgumentList.Add("--admin-url");
-        psi.ArgumentList.Add(adminUrl);
-        psi.ArgumentList.Add("--cluster-port");
-        psi.ArgumentList.Add(clusterPort.ToString());
         // Nothing from the developer's own environment may change the node (a MUSICREC_KAFKA left set, say).
         foreach (var key in psi.Environment.Keys.Where(k => k.StartsWith("MUSICREC_", StringComparison.Ordinal)).ToList())
             psi.Environment.Remove(key);
