@@ -38,6 +38,8 @@ public sealed record ConsumerSettings(string GroupId, IReadOnlyList<string> Topi
     /// <summary>Messages fetched ahead of demand; past this the partitions are paused (polling goes on for the group).</summary>
     public int BufferSize { get; init; } = 256;
     public TimeSpan PollTimeout { get; init; } = TimeSpan.FromMilliseconds(20);
+    /// <summary>How long the buffer may stay full before the partitions are paused (pausing drops librdkafka's prefetched records).</summary>
+    public TimeSpan PauseAfter { get; init; } = TimeSpan.FromSeconds(2);
     /// <summary>Where a group with no committed offset starts.</summary>
     public bool StartFromEarliest { get; init; } = true;
     public Decider Decider { get; init; } = StreamDeciders.Default;

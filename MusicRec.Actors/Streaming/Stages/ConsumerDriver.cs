@@ -44,15 +44,18 @@ internal sealed class ConsumerDriver : IConsumerControl
     private long _epochCounter;
     private bool _emitting = true;
     private bool _wanted;
-    private volatile bool _paused;
-    // librdkafka keeps a partition's pause across revoke and re-assign: after any assignment the wanted state
-    // is applied again, or a partition paused before a rebalance could stay paused for good.
+    private bool _paused;
+    private volatile bool _waitingForRoom;
+    // librdkafka keeps a partition's pause across revoke and re-assign: after each assignment the driver's
+    // current pause state is applied to the whole assignment again, or a partition paused before a rebalance
+    // could stay paused for good (seen in the multi-node failover test).
     private bool _assignmentChanged;
     private volatile int _closeRequest; // 0 none, 1 graceful, 2 abort
     private Action? _onAvailable;
     private Action<Exception>? _onFailure;
     private Action? _onStopped;
     private IConsumerClient? _client;
+    private Task? _commitInFlight;
 
     public ConsumerDriver(IMessageTransport transport, ConsumerSettings settings, ILogger log)
     {
@@ -90,7 +93,7 @@ internal sealed class ConsumerDriver : IConsumerControl
         {
             if (_buffer.TryDequeue(out message!))
             {
-                if (_paused && _buffer.Count == _settings.BufferSize / 2) _wake.Release();
+                if (_waitingForRoom && _buffer.Count == _settings.BufferSize / 2) _wake.Release();
                 return true;
             }
             _wanted = true;
@@ -134,7 +137,7 @@ internal sealed class ConsumerDriver : IConsumerControl
             return Task.FromException(new InvalidOperationException("The consumer has left its group; offsets cannot be committed any more."));
         var request = new CommitRequest(offsets, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
         _commits.Enqueue(request);
-        if (_paused) _wake.Release();
+        if (_waitingForRoom) _wake.Release();
         return request.Done.Task;
     }
 
@@ -145,6 +148,7 @@ internal sealed class ConsumerDriver : IConsumerControl
         {
             _client = _transport.CreateConsumer(_settings.ToOptions());
             _client.Subscribe(OnAssigned, OnRevoked);
+            DateTime? fullSince = null;
             while (_closeRequest == 0)
             {
                 ProcessCommits();
@@ -154,37 +158,42 @@ internal sealed class ConsumerDriver : IConsumerControl
                     full = !_emitting || _buffer.Count >= _settings.BufferSize;
                     lowWater = _emitting && _buffer.Count <= _settings.BufferSize / 2;
                 }
-                // Pausing rather than not polling: the group needs the poll loop, demand decides only fetching.
-                // Resume only at half the buffer, so a full buffer does not flip the partitions on every message.
                 if (_assignmentChanged)
                 {
                     _assignmentChanged = false;
-                    if (full) _client.Pause(_client.Assignment);
+                    if (_paused) _client.Pause(_client.Assignment);
                     else _client.Resume(_client.Assignment);
-                    _paused = full;
                 }
-                else if (full && !_paused)
-                {
-                    _client.Pause(_client.Assignment);
-                    _paused = true;
-                }
-                else if (lowWater && _paused)
-                {
-                    _client.Resume(_client.Assignment);
-                    _paused = false;
-                }
-
                 ConsumedRecord? record;
                 try
                 {
-                    if (_paused)
+                    if (full || (_waitingForRoom && !lowWater))
                     {
-                        // Serve the group (rebalances, heartbeats) without waiting in the client, then wait for room or a commit.
-                        record = _client.Consume(TimeSpan.Zero);
-                        if (record is null) _wake.Wait(_settings.PollTimeout);
+                        // No demand: stop taking records. librdkafka pausing drops its prefetched records, so only a
+                        // stall longer than PauseAfter pauses the partitions; polling then goes on for the group's sake.
+                        fullSince ??= DateTime.UtcNow;
+                        _waitingForRoom = true;
+                        if (!_paused && DateTime.UtcNow - fullSince > _settings.PauseAfter)
+                        {
+                            _client.Pause(_client.Assignment);
+                            _paused = true;
+                        }
+                        record = _paused ? _client.Consume(TimeSpan.Zero) : null;
+                        if (record is null)
+                        {
+                            _wake.Wait(_settings.PollTimeout);
+                            continue;
+                        }
                     }
                     else
                     {
+                        fullSince = null;
+                        _waitingForRoom = false;
+                        if (_paused)
+                        {
+                            _client.Resume(_client.Assignment);
+                            _paused = false;
+                        }
                         record = _client.Consume(_settings.PollTimeout);
                     }
                 }
@@ -197,7 +206,7 @@ internal sealed class ConsumerDriver : IConsumerControl
                 if (record is null) continue;
                 Enqueue(record);
             }
-            if (_closeRequest == 1) ProcessCommits();
+            if (_closeRequest == 1) ProcessCommits(wait: true);
         }
         catch (Exception e)
         {
@@ -207,6 +216,14 @@ internal sealed class ConsumerDriver : IConsumerControl
         finally
         {
             // Before leaving: librdkafka runs the revoke handler on close, and an abort must commit nothing more.
+            try
+            {
+                _commitInFlight?.Wait();
+            }
+            catch (AggregateException e)
+            {
+                _log.LogDebug("Consumer {Group}: last commit failed: {Error}", _settings.GroupId, e.InnerException?.Message);
+            }
             while (_commits.TryDequeue(out var c))
                 c.Done.TrySetException(new InvalidOperationException("The consumer left its group before these offsets were committed."));
             CloseClient();
@@ -244,7 +261,7 @@ internal sealed class ConsumerDriver : IConsumerControl
     private void OnRevoked(IReadOnlyList<PartitionId> partitions)
     {
         // Commit what was processed while the partitions are still ours; anything later for them is dropped by epoch.
-        ProcessCommits();
+        ProcessCommits(wait: true);
         lock (_gate)
         {
             var revoked = partitions.ToHashSet();
@@ -256,41 +273,59 @@ internal sealed class ConsumerDriver : IConsumerControl
         _log.LogInformation("Consumer {Group}: revoked {Partitions}", _settings.GroupId, string.Join(", ", partitions));
     }
 
-    private void ProcessCommits()
+    /// <summary>
+    /// Takes every queued commit request, keeps the offsets of partitions still assigned in the same epoch, and
+    /// commits the highest per partition in one call. In the poll loop the broker round trip runs beside the
+    /// loop (one at a time, so commits stay in order) and polling goes on; on revoke and shutdown it is waited for.
+    /// </summary>
+    private void ProcessCommits(bool wait = false)
     {
-        while (_commits.TryDequeue(out var request))
+        if (_commitInFlight is { IsCompleted: false } inFlight)
         {
-            List<PartitionOffset> valid;
-            lock (_gate)
-            {
-                valid = request.Offsets
-                    .Where(o => _epochs.TryGetValue(o.Partition, out var e) && e == o.AssignmentEpoch)
-                    .Select(o => new PartitionOffset(o.Partition, o.Offset + 1))
-                    .ToList();
-            }
-            if (valid.Count < request.Offsets.Count)
-                _log.LogDebug("Consumer {Group}: dropped {Count} offsets of partitions no longer assigned", _settings.GroupId, request.Offsets.Count - valid.Count);
-            if (valid.Count == 0)
-            {
-                request.Done.TrySetResult();
-                continue;
-            }
+            if (!wait) return;
+            inFlight.Wait();
+        }
+        var requests = new List<CommitRequest>();
+        while (_commits.TryDequeue(out var request)) requests.Add(request);
+        if (requests.Count == 0) return;
+
+        List<PartitionOffset> valid;
+        var total = requests.Sum(r => r.Offsets.Count);
+        lock (_gate)
+        {
+            valid = requests.SelectMany(r => r.Offsets)
+                .Where(o => _epochs.TryGetValue(o.Partition, out var e) && e == o.AssignmentEpoch)
+                .GroupBy(o => o.Partition)
+                .Select(g => new PartitionOffset(g.Key, g.Max(o => o.Offset) + 1))
+                .ToList();
+        }
+        if (valid.Count == 0)
+        {
+            if (total > 0) _log.LogDebug("Consumer {Group}: dropped {Count} offsets of partitions no longer assigned", _settings.GroupId, total);
+            foreach (var r in requests) r.Done.TrySetResult();
+            return;
+        }
+        var client = _client!;
+        void Commit()
+        {
             try
             {
-                _client!.Commit(valid);
-                request.Done.TrySetResult();
+                client.Commit(valid);
+                foreach (var r in requests) r.Done.TrySetResult();
             }
             catch (Exception e) when (_settings.Decider(e) == Directive.Resume)
             {
                 // Dropping a refused commit only means those messages may be read again (at-least-once).
                 _log.LogWarning("Consumer {Group}: commit refused ({Error}); the messages may be delivered again", _settings.GroupId, e.Message);
-                request.Done.TrySetResult();
+                foreach (var r in requests) r.Done.TrySetResult();
             }
             catch (Exception e)
             {
-                request.Done.TrySetException(e);
+                foreach (var r in requests) r.Done.TrySetException(e);
             }
         }
+        if (wait) Commit();
+        else _commitInFlight = Task.Run(Commit);
     }
 
     private void CloseClient()

@@ -52,7 +52,7 @@ public interface IConsumerClient : IDisposable
     void Pause(IEnumerable<PartitionId> partitions);
     void Resume(IEnumerable<PartitionId> partitions);
 
-    /// <summary>Commits synchronously; throws on failure.</summary>
+    /// <summary>Commits synchronously; throws on failure. May be called from another thread than the polling one.</summary>
     void Commit(IReadOnlyList<PartitionOffset> offsets);
 
     /// <summary>The group's committed offset for a partition, null when none (diagnostics and tests).</summary>
