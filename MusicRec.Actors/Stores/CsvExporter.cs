@@ -71,14 +71,36 @@ public static class CsvExporter
             case string s: WriteField(w, s); break;
             case int i: w.Write(i.ToString(CultureInfo.InvariantCulture)); break;
             case long l: w.Write(l.ToString(CultureInfo.InvariantCulture)); break;
-            case double d: w.Write(d.ToString("R", CultureInfo.InvariantCulture)); break;
+            case double d: WriteDouble(w, d); break;
             // Arrays are a JSON list, always quoted (it holds commas).
-            case IReadOnlyList<double> ds: WriteQuoted(w, StoreJson.Doubles(ds)); break;
+            case IReadOnlyList<double> ds: WriteDoubleList(w, ds); break;
             case IReadOnlyList<int> ints: WriteQuoted(w, StoreJson.Ints(ints)); break;
             case IReadOnlyDictionary<string, double> map: WriteQuoted(w, StoreJson.DoubleMap(map)); break;
             case IFormattable f: WriteField(w, f.ToString(null, CultureInfo.InvariantCulture)); break;
             default: WriteField(w, value.ToString() ?? ""); break;
         }
+    }
+
+    // Shortest round-trip text ("R"): the value parses back to the same bits; also a valid JSON number when finite.
+    private static void WriteDouble(TextWriter w, double d)
+    {
+        Span<char> text = stackalloc char[32];
+        w.Write(d.TryFormat(text, out var n, "R", CultureInfo.InvariantCulture) ? text[..n] : d.ToString("R", CultureInfo.InvariantCulture));
+    }
+
+    /// <summary>A quoted JSON list written straight to the output (the export's hot path: no intermediate strings).</summary>
+    private static void WriteDoubleList(TextWriter w, IReadOnlyList<double> values)
+    {
+        w.Write("\"[");
+        for (var i = 0; i < values.Count; i++)
+        {
+            if (i > 0) w.Write(',');
+            var v = values[i];
+            // Non-finite values are JSON strings, as StoreJson writes them; inside a quoted CSV field their quotes double.
+            if (double.IsFinite(v)) WriteDouble(w, v);
+            else w.Write(double.IsNaN(v) ? "\"\"NaN\"\"" : v > 0 ? "\"\"Infinity\"\"" : "\"\"-Infinity\"\"");
+        }
+        w.Write("]\"");
     }
 
     private static void WriteField(TextWriter w, string s)

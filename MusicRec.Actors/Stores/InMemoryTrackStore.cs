@@ -17,6 +17,7 @@ public sealed class InMemoryTrackStore : ITrackStore
 
     public Task UpsertAsync(IReadOnlyList<TrackDocument> batch, CancellationToken ct = default)
     {
+        foreach (var d in batch) TrackDocumentChecks.Validate(d);
         foreach (var d in batch) _docs[d.TrackId] = d;
         return Task.CompletedTask;
     }

@@ -32,7 +32,7 @@ public sealed class MongoRetry(int maxAttempts = 6, TimeSpan? firstDelay = null,
             {
                 var delay = DelayFor(attempt);
                 // The message names the error type and text only; exceptions from the driver carry no password.
-                log?.Invoke($"{what}: transient {e.GetType().Name} (attempt {attempt}/{MaxAttempts}), retrying in {delay.TotalMilliseconds:0} ms: {StoreUri.Mask(e.Message)}");
+                log?.Invoke($"{what}: transient {e.GetType().Name} (attempt {attempt}/{MaxAttempts}), retrying in {delay.TotalMilliseconds:0} ms: {MongoTrackStore.OneLine(StoreUri.Mask(e.Message))}");
                 await Task.Delay(delay, ct);
             }
         }

@@ -33,7 +33,7 @@ public sealed class MongoTrackStore : ITrackStore
         catch (Exception e) when (e is MongoConfigurationException or ArgumentException or FormatException)
         {
             // The driver's message may quote the connection string: mask it.
-            throw new StoreException($"invalid MongoDB URI {uri.Describe()}: {StoreUri.Mask(e.Message)}");
+            throw new StoreException($"invalid MongoDB URI {uri.Describe()}: {OneLine(StoreUri.Mask(e.Message))}");
         }
         settings.ApplicationName ??= "musicrec";
         _client = new MongoClient(settings);
@@ -159,7 +159,14 @@ public sealed class MongoTrackStore : ITrackStore
         GuardAsync<bool>(what, async c => { await operation(c); return true; }, ct);
 
     private StoreException Failure(string what, Exception e) =>
-        new($"{what} {Describe()} failed: {e.GetType().Name}: {StoreUri.Mask(e.Message)}", e);
+        new($"{what} {Describe()} failed: {e.GetType().Name}: {OneLine(StoreUri.Mask(e.Message))}", e);
+
+    /// <summary>The driver's messages can span lines (cluster state, inner stack traces): the user gets one short line.</summary>
+    internal static string OneLine(string message)
+    {
+        var line = message.Split('\n', 2)[0].Trim();
+        return line.Length <= 300 ? line : line[..300] + "…";
+    }
 
     public async Task<bool> PingAsync(CancellationToken ct = default)
     {

@@ -44,49 +44,16 @@ public sealed class BrowserPageTests(ITestOutputHelper output) : IAsyncLifetime
         }
     }
 
-    private static string ChromiumPath()
-    {
-        var path = Environment.GetEnvironmentVariable("MUSICREC_TEST_CHROMIUM");
-        if (string.IsNullOrEmpty(path))
-            Assert.Fail("MUSICREC_TEST_CHROMIUM is not set: run the tests with scripts/test.sh (it installs Debian's chromium and sets it)");
-        if (!File.Exists(path)) Assert.Fail($"MUSICREC_TEST_CHROMIUM={path} does not exist: run scripts/test.sh (apt-get install chromium)");
-        return path;
-    }
-
-    private static string ArtifactsDir()
-    {
-        var dir = Environment.GetEnvironmentVariable("MUSICREC_TEST_ARTIFACTS");
-        if (string.IsNullOrEmpty(dir)) dir = Path.Combine(AppContext.BaseDirectory, "artifacts");
-        Directory.CreateDirectory(dir);
-        return dir;
-    }
-
-    private static async Task<(IPlaywright, IBrowser)> LaunchAsync()
-    {
-        // The driver (node + the playwright package) ships in the NuGet package and is copied to .playwright in
-        // the output folder; the browser is Debian's, never a `playwright install` download.
-        var playwright = await Playwright.CreateAsync();
-        var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = ChromiumPath(),
-            Headless = true,
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"],
-        });
-        return (playwright, browser);
-    }
-
     [Fact]
     public async Task Like_brings_a_new_batch_of_three_through_SSE_and_markup_in_titles_shows_as_text()
     {
-        var chromium = ChromiumPath();
         var started = Stopwatch.StartNew();
         // The user's first batch exists before the page opens (as after earlier listening).
         await _recommender.PublishAsync(new ActivityEvent(Guid.NewGuid().ToString(), User, 9, Actions.Listen, DateTimeOffset.UtcNow));
 
-        var (playwright, browser) = await LaunchAsync();
-        using var _ = playwright;
-        await using var __ = browser;
-        output.WriteLine($"chromium {browser.Version} from {chromium}, launched in {started.ElapsedMilliseconds} ms");
+        await using var chromium = await DebianChromium.LaunchAsync();
+        var browser = chromium.Browser;
+        output.WriteLine($"chromium {browser.Version} from {DebianChromium.ExecutablePath()}, launched in {started.ElapsedMilliseconds} ms");
         var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1280, Height = 900 } });
         var dialogs = new List<string>();
         page.Dialog += async (_, dialog) => { dialogs.Add(dialog.Message); await dialog.DismissAsync(); };
@@ -121,14 +88,14 @@ public sealed class BrowserPageTests(ITestOutputHelper output) : IAsyncLifetime
 
         var like = _recommender.Received.Last();
         Assert.Equal((User, 1, Actions.Like), (like.UserId, like.TrackId, like.Action));
-        Assert.True(Guid.TryParse(like.EventId, out var __g), like.EventId);
+        Assert.True(Guid.TryParse(like.EventId, out _), like.EventId);
 
         // History titles are text too.
         Assert.Equal("<script>alert(1)</script>",
             await page.Locator($"#history-list li[data-batch-id='{User}-1'] li[data-track-id='2'] .h-title").TextContentAsync());
 
-        var shot = Path.Combine(ArtifactsDir(), "web-page-after-like.png");
-        await page.ScreenshotAsync(new PageScreenshotOptions { Path = shot, FullPage = true });
+        var shot = Path.Combine(DebianChromium.ArtifactsDir(), "web-page-after-like.png");
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = shot, FullPage = true, Animations = ScreenshotAnimations.Disabled });
         output.WriteLine($"new batch visible {seenAfter} ms after the click; screenshot {shot}; whole test {started.ElapsedMilliseconds} ms");
         Assert.Empty(dialogs);
         Assert.Empty(consoleErrors);
@@ -137,10 +104,8 @@ public sealed class BrowserPageTests(ITestOutputHelper output) : IAsyncLifetime
     [Fact]
     public async Task A_new_listener_on_a_phone_starts_from_catalogue_tracks_and_gets_live_batches()
     {
-        var (playwright, browser) = await LaunchAsync();
-        using var _ = playwright;
-        await using var __ = browser;
-        var context = await browser.NewContextAsync(new BrowserNewContextOptions
+        await using var chromium = await DebianChromium.LaunchAsync();
+        var context = await chromium.Browser.NewContextAsync(new BrowserNewContextOptions
         {
             ViewportSize = new ViewportSize { Width = 390, Height = 844 }, IsMobile = true, HasTouch = true, DeviceScaleFactor = 2,
         });
@@ -173,8 +138,54 @@ public sealed class BrowserPageTests(ITestOutputHelper output) : IAsyncLifetime
         await page.Locator("article[data-track-id='2'] button[data-action='skip']").TapAsync();
         await Assertions.Expect(current).ToHaveAttributeAsync("data-batch-id", "phone_user-2", new() { Timeout = 5000 });
         await Assertions.Expect(page.Locator("#history-list li[data-batch-id='phone_user-1']")).ToHaveCountAsync(1);
-        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ArtifactsDir(), "web-page-phone.png"), FullPage = true });
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(DebianChromium.ArtifactsDir(), "web-page-phone.png"), FullPage = true, Animations = ScreenshotAnimations.Disabled });
         Assert.Equal(0, dialogs);
+    }
+
+    [Fact]
+    public async Task After_a_lost_connection_the_page_reconnects_and_fetches_the_batches_it_missed()
+    {
+        // A host of its own. The 2 s client retry leaves time to make the missed batches before the page comes back,
+        // so the stream resumes with the newest only and the one in between must come from the re-fetch.
+        var recommender = new FakeRecommender(FakeRecommender.Catalogue());
+        WebApplication StartOn(string url) => MusicRecWebHost.Create(
+            new WebOptions { Url = url, ClientRetry = TimeSpan.FromSeconds(2) }, builder =>
+            {
+                builder.Logging.ClearProviders();
+                builder.Services.AddSingleton<IActivityPublisher>(recommender);
+                builder.Services.AddSingleton<IRecommendationFeed>(recommender);
+                builder.Services.AddSingleton<ITrackStore>(new InMemoryTrackStore(FakeRecommender.Catalogue()));
+            });
+        var first = StartOn("http://127.0.0.1:0");
+        await first.StartAsync();
+        var address = MusicRecWebHost.BoundAddress(first);
+        await recommender.PublishAsync(new ActivityEvent(Guid.NewGuid().ToString(), "comeback", 1, Actions.Listen, DateTimeOffset.UtcNow));
+
+        await using var chromium = await DebianChromium.LaunchAsync();
+        var page = await chromium.Browser.NewPageAsync();
+        await page.GotoAsync(new Uri(address, "/?user=comeback").ToString());
+        var current = page.Locator("#current");
+        await Assertions.Expect(current).ToHaveAttributeAsync("data-batch-id", "comeback-1", new() { Timeout = 5000 });
+
+        // The server goes away; two batches are made while the page is disconnected.
+        await first.StopAsync();
+        await first.DisposeAsync();
+        await Assertions.Expect(page.Locator("#connection")).Not.ToHaveAttributeAsync("data-state", "live", new() { Timeout = 5000 });
+        await using var second = StartOn(address.ToString().TrimEnd('/'));
+        await second.StartAsync();
+        var board = second.Services.GetRequiredService<BatchBoard>();
+        for (var i = 0; i < 2; i++)
+            await recommender.PublishAsync(new ActivityEvent(Guid.NewGuid().ToString(), "comeback", 4, Actions.Like, DateTimeOffset.UtcNow));
+        var deadline = DateTime.UtcNow.AddSeconds(5);
+        while (board.AcceptedCount < 2 && DateTime.UtcNow < deadline) await Task.Delay(20);
+        Assert.Equal(2, board.AcceptedCount);
+
+        // The stream resumes with the newest batch; the one in between is fetched into the history.
+        await Assertions.Expect(current).ToHaveAttributeAsync("data-batch-id", "comeback-3", new() { Timeout = 10000 });
+        await Assertions.Expect(page.Locator("#history-list li[data-batch-id]")).ToHaveCountAsync(2, new() { Timeout = 5000 });
+        var history = await page.Locator("#history-list li[data-batch-id]").EvaluateAllAsync<string[]>("items => items.map(i => i.dataset.batchId)");
+        Assert.Equal(["comeback-2", "comeback-1"], history);
+        await Assertions.Expect(page.Locator("#connection")).ToHaveAttributeAsync("data-state", "live");
     }
 
     private static async Task<string[]> TrackIdsAsync(ILocator cards)

@@ -73,3 +73,24 @@ public class SqliteTrackStoreTests
         Assert.Contains(path, e.Message);
     }
 }
+
+public class TrackStoreRegistrationTests
+{
+    [Fact]
+    public async Task The_container_opens_the_named_store_once_and_disposes_it()
+    {
+        using var temp = new TempFolder();
+        var services = new Microsoft.Extensions.DependencyInjection.ServiceCollection()
+            .AddTrackStore(StoreUri.Parse($"sqlite:{temp.File("di.db")}"));
+        await using (var provider = Microsoft.Extensions.DependencyInjection.ServiceCollectionContainerBuilderExtensions.BuildServiceProvider(services))
+        {
+            var store = (ITrackStore)provider.GetService(typeof(ITrackStore))!;
+            Assert.Same(store, provider.GetService(typeof(ITrackStore)));
+            Assert.IsType<SqliteTrackStore>(store);
+            await store.UpsertAsync(TestDocuments.Range(1, 2));
+        }
+        // Disposed: the last connection closed, so SQLite checkpointed and removed the write-ahead log.
+        Assert.True(File.Exists(temp.File("di.db")));
+        Assert.False(File.Exists(temp.File("di.db-wal")), "the store's connections are still open after the container was disposed");
+    }
+}

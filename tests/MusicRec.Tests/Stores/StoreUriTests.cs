@@ -143,6 +143,7 @@ public class StoreUriTests
             StoreUri.Parse("mongodb://bob:hunter2@127.0.0.1:1/MYDB?serverSelectionTimeoutMS=300&connectTimeoutMS=300"), retry: retry);
         var count = await Assert.ThrowsAsync<StoreException>(() => store.CountAsync());
         Assert.Contains("counting mongodb://bob:***@127.0.0.1:1/", count.Message);
+        Assert.DoesNotContain('\n', count.Message);
         var write = await Assert.ThrowsAsync<StoreException>(() => store.UpsertAsync(TestDocuments.Range(1, 2)));
         foreach (var text in notes.Append(count.Message).Append(write.Message)) Assert.DoesNotContain("hunter2", text);
         Assert.NotEmpty(notes);
