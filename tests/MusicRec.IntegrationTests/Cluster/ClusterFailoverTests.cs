@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Confluent.Kafka;
 using MusicRec.Streaming;
 using ActivityEvent = MusicRec.Streaming.ActivityEvent;
@@ -191,6 +192,13 @@ public sealed class ClusterFailoverTests(ITestOutputHelper output) : IAsyncLifet
         });
         await WaitForAllAppliedAsync(node2, userIds, expected, TimeSpan.FromSeconds(120), Log);
         Log("every event of phase 2 applied exactly once");
+
+        // The survivor's metrics: its consumer has caught up with the partitions it holds, its entities are counted.
+        await WaitForAsync("node2's consumer lag to reach 0 on /metrics", TimeSpan.FromSeconds(30), async () =>
+        {
+            var metrics = await node2.MetricsAsync();
+            return Regex.IsMatch(metrics, @"(?m)^musicrec_consumer_lag\{[^}]*\} 0$") && Regex.IsMatch(metrics, @"(?m)^musicrec_entities\{[^}]*\} [1-9]");
+        });
 
         // Batches: after dropping repeats, ids are unique per user, numbered 1..BatchesEmitted, and a repeat is identical.
         var states = new Dictionary<string, UserState>();
