@@ -229,10 +229,10 @@ public sealed class SimilarityIndex
             throw new ArgumentException($"query must have {Stride} values (index stride), got {query.Length}", nameof(query));
         var k = best.Length;
         var m = Math.Min(size, Count);
-        var candidateScores = new float[m];
-        var candidateRows = new int[m];
+        // Min-heap on score (root = weakest kept candidate): O(log m) per admitted row.
+        var heapScores = new float[m];
+        var heapRows = new int[m];
         var candidates = 0;
-        var candidateFloor = float.NegativeInfinity;
         var count = 0;
         var threshold = float.NegativeInfinity;
         ref var rows = ref MemoryMarshal.GetArrayDataReference(_vectors);
@@ -241,18 +241,37 @@ public sealed class SimilarityIndex
         {
             var s = Dot(ref Unsafe.Add(ref rows, r * Stride), ref q, Stride);
             if (float.IsNaN(s)) continue;
-            if (candidates < m || s > candidateFloor)
+            if (candidates < m)
             {
-                var pos = candidates < m ? candidates : m - 1;
-                while (pos > 0 && candidateScores[pos - 1] < s)
+                // Sift up.
+                var i = candidates++;
+                while (i > 0)
                 {
-                    if (pos < m) { candidateScores[pos] = candidateScores[pos - 1]; candidateRows[pos] = candidateRows[pos - 1]; }
-                    pos--;
+                    var parent = (i - 1) >> 1;
+                    if (heapScores[parent] <= s) break;
+                    heapScores[i] = heapScores[parent];
+                    heapRows[i] = heapRows[parent];
+                    i = parent;
                 }
-                candidateScores[pos] = s;
-                candidateRows[pos] = r;
-                if (candidates < m) candidates++;
-                if (candidates == m) candidateFloor = candidateScores[m - 1];
+                heapScores[i] = s;
+                heapRows[i] = r;
+            }
+            else if (s > heapScores[0])
+            {
+                // Replace the root and sift down.
+                var i = 0;
+                while (true)
+                {
+                    var child = 2 * i + 1;
+                    if (child >= m) break;
+                    if (child + 1 < m && heapScores[child + 1] < heapScores[child]) child++;
+                    if (heapScores[child] >= s) break;
+                    heapScores[i] = heapScores[child];
+                    heapRows[i] = heapRows[child];
+                    i = child;
+                }
+                heapScores[i] = s;
+                heapRows[i] = r;
             }
             if (count == k && s <= threshold) continue;
             var id = _trackIds[r];
@@ -267,10 +286,10 @@ public sealed class SimilarityIndex
             if (count < k) count++;
             if (count == k) threshold = best[k - 1].Score;
         }
-        var cachedRows = candidateRows[..candidates];
+        var cachedRows = heapRows[..candidates];
         Array.Sort(cachedRows);
         // With the whole catalogue cached nothing lies outside it: any answer from the cache is exact.
-        var floor = candidates < Count ? candidateFloor : float.NegativeInfinity;
+        var floor = candidates < Count ? heapScores[0] : float.NegativeInfinity;
         return (count, new CandidateCache(query.ToArray(), floor, cachedRows, size));
     }
 
