@@ -64,10 +64,16 @@ public sealed class SingleNodeServeTests(ITestOutputHelper output) : IAsyncLifet
         }
         Assert.Equal(6, state?.EventsApplied);
 
-        var metrics = await http.GetStringAsync("/metrics");
-        Assert.Contains("musicrec_events_total", metrics);
-        Assert.Contains("musicrec_cluster_members", metrics);
+        // The gauges are sampled every 2 s: wait for a sample that has seen the user's entity.
+        var metrics = "";
+        for (var attempt = 0; attempt < 40 && !System.Text.RegularExpressions.Regex.IsMatch(metrics, @"musicrec_entities\{[^}]*\} [1-9]"); attempt++)
+        {
+            await Task.Delay(250);
+            metrics = await http.GetStringAsync("/metrics");
+        }
         Assert.Matches(@"musicrec_entities\{[^}]*\} [1-9]", metrics);
+        Assert.Matches(@"musicrec_events_total\{[^}]*\} 6", metrics);
+        Assert.Matches(@"musicrec_cluster_members\{[^}]*\} 1", metrics);
         var cluster = await http.GetFromJsonAsync<ClusterView>("/api/admin/cluster", ServiceNode.Json);
         Assert.Equal("Up", cluster!.SelfStatus);
 
