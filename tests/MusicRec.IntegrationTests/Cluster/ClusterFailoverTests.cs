@@ -16,6 +16,7 @@ namespace MusicRec.IntegrationTests.Cluster;
 /// once, batch ids must stay unique per user, and the cluster must settle without the dead node.
 /// </summary>
 [Trait("Category", "Cluster")]
+[Collection(ServeProcessesCollection.Name)]
 public sealed class ClusterFailoverTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private const int Users = 200;

@@ -11,6 +11,7 @@ namespace MusicRec.IntegrationTests.Cluster;
 /// and on SIGTERM drains and exits 0. Needs no external service.
 /// </summary>
 [Trait("Category", "Cluster")]
+[Collection(ServeProcessesCollection.Name)]
 public sealed class SingleNodeServeTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private readonly string _work = Path.Combine(Path.GetTempPath(), $"musicrec-serve-{Guid.NewGuid():N}");
