@@ -65,12 +65,15 @@ internal static class MusicRecService
     private static void Configure(IHostApplicationBuilder builder, ServeOptions options, ServiceParts parts)
     {
         builder.Configuration.AddEnvironmentVariables("MUSICREC_CONFIG__");
-        builder.Logging.AddSimpleConsole(o =>
-        {
-            o.SingleLine = true;
-            o.TimestampFormat = "HH:mm:ss.fff ";
-            o.UseUtcTimestamp = true;
-        });
+        // One line per entry with UTC time, unless configuration picks another console formatter
+        // (Logging__Console__FormatterName=json gives structured JSON lines with every template argument).
+        if (builder.Configuration["Logging:Console:FormatterName"] is null)
+            builder.Logging.AddSimpleConsole(o =>
+            {
+                o.SingleLine = true;
+                o.TimestampFormat = "HH:mm:ss.fff ";
+                o.UseUtcTimestamp = true;
+            });
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(60));
 
         builder.Services.AddSingleton(options);

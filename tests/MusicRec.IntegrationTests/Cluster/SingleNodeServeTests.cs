@@ -30,6 +30,7 @@ public sealed class SingleNodeServeTests(ITestOutputHelper output) : IAsyncLifet
             output.WriteLine(_node.Tail(30));
             await _node.DisposeAsync();
         }
+        if (Environment.GetEnvironmentVariable("MUSICREC_TEST_KEEP") == "1") return;
         try { Directory.Delete(_work, recursive: true); }
         catch (IOException e) { output.WriteLine($"could not remove {_work}: {e.Message}"); }
     }
