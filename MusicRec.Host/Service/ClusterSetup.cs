@@ -6,18 +6,13 @@ using Akka.Remote.Hosting;
 
 namespace MusicRec.Host.Service;
 
-/// <summary>Akka.Hosting setup shared by every node: HOCON, logging, remoting, cluster, split-brain resolver.</summary>
+/// <summary>Akka.Hosting setup shared by every node: logging, remoting, cluster, split-brain resolver, self-join when alone.</summary>
 internal static class ClusterSetup
 {
-    /// <summary>hocon/musicrec.hocon beside the binary (MusicRec.Host.csproj copies it there).</summary>
-    public static string DefaultHoconPath => Path.Combine(AppContext.BaseDirectory, "hocon", "musicrec.hocon");
-
     public static AkkaConfigurationBuilder WithMusicRecCluster(this AkkaConfigurationBuilder builder, ServeOptions options)
     {
-        // Later AddHocon calls with Prepend win, so the layered file (if any) overrides the shipped defaults.
-        builder.AddHoconFile(DefaultHoconPath, HoconAddMode.Append);
-        if (options.ExtraHoconFile is not null) builder.AddHoconFile(options.ExtraHoconFile, HoconAddMode.Prepend);
-
+        // The HOCON files (hocon/musicrec.hocon, MUSICREC_HOCON) come in as a fallback (ServiceComposition);
+        // what the command line sets here wins over them.
         builder
             .ConfigureLoggers(loggers =>
             {
