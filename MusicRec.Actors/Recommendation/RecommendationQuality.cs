@@ -124,7 +124,6 @@ public static class RecommendationQuality
     {
         var taste = settings ?? new TasteSettings();
         var states = new ConcurrentDictionary<string, UserTasteState>();
-        var caches = new ConcurrentDictionary<string, SimilarityIndex.CandidateCache?>();
         var locks = new ConcurrentDictionary<string, object>();
         return cmd =>
         {
@@ -134,9 +133,7 @@ public static class RecommendationQuality
                 var eventId = cmd.Activity.EventId;
                 if (state.HasSeenEvent(eventId))
                     return Task.FromResult(new ActivityApplied(eventId, state.BatchesCompletedBy(eventId), true));
-                var cache = caches.GetValueOrDefault(cmd.UserId);
-                state = state.Apply(SuggestionPolicy.Decide(state, cmd.Activity, index, ref cache));
-                caches[cmd.UserId] = cache;
+                state = state.Apply(SuggestionPolicy.Decide(state, cmd.Activity, index));
                 states[cmd.UserId] = state;
                 return Task.FromResult(new ActivityApplied(eventId, state.BatchesCompletedBy(eventId), false));
             }

@@ -15,14 +15,6 @@ public static class SuggestionPolicy
 
     public static ActivityRecorded Decide(UserTasteState state, ActivityEvent activity, SimilarityIndex index)
     {
-        SimilarityIndex.CandidateCache? none = null;
-        return Decide(state, activity, index, ref none);
-    }
-
-    /// <summary>As above, reusing the caller's candidate cache (same result, usually without a full scan).</summary>
-    public static ActivityRecorded Decide(UserTasteState state, ActivityEvent activity, SimilarityIndex index,
-        ref SimilarityIndex.CandidateCache? cache)
-    {
         var vector = index.VectorOf(activity.TrackId);
         var profile = UserTasteState.NextProfile(state.Profile, activity.Action, vector, state.Settings);
         RecommendedTrack? suggestion = null;
@@ -32,7 +24,7 @@ public static class SuggestionPolicy
             if (SimilarityIndex.Normalise(query))
             {
                 Span<ScoredTrack> top = stackalloc ScoredTrack[1];
-                var found = index.TopK(query, top, id => id == activity.TrackId || state.IsExcluded(id), ref cache);
+                var found = index.TopK(query, top, id => id == activity.TrackId || state.IsExcluded(id));
                 if (found == 1 && index.TryGetInfo(top[0].TrackId, out var info))
                     suggestion = new RecommendedTrack(info.TrackId, info.Title, info.Artist, info.Genre,
                         Math.Round(top[0].Score, 4), Explain(info, state, activity, index));

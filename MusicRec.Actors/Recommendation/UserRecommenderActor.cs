@@ -19,8 +19,6 @@ public sealed class UserRecommenderActor : ReceivePersistentActor
     private readonly RecommenderOptions _options;
     private readonly string _userId;
     private UserTasteState _state;
-    // Not state: a per-user shortcut for the similarity scan that never changes its answer.
-    private SimilarityIndex.CandidateCache? _candidates;
 
     public UserRecommenderActor(string userId, SimilarityIndex index, RecommenderOptions options)
     {
@@ -88,7 +86,7 @@ public sealed class UserRecommenderActor : ReceivePersistentActor
             return;
         }
 
-        var recorded = SuggestionPolicy.Decide(_state, activity, _index, ref _candidates);
+        var recorded = SuggestionPolicy.Decide(_state, activity, _index);
         var replyTo = Sender;
         // Persist (not PersistAsync): later commands, a duplicate or the stop message included, wait until this is stored.
         Persist(recorded, e =>

@@ -198,8 +198,10 @@ public sealed class InProcessBus
                 if (group.Rebalancing && group.PendingRevoke.Contains(member))
                 {
                     var revoked = member.Assigned;
-                    // The handler runs before the others are given these partitions, so its commits count.
-                    member.OnRevoked?.Invoke(revoked);
+                    // The handler runs before the others are given these partitions, so its commits count. It runs
+                    // outside the lock: it may wait for a commit made on another thread, which needs the lock.
+                    Unlocked(() => member.OnRevoked?.Invoke(revoked));
+                    if (member.Closed) return null;
                     member.Assigned = [];
                     member.Positions.Clear();
                     member.Paused.Clear();
@@ -214,7 +216,8 @@ public sealed class InProcessBus
                     foreach (var p in member.Assigned)
                         member.Positions[p] = group.Committed.TryGetValue(p, out var c) ? c
                             : member.Options.StartFromEarliest ? 0 : Partitions(p.Topic)[p.Partition].Count;
-                    member.OnAssigned?.Invoke(member.Assigned);
+                    var assigned = member.Assigned;
+                    Unlocked(() => member.OnAssigned?.Invoke(assigned));
                     continue;
                 }
                 if (!group.Rebalancing && member.Assigned.Count > 0)
@@ -237,6 +240,20 @@ public sealed class InProcessBus
                 if (remaining <= TimeSpan.Zero) return null;
                 Monitor.Wait(_gate, remaining);
             }
+        }
+    }
+
+    /// <summary>Runs a consumer's handler with the bus lock released (the caller holds it exactly once).</summary>
+    private void Unlocked(Action action)
+    {
+        Monitor.Exit(_gate);
+        try
+        {
+            action();
+        }
+        finally
+        {
+            Monitor.Enter(_gate);
         }
     }
 

@@ -1,3 +1,5 @@
+using Akka.Actor;
+using Akka.Cluster.Sharding;
 using Akka.Hosting;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
@@ -74,8 +76,16 @@ public class RecommenderHostingTests : IDisposable
             AssertSameView(before, await View(region2, "cat"));
             var second = await Script(region2, 8, 9);
             Assert.Equal(["ann-3", "ben-3", "cat-3"], second.Select(b => b.BatchId));
-            // Passivated by the idle timeout, the entity comes back with the same state.
-            await Task.Delay(1500);
+            // Idle for 500 ms, every entity passivates (the shard region then hosts none) and comes back with its state.
+            var deadline = DateTime.UtcNow.AddSeconds(15);
+            int hosted;
+            do
+            {
+                await Task.Delay(200);
+                var regionState = await region2.Ask<CurrentShardRegionState>(GetShardRegionState.Instance, AskTimeout);
+                hosted = regionState.Shards.Sum(s => s.EntityIds.Count);
+            } while (hosted > 0 && DateTime.UtcNow < deadline);
+            Assert.Equal(0, hosted);
             Assert.Equal(9, (await View(region2, "ann")).EventsApplied);
             Assert.Equal(6, first.Count);
         }

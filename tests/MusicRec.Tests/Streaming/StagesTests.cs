@@ -77,6 +77,61 @@ public class StagesTests : Akka.TestKit.Xunit2.TestKit
         await first.AbortAsync();
     }
 
+    /// <summary>The in-process transport with commits that take a while, as a broker round trip does.</summary>
+    private sealed class SlowCommitTransport(InProcessBus bus, TimeSpan delay) : IMessageTransport
+    {
+        private readonly InProcessTransport _inner = new(bus);
+        public string Describe() => "slow commits";
+        public IConsumerClient CreateConsumer(ConsumerOptions options) => new Client(_inner.CreateConsumer(options), delay);
+        public IProducerClient CreateProducer() => _inner.CreateProducer();
+        public void Dispose() { }
+
+        private sealed class Client(IConsumerClient inner, TimeSpan delay) : IConsumerClient
+        {
+            public void Subscribe(Action<IReadOnlyList<PartitionId>> onAssigned, Action<IReadOnlyList<PartitionId>> onRevoked) => inner.Subscribe(onAssigned, onRevoked);
+            public ConsumedRecord? Consume(TimeSpan timeout) => inner.Consume(timeout);
+            public IReadOnlyList<PartitionId> Assignment => inner.Assignment;
+            public void Pause(IEnumerable<PartitionId> partitions) => inner.Pause(partitions);
+            public void Resume(IEnumerable<PartitionId> partitions) => inner.Resume(partitions);
+            public void Commit(IReadOnlyList<PartitionOffset> offsets)
+            {
+                Thread.Sleep(delay);
+                inner.Commit(offsets);
+            }
+            public long? Committed(PartitionId partition, TimeSpan timeout) => inner.Committed(partition, timeout);
+            public void Close() => inner.Close();
+            public void Dispose() => inner.Dispose();
+        }
+    }
+
+    [Fact]
+    public async Task A_rebalance_while_a_commit_is_in_flight_waits_for_it_and_goes_on()
+    {
+        var bus = new InProcessBus(2);
+        using var transport = new SlowCommitTransport(bus, TimeSpan.FromMilliseconds(500));
+        for (var i = 0; i < 10; i++) bus.Produce("t", $"k{i}", $"m{i}");
+        var (first, probe) = BusConsumer.CommittableSource(transport, new ConsumerSettings("g", ["t"]))
+            .ToMaterialized(this.SinkProbe<CommittableMessage>(), Keep.Both)
+            .Run(Sys.Materializer());
+        probe.Request(10);
+        var read = Enumerable.Range(0, 10).Select(_ => probe.ExpectNext(Wait)).ToList();
+        var commit = Committer.CommitAsync(read.Select(m => m.CommittableOffset));
+        await Task.Delay(100); // the commit is now on its way
+
+        var second = transport.CreateConsumer(new ConsumerOptions("g", ["t"]));
+        IReadOnlyList<PartitionId> taken = [];
+        second.Subscribe(p => taken = p, _ => { });
+        var deadline = DateTime.UtcNow + Wait;
+        while (taken.Count == 0 && DateTime.UtcNow < deadline) second.Consume(TimeSpan.FromMilliseconds(50));
+        Assert.Single(taken);
+        await commit.WaitAsync(Wait);
+        // the revoke waited for the commit, so the new owner starts after what the first had read
+        Assert.Null(second.Consume(TimeSpan.FromMilliseconds(300)));
+        Assert.All(new[] { 0, 1 }, p => Assert.Equal(read.Where(m => m.Partition == p).Max(m => m.Offset) + 1, bus.CommittedOffset("g", new PartitionId("t", p))));
+        second.Close();
+        await first.AbortAsync();
+    }
+
     [Fact]
     public async Task Cancelling_the_stream_leaves_the_group_without_committing()
     {
