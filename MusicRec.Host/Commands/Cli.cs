@@ -14,7 +14,9 @@ public static class Cli
     {
         try
         {
-            return await root.Parse(args).InvokeAsync();
+            // serve needs longer than System.CommandLine's default 2 s after Ctrl-C/SIGTERM to drain, hand off
+            // its shards and leave the cluster; the command ends itself once CoordinatedShutdown is done.
+            return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(90) });
         }
         catch (CliException e)
         {

@@ -46,6 +46,10 @@ internal sealed class ConsumerDriver : IConsumerControl
     private bool _wanted;
     private bool _paused;
     private volatile bool _waitingForRoom;
+    // librdkafka keeps a partition's pause across revoke and re-assign: after each assignment the driver's
+    // current pause state is applied to the whole assignment again, or a partition paused before a rebalance
+    // could stay paused for good (seen in the multi-node failover test).
+    private bool _assignmentChanged;
     private volatile int _closeRequest; // 0 none, 1 graceful, 2 abort
     private Action? _onAvailable;
     private Action<Exception>? _onFailure;
@@ -154,6 +158,12 @@ internal sealed class ConsumerDriver : IConsumerControl
                     full = !_emitting || _buffer.Count >= _settings.BufferSize;
                     lowWater = _emitting && _buffer.Count <= _settings.BufferSize / 2;
                 }
+                if (_assignmentChanged)
+                {
+                    _assignmentChanged = false;
+                    if (_paused) _client.Pause(_client.Assignment);
+                    else _client.Resume(_client.Assignment);
+                }
                 ConsumedRecord? record;
                 try
                 {
@@ -244,7 +254,7 @@ internal sealed class ConsumerDriver : IConsumerControl
     {
         lock (_gate)
             foreach (var p in partitions) _epochs[p] = ++_epochCounter;
-        _paused = false;
+        _assignmentChanged = true;
         _log.LogInformation("Consumer {Group}: assigned {Partitions}", _settings.GroupId, string.Join(", ", partitions));
     }
 

@@ -1,0 +1,55 @@
+using System.Text.RegularExpressions;
+using Akka.Actor;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using MusicRec.Recommendation;
+
+namespace MusicRec.Host.Service;
+
+/// <summary>
+/// Diagnostics for operators and the multi-process test: the node's view of the cluster, and any user's
+/// state, asked through the shard region so the answer comes from wherever the user's entity lives.
+/// Read-only; bound to the same loopback listener as the rest of the node's HTTP surface.
+/// </summary>
+internal static partial class AdminEndpoints
+{
+    [GeneratedRegex("^[A-Za-z0-9_-]{1,64}$")]
+    private static partial Regex UserIdPattern();
+
+    public static IEndpointRouteBuilder MapMusicRecAdmin(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/api/admin/cluster", (ClusterStatusSampler sampler) => Results.Ok(sampler.Snapshot()));
+
+        // Which users' entities live on this node now (for operators and the failover test).
+        app.MapGet("/api/admin/entities", async (RecommenderRegion region, CancellationToken ct) =>
+        {
+            if (region.TryGet() is not { } r)
+                return Results.Problem(statusCode: 503, title: "Recommender region not started yet");
+            var state = await r.Ask<Akka.Cluster.Sharding.CurrentShardRegionState>(
+                Akka.Cluster.Sharding.GetShardRegionState.Instance, TimeSpan.FromSeconds(5), ct);
+            return Results.Ok(state.Shards.SelectMany(s => s.EntityIds).Order().ToList());
+        });
+
+        app.MapGet("/api/admin/users/{id}/state", async (string id, RecommenderRegion region, CancellationToken ct) =>
+        {
+            if (!UserIdPattern().IsMatch(id))
+                return Results.Problem(statusCode: 400, title: "Invalid user id",
+                    detail: "User ids match ^[A-Za-z0-9_-]{1,64}$.");
+            if (region.TryGet() is not { } r)
+                return Results.Problem(statusCode: 503, title: "Recommender region not started yet");
+            try
+            {
+                var view = await r.Ask<UserRecommenderProtocol.UserStateView>(
+                    new UserRecommenderProtocol.GetUserState(id), TimeSpan.FromSeconds(10), ct);
+                return Results.Ok(view);
+            }
+            catch (AskTimeoutException)
+            {
+                return Results.Problem(statusCode: 504, title: "The user's recommender did not answer in time",
+                    detail: "Its shard may be moving between nodes; try again.");
+            }
+        });
+        return app;
+    }
+}

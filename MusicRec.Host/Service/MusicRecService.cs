@@ -1,0 +1,109 @@
+using Akka.Actor;
+using Akka.Cluster;
+using Akka.Hosting;
+using Microsoft.AspNetCore.Hosting;
+using MusicRec.Host.Commands;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using OpenTelemetry.Metrics;
+
+namespace MusicRec.Host.Service;
+
+/// <summary>
+/// `musicrec serve`: the generic host with Akka.Hosting. With the web page on (or --admin-url) it is a
+/// WebApplication, so the page, /healthz, /readyz, /metrics and /api/admin share one Kestrel listener;
+/// with --no-web and no admin URL it is a plain Host with no listener at all.
+/// </summary>
+internal static class MusicRecService
+{
+    public static async Task<int> RunAsync(ServeOptions options, CancellationToken ct)
+    {
+        var listenUrl = options.WebUrl ?? options.AdminUrl;
+        await using var parts = await ServiceParts.OpenAsync(options, ct);
+        IHost host;
+        if (listenUrl is not null)
+        {
+            var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
+            builder.WebHost.UseUrls(listenUrl);
+            Configure(builder, options, parts);
+            var app = builder.Build();
+            MapEndpoints(app, options);
+            host = app;
+        }
+        else
+        {
+            var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(
+                new HostApplicationBuilderSettings { ContentRootPath = AppContext.BaseDirectory });
+            Configure(builder, options, parts);
+            host = builder.Build();
+        }
+
+        var lifetime = host.Services.GetRequiredService<IHostApplicationLifetime>();
+        // System.CommandLine cancels ct on Ctrl-C/SIGTERM; stopping the host runs CoordinatedShutdown.
+        await using var stopOnCancel = ct.Register(() => lifetime.StopApplication());
+        await host.StartAsync(CancellationToken.None);
+        var log = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("MusicRec.Serve");
+        var system = host.Services.GetRequiredService<ActorSystem>();
+        log.LogInformation("MusicRec node {Address} started: catalogue {Store} ({Tracks} tracks), bus {Bus}, journal {Journal}, HTTP {Url}",
+            Cluster.Get(system).SelfAddress, parts.Store.Describe(), parts.Index.Count, parts.Transport.Describe(),
+            parts.Persistence.Describe(), listenUrl ?? "(none)");
+        if (options.WebUrl is not null) Console.WriteLine($"MusicRec web page: {options.WebUrl}");
+
+        await host.WaitForShutdownAsync(CancellationToken.None);
+        var reason = CoordinatedShutdown.Get(system).ShutdownReason;
+        host.Dispose();
+        if (reason is CoordinatedShutdown.ClusterDowningReason)
+            throw new CliException("this node was downed by the cluster (split-brain resolver); restart it to rejoin.", 3);
+        return 0;
+    }
+
+    private static void Configure(IHostApplicationBuilder builder, ServeOptions options, ServiceParts parts)
+    {
+        builder.Configuration.AddEnvironmentVariables("MUSICREC_CONFIG__");
+        // One line per entry with UTC time, unless configuration picks another console formatter
+        // (Logging__Console__FormatterName=json gives structured JSON lines with every template argument).
+        if (builder.Configuration["Logging:Console:FormatterName"] is null)
+            builder.Logging.AddSimpleConsole(o =>
+            {
+                o.SingleLine = true;
+                o.TimestampFormat = "HH:mm:ss.fff ";
+                o.UseUtcTimestamp = true;
+            });
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(60));
+
+        builder.Services.AddSingleton(options);
+        builder.Services.AddMetrics();
+        builder.Services.AddSingleton<ServiceMetrics>();
+        builder.Services.AddSingleton<ClusterStatusSampler>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<ClusterStatusSampler>());
+        builder.Services.AddOpenTelemetry().WithMetrics(m => m.AddMeter(ServiceMetrics.MeterName).AddPrometheusExporter());
+
+        builder.Services.AddHealthChecks()
+            .AddCheck<ActorSystemLivenessCheck>("actor-system", tags: [HealthTags.Live])
+            .AddCheck<ClusterUpCheck>("cluster-up", tags: [HealthTags.Ready])
+            .AddCheck<ShardRegionCheck>("recommender-region", tags: [HealthTags.Ready]);
+
+        ServiceComposition.AddParts(builder, options, parts);
+    }
+
+    private static void MapEndpoints(WebApplication app, ServeOptions options)
+    {
+        ServiceComposition.MapParts(app, options);
+        if (!ServiceComposition.WebMapsHealth(options))
+        {
+            app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = c => c.Tags.Contains(HealthTags.Live) });
+            app.MapHealthChecks("/readyz", new HealthCheckOptions
+            {
+                Predicate = c => c.Tags.Contains(HealthTags.Ready),
+                ResponseWriter = HealthResponse.WriteAsync,
+            });
+        }
+        app.MapPrometheusScrapingEndpoint("/metrics");
+        app.MapMusicRecAdmin();
+    }
+}

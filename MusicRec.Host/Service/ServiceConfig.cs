@@ -1,0 +1,59 @@
+using Akka.Configuration;
+using MusicRec.Host.Commands;
+using MusicRec.Streaming;
+
+namespace MusicRec.Host.Service;
+
+/// <summary>
+/// The service's HOCON: hocon/musicrec.hocon beside the binary, with MUSICREC_HOCON layered on top. Read once,
+/// before the actor system exists, because the Kafka transport and the catalogue are set up first; the same
+/// Config is then handed to Akka.Hosting.
+/// </summary>
+internal static class ServiceConfig
+{
+    public static string DefaultHoconPath => Path.Combine(AppContext.BaseDirectory, "hocon", "musicrec.hocon");
+
+    public static Config Load(ServeOptions options)
+    {
+        if (!File.Exists(DefaultHoconPath))
+            throw new CliException($"{DefaultHoconPath} is missing: the host must be built or published with its hocon/ folder.");
+        try
+        {
+            var config = ConfigurationFactory.ParseString(File.ReadAllText(DefaultHoconPath));
+            if (options.ExtraHoconFile is not null)
+                config = ConfigurationFactory.ParseString(File.ReadAllText(options.ExtraHoconFile)).WithFallback(config);
+            return config;
+        }
+        catch (Exception e) when (e is ConfigurationException or FormatException)
+        {
+            throw new CliException($"the HOCON configuration cannot be read: {e.Message}");
+        }
+    }
+
+    /// <summary>HOCON musicrec.kafka, then --kafka / MUSICREC_KAFKA and --kafka-property on top; null for the in-process bus.</summary>
+    public static KafkaSettings? Kafka(Config config, ServeOptions options)
+    {
+        var fromHocon = KafkaSettings.FromConfig(config);
+        if (options.Kafka is null) return fromHocon?.WithProperties(options.KafkaProperties);
+        var settings = fromHocon is null
+            ? new KafkaSettings(options.Kafka, options.KafkaProperties)
+            : (fromHocon with { BootstrapServers = options.Kafka }).WithProperties(options.KafkaProperties);
+        return settings;
+    }
+
+    public static ActivityPipelineSettings Pipeline(Config config)
+    {
+        var defaults = new ActivityPipelineSettings();
+        var p = config.GetConfig("musicrec.pipeline") ?? ConfigurationFactory.Empty;
+        return defaults with
+        {
+            GroupId = p.GetString("group-id", defaults.GroupId),
+            ActivityTopic = p.GetString("activity-topic", defaults.ActivityTopic),
+            RecommendationsTopic = p.GetString("recommendations-topic", defaults.RecommendationsTopic),
+            DeadLetterTopic = p.GetString("dead-letter-topic", defaults.DeadLetterTopic),
+            AskTimeout = p.GetTimeSpan("ask-timeout", defaults.AskTimeout),
+            RecommenderParallelism = p.GetInt("parallelism", defaults.RecommenderParallelism),
+            DrainTimeout = p.GetTimeSpan("drain-timeout", defaults.DrainTimeout),
+        };
+    }
+}

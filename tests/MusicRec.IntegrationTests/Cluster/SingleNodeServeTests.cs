@@ -1,0 +1,86 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Xunit.Abstractions;
+
+namespace MusicRec.IntegrationTests.Cluster;
+
+/// <summary>
+/// `musicrec serve` alone (a cluster of one, in-process bus, SQLite journal) with the web page on: it becomes
+/// ready, serves /healthz, /readyz and /metrics on the page's listener, applies activity posted to the page,
+/// and on SIGTERM drains and exits 0. Needs no external service.
+/// </summary>
+[Trait("Category", "Cluster")]
+[Collection(ServeProcessesCollection.Name)]
+public sealed class SingleNodeServeTests(ITestOutputHelper output) : IAsyncLifetime
+{
+    private readonly string _work = Path.Combine(Path.GetTempPath(), $"musicrec-serve-{Guid.NewGuid():N}");
+    private ServiceNode? _node;
+
+    public Task InitializeAsync()
+    {
+        Directory.CreateDirectory(_work);
+        return Task.CompletedTask;
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_node is not null)
+        {
+            output.WriteLine(_node.Tail(30));
+            await _node.DisposeAsync();
+        }
+        if (Environment.GetEnvironmentVariable("MUSICREC_TEST_KEEP") == "1") return;
+        try { Directory.Delete(_work, recursive: true); }
+        catch (IOException e) { output.WriteLine($"could not remove {_work}: {e.Message}"); }
+    }
+
+    [Fact(Timeout = 180_000)]
+    public async Task Serve_alone_is_ready_exposes_metrics_applies_activity_and_exits_0_on_SIGTERM()
+    {
+        var store = Path.Combine(_work, "catalogue.db");
+        var tracks = await TestCatalogue.WriteSqliteAsync(store, 64);
+        var webPort = ClusterTestEnvironment.FreePort();
+        var web = $"http://127.0.0.1:{webPort}";
+        // With the page on, /readyz, /metrics and /api/admin share the page's listener.
+        _node = ServiceNode.StartWithWeb("alone", webPort, Path.Combine(_work, "node"),
+            ["--store", $"sqlite:{store}", "--web", web]);
+        await _node.WaitReadyAsync(TimeSpan.FromSeconds(90));
+
+        using var http = new HttpClient { BaseAddress = new Uri(web) };
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/healthz")).StatusCode);
+        var ready = await http.GetStringAsync("/readyz");
+        foreach (var check in new[] { "cluster-up", "recommender-region", "store", "bus" })
+            Assert.Contains($"\"{check}\"", ready);
+
+        for (var i = 0; i < 6; i++)
+        {
+            var response = await http.PostAsJsonAsync("/api/activity", new { user_id = "solo", track_id = tracks[i], action = "like" });
+            Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        }
+        UserState? state = null;
+        for (var attempt = 0; attempt < 60 && state?.EventsApplied != 6; attempt++)
+        {
+            await Task.Delay(250);
+            state = await _node.UserStateAsync("solo");
+        }
+        Assert.Equal(6, state?.EventsApplied);
+
+        // The gauges are sampled every 2 s: wait for a sample that has seen the user's entity.
+        var metrics = "";
+        for (var attempt = 0; attempt < 40 && !System.Text.RegularExpressions.Regex.IsMatch(metrics, @"musicrec_entities\{[^}]*\} [1-9]"); attempt++)
+        {
+            await Task.Delay(250);
+            metrics = await http.GetStringAsync("/metrics");
+        }
+        Assert.Matches(@"musicrec_entities\{[^}]*\} [1-9]", metrics);
+        Assert.Matches(@"musicrec_events_total\{[^}]*\} 6", metrics);
+        Assert.Matches(@"musicrec_cluster_members\{[^}]*\} 1", metrics);
+        var cluster = await http.GetFromJsonAsync<ClusterView>("/api/admin/cluster", ServiceNode.Json);
+        Assert.Equal("Up", cluster!.SelfStatus);
+
+        _node.Terminate();
+        Assert.Equal(0, await _node.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        Assert.Contains(_node.Output.Split('\n'), l => l.Contains("Activity pipeline drained"));
+    }
+}
