@@ -1,13 +1,104 @@
 using System.CommandLine;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using MusicRec.Catalog.Sample;
+using MusicRec.Host.Service;
+using MusicRec.Stores;
+using MusicRec.Streaming;
+using MusicRec.Streaming.Simulation;
 
 namespace MusicRec.Host.Commands;
 
+/// <summary>
+/// `musicrec demo`: the main job on embedded defaults, for a newcomer. Sample catalogue (unless DIR has one),
+/// ETL into the embedded SQLite store, then the service on the in-process bus with the web page and a background
+/// activity simulator; runs until Ctrl-C. Every step is a real one (the same code as sample, etl and serve).
+/// </summary>
 internal static class DemoCommand
 {
+    public const string DefaultDir = "./musicrec-demo";
+
     public static Command Create()
     {
-        var command = new Command("demo", "The main job on embedded defaults.");
-        command.SetHandler((_, _) => Cli.NotYet("'demo'"));
+        var dir = new Option<string>("--dir") { Description = $"Working folder: sample catalogue, ETL output, journal (default {DefaultDir}).", DefaultValueFactory = _ => DefaultDir };
+        var tracks = new Option<int>("--tracks") { Description = $"Tracks in the sample catalogue when DIR has none (default {SampleCatalog.DefaultTracks}).", DefaultValueFactory = _ => SampleCatalog.DefaultTracks };
+        var web = new Option<string?>("--web") { Description = $"URL the web page listens on (env MUSICREC_WEB_URL; default {ServeOptions.DefaultWebUrl})." };
+        var users = new Option<int>("--users") { Description = "Simulated listeners (default 8; 0 for none).", DefaultValueFactory = _ => 8 };
+        var rate = new Option<double>("--rate") { Description = "Simulated events per second, all listeners together (default 2).", DefaultValueFactory = _ => 2 };
+        var command = new Command("demo", "The main job on embedded defaults: sample catalogue, ETL, recommender on the in-process bus, activity simulator and the web page; runs until Ctrl-C.")
+        {
+            dir, tracks, web, users, rate,
+        };
+        command.SetHandler(async (parse, ct) =>
+        {
+            var root = Path.GetFullPath(parse.GetValue(dir)!);
+            var count = parse.GetValue(tracks);
+            if (count is < 1 or > SampleCatalog.MaxTracks)
+                throw new CliException($"--tracks must be between 1 and {SampleCatalog.MaxTracks} (got {count})", 2);
+            var simulatedUsers = parse.GetValue(users);
+            var eventsPerSecond = parse.GetValue(rate);
+            if (simulatedUsers < 0 || eventsPerSecond <= 0) throw new CliException("--users must be >= 0 and --rate > 0", 2);
+
+            // 1. Sample catalogue, unless the folder already has one (a finished sample writes tracks.csv last).
+            if (SampleCatalog.Exists(root))
+                Console.WriteLine($"[1/3] sample catalogue: using the one in {root}");
+            else
+            {
+                Console.WriteLine($"[1/3] sample catalogue: writing {count} tracks with synthesised audio to {root}");
+                var shown = 0;
+                var summary = await SampleCatalog.WriteAsync(root, count, SampleCatalog.DefaultSeed, new Progress<int>(done =>
+                {
+                    if (done * 4 / count > shown * 4 / count) { shown = done; Console.WriteLine($"      {done}/{count} clips"); }
+                }), ct);
+                Console.WriteLine($"      done in {summary.Elapsed.TotalSeconds:0.0} s");
+            }
+
+            // 2. ETL into the embedded store (resumes: a second demo run recomputes nothing).
+            var outDir = Path.Combine(root, "out");
+            var store = "sqlite:" + Path.Combine(outDir, "musicrec.db");
+            Console.WriteLine($"[2/3] ETL: features, normalisation, final.csv and the store ({outDir})");
+            var etl = await EtlCommand.RunAsync(
+                new EtlCommand.EtlCommandArgs(SampleCatalog.MetadataDir(root), SampleCatalog.AudioDir(root), outDir, store,
+                    Environment.ProcessorCount, Refit: false),
+                Console.Out, Console.Error, redirected: true, environment: _ => null, ct);
+            if (etl != 0) return etl;
+
+            // 3. The service on the in-process bus, with the page and the simulator.
+            Console.WriteLine("[3/3] recommender on the in-process bus, web page and activity simulator (Ctrl-C to stop)");
+            var options = ServeOptions.Resolve(store, kafka: null, kafkaProperties: [], parse.GetValue(web), noWeb: false,
+                adminUrl: null, clusterHost: null, clusterPort: 0, seedNodes: [], journal: null,
+                environment: name => name is "MUSICREC_WEB_URL" ? Environment.GetEnvironmentVariable(name) : null)
+                with { LocalJournalPath = Path.Combine(root, "journal.db") };
+            return await MusicRecService.RunAsync(options, ct, (services, stopping) =>
+            {
+                if (simulatedUsers > 0) _ = SimulateAsync(services, simulatedUsers, eventsPerSecond, stopping);
+                Console.WriteLine($"Open {options.WebUrl}/?user=sim0 to watch a simulated listener, or pick your own user id.");
+                return Task.CompletedTask;
+            });
+        });
         return command;
+    }
+
+    /// <summary>Simulated listeners in the background until the service stops.</summary>
+    private static async Task SimulateAsync(IServiceProvider services, int users, double rate, CancellationToken stopping)
+    {
+        var log = services.GetRequiredService<ILoggerFactory>().CreateLogger("MusicRec.Demo");
+        try
+        {
+            var catalogue = await ActivitySimulator.LoadCatalogueAsync(services.GetRequiredService<ITrackStore>(), stopping);
+            var publisher = services.GetRequiredService<IActivityPublisher>();
+            // One long run: users keep their favourite genre, and event ids never repeat (the recommender drops repeats).
+            var simulator = new ActivitySimulator(catalogue, new SimulatorOptions(users, EventsPerUser: 1_000_000, rate, Seed: 1));
+            var result = await simulator.RunAsync(publisher, ct: stopping);
+            log.LogInformation("simulator finished: {Sent} events sent, {Failed} failed", result.Sent, result.Failed);
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+            // the service is stopping
+        }
+        catch (Exception e)
+        {
+            log.LogError(e, "the activity simulator stopped");
+        }
     }
 }

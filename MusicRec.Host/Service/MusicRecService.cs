@@ -21,7 +21,9 @@ namespace MusicRec.Host.Service;
 /// </summary>
 internal static class MusicRecService
 {
-    public static async Task<int> RunAsync(ServeOptions options, CancellationToken ct)
+    /// <param name="afterStart">Runs once the host has started (the demo starts its activity simulator here).</param>
+    public static async Task<int> RunAsync(ServeOptions options, CancellationToken ct,
+        Func<IServiceProvider, CancellationToken, Task>? afterStart = null)
     {
         var listenUrl = options.WebUrl ?? options.AdminUrl;
         await using var parts = await ServiceParts.OpenAsync(options, ct);
@@ -53,6 +55,7 @@ internal static class MusicRecService
             Cluster.Get(system).SelfAddress, parts.Store.Describe(), parts.Index.Count, parts.Transport.Describe(),
             parts.Persistence.Describe(), listenUrl ?? "(none)");
         if (options.WebUrl is not null) Console.WriteLine($"MusicRec web page: {options.WebUrl}");
+        if (afterStart is not null) await afterStart(host.Services, lifetime.ApplicationStopping);
 
         await host.WaitForShutdownAsync(CancellationToken.None);
         var reason = CoordinatedShutdown.Get(system).ShutdownReason;

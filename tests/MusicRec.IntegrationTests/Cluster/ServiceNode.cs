@@ -56,13 +56,17 @@ public sealed partial class ServiceNode : IAsyncDisposable
     public static ServiceNode StartWithWeb(string name, int webPort, string workDir, IEnumerable<string> serveArgs) =>
         Launch(name, 0, $"http://127.0.0.1:{webPort}", workDir, serveArgs, null);
 
+    /// <summary>`musicrec demo` with its page on <paramref name="webPort"/> (same listener for /readyz).</summary>
+    public static ServiceNode StartDemo(int webPort, string workDir, IEnumerable<string> demoArgs) =>
+        Launch("demo", 0, $"http://127.0.0.1:{webPort}", workDir, demoArgs, null, command: "demo");
+
     public static ServiceNode Start(string name, int clusterPort, int adminPort, string workDir, IEnumerable<string> serveArgs,
         IReadOnlyDictionary<string, string>? environment = null) =>
         Launch(name, clusterPort, $"http://127.0.0.1:{adminPort}", workDir,
             [.. serveArgs, "--no-web", "--admin-url", $"http://127.0.0.1:{adminPort}", "--cluster-port", clusterPort.ToString()], environment);
 
     private static ServiceNode Launch(string name, int clusterPort, string adminUrl, string workDir, IEnumerable<string> serveArgs,
-        IReadOnlyDictionary<string, string>? environment)
+        IReadOnlyDictionary<string, string>? environment, string command = "serve")
     {
         Directory.CreateDirectory(workDir);
         var psi = new ProcessStartInfo("dotnet")
@@ -73,7 +77,7 @@ public sealed partial class ServiceNode : IAsyncDisposable
             UseShellExecute = false,
         };
         psi.ArgumentList.Add(HostDll());
-        psi.ArgumentList.Add("serve");
+        psi.ArgumentList.Add(command);
         foreach (var a in serveArgs) psi.ArgumentList.Add(a);
         // Nothing from the developer's own environment may change the node (a MUSICREC_KAFKA left set, say).
         foreach (var key in psi.Environment.Keys.Where(k => k.StartsWith("MUSICREC_", StringComparison.Ordinal)).ToList())
