@@ -18,8 +18,11 @@ mkdir -p "$MUSICREC_TEST_ARTIFACTS"
 
 dotnet build MusicRec.sln -c Release -nologo -v quiet
 status=0
+summary="$MUSICREC_RUN/summary.txt"; : > "$summary"
 for project in tests/MusicRec.Tests tests/MusicRec.IntegrationTests; do
   dotnet test "$project" -c Release --no-build -nologo \
-    --logger "console;verbosity=normal" --results-directory "$MUSICREC_TEST_ARTIFACTS" "$@" || status=1
+    --logger "console;verbosity=normal" --results-directory "$MUSICREC_TEST_ARTIFACTS" "$@" 2>&1 | tee -a "$summary" || status=1
 done
+count() { grep -E "^\s+$1: [0-9]+" "$summary" | awk '{s += $2} END {print s + 0}'; }
+echo "tests: $(count Passed) passed, $(count Failed) failed, $(count Skipped) skipped"
 exit $status
