@@ -20,13 +20,16 @@ public sealed class FakeRecommender : ReceiveActor
     private readonly Dictionary<string, UserState> _users = [];
     private int _unanswered;
 
-    public static Props Props(int unansweredFirst = 0) => Akka.Actor.Props.Create(() => new FakeRecommender(unansweredFirst));
+    /// <param name="workPerEvent">Time each event takes (like a journal write), so a test can stop the stream mid-way.</param>
+    public static Props Props(int unansweredFirst = 0, TimeSpan? workPerEvent = null) =>
+        Akka.Actor.Props.Create(() => new FakeRecommender(unansweredFirst, workPerEvent ?? TimeSpan.Zero));
 
-    public FakeRecommender(int unansweredFirst)
+    public FakeRecommender(int unansweredFirst, TimeSpan workPerEvent)
     {
         _unanswered = unansweredFirst;
         Receive<UserRecommenderProtocol.ApplyActivity>(apply =>
         {
+            if (workPerEvent > TimeSpan.Zero) Thread.Sleep(workPerEvent);
             if (_unanswered > 0)
             {
                 _unanswered--;
