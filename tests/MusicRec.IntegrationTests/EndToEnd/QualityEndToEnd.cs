@@ -26,7 +26,8 @@ public sealed record QualityEndToEndResult(
         $"{FavouriteGenreShare:P1} of {RecommendedTracks} recommended tracks in the user's favourite genre " +
         $"({Batches} batches, {Users} users x {EventsPerUser} events, {Tracks} tracks in {Genres} genres; random would give {RandomBaseline:P1}; " +
         $"{MalformedBatches} malformed batches; control: {OtherGenreShare:P1} in another fixed genre per user; index {IndexDimensions} dims, 10-NN genre agreement {NeighbourAgreement:P1}; " +
-        $"sample {SampleTime.TotalSeconds:0.0} s, ETL {EtlTime.TotalSeconds:0.0} s, simulation {SimulationTime.TotalSeconds:0.0} s)";
+        (EtlTime > TimeSpan.Zero ? $"sample {SampleTime.TotalSeconds:0.0} s, ETL {EtlTime.TotalSeconds:0.0} s, " : "store reused, ") +
+        $"simulation {SimulationTime.TotalSeconds:0.0} s)";
 }
 
 /// <summary>
