@@ -9,7 +9,8 @@ source scripts/lib/services.sh
 ensure_native_audio
 ensure_chromium
 start_services() { start_kafka; start_postgres; }
-cleanup() { stop_kafka; stop_postgres; rm -rf "$MUSICREC_RUN"; }
+# Stopping is best effort (a service may already be gone); the exit code stays the tests' own.
+cleanup() { local rc=$?; set +e; stop_kafka; stop_postgres; rm -rf "$MUSICREC_RUN"; exit $rc; }
 trap cleanup EXIT
 start_services
 export MUSICREC_TEST_CHROMIUM=/usr/bin/chromium
@@ -23,6 +24,6 @@ for project in tests/MusicRec.Tests tests/MusicRec.IntegrationTests; do
   dotnet test "$project" -c Release --no-build -nologo \
     --logger "console;verbosity=normal" --results-directory "$MUSICREC_TEST_ARTIFACTS" "$@" 2>&1 | tee -a "$summary" || status=1
 done
-count() { grep -E "^\s+$1: [0-9]+" "$summary" | awk '{s += $2} END {print s + 0}'; }
+count() { { grep -E "^\s+$1: [0-9]+" "$summary" || true; } | awk '{s += $2} END {print s + 0}'; }
 echo "tests: $(count Passed) passed, $(count Failed) failed, $(count Skipped) skipped"
 exit $status
