@@ -25,7 +25,7 @@ public sealed class StreamingBenchmark : IBenchmark
         return i >= 0 && i + 1 < options.Length && int.TryParse(options[i + 1], out var v) ? v : fallback;
     }
 
-    private static bool Verbose;
+    internal static bool Verbose;
 
     public async Task<bool> RunAsync(string[] options)
     {
@@ -38,6 +38,7 @@ public sealed class StreamingBenchmark : IBenchmark
         var ok = true;
 
         using var system = ActorSystem.Create("bench", "akka.loglevel = WARNING");
+        TrivialSystem = system;
         if (!skipInProcess)
         {
         Console.WriteLine($"  [in-process bus] backlog of {events} events for {users} users");
@@ -123,23 +124,30 @@ public sealed class StreamingBenchmark : IBenchmark
     private static ActivityEvent Event(int i, int users) =>
         new(Guid.NewGuid().ToString(), $"u{i % users}", 1 + i % 1000, Actions.Listen, DateTimeOffset.UtcNow);
 
+    /// <summary>What the pipeline under test talks to: the recommender, the track check and the events sent.</summary>
+    internal sealed record Target(Func<IActorRef> Recommender, Func<int, bool> TrackExists, Func<int, int, ActivityEvent> Event);
+
+    private static readonly Target Trivial = new(() => TrivialSystem!.ActorOf(Props.Create<TrivialRecommender>()), _ => true, Event);
+    private static ActorSystem? TrivialSystem;
+
     /// <summary>Loads the backlog, then times the pipeline from start until <paramref name="allCommitted"/>.</summary>
-    private static async Task<double> Throughput(ActorSystem system, IMessageTransport transport, int events, int users,
-        ActivityPipelineSettings settings, Func<bool> allCommitted, ConcurrentDictionary<PartitionId, long>? ends = null)
+    internal static async Task<double> Throughput(ActorSystem system, IMessageTransport transport, int events, int users,
+        ActivityPipelineSettings settings, Func<bool> allCommitted, ConcurrentDictionary<PartitionId, long>? ends = null, Target? target = null)
     {
+        target ??= Trivial;
         using (var producer = transport.CreateProducer())
         {
             var load = Stopwatch.StartNew();
             var pending = new List<Task<DeliveryReport>>(events);
             for (var i = 0; i < events; i++)
-                pending.Add(producer.ProduceAsync(new OutgoingRecord(settings.ActivityTopic, $"u{i % users}", StreamingJson.Serialize(Event(i, users)))));
+                pending.Add(producer.ProduceAsync(new OutgoingRecord(settings.ActivityTopic, $"u{i % users}", StreamingJson.Serialize(target.Event(i, users)))));
             foreach (var r in await Task.WhenAll(pending))
                 if (ends is not null) ends.AddOrUpdate(r.Partition, r.Offset + 1, (_, o) => Math.Max(o, r.Offset + 1));
             BenchmarkReport.Info("backlog produced", $"{events / load.Elapsed.TotalSeconds:0} events/s");
         }
-        var recommender = system.ActorOf(Props.Create<TrivialRecommender>());
+        var recommender = target.Recommender();
         var clock = Stopwatch.StartNew();
-        var control = ActivityPipeline.Start(system, transport, recommender, _ => true, settings);
+        var control = ActivityPipeline.Start(system, transport, recommender, target.TrackExists, settings);
         var deadline = TimeSpan.FromMinutes(5);
         var lastReport = TimeSpan.Zero;
         var firstAt = TimeSpan.Zero;
@@ -166,11 +174,12 @@ public sealed class StreamingBenchmark : IBenchmark
     }
 
     /// <summary>Sends at a fixed rate; each batch is timed from the send of its third event to its arrival at the feed.</summary>
-    private static async Task<(double P50, double P99, double Achieved)> Latency(ActorSystem system, IMessageTransport transport,
-        ActivityPipelineSettings settings, int users, int rate, int seconds)
+    internal static async Task<(double P50, double P99, double Achieved)> Latency(ActorSystem system, IMessageTransport transport,
+        ActivityPipelineSettings settings, int users, int rate, int seconds, Target? target = null)
     {
-        var recommender = system.ActorOf(Props.Create<TrivialRecommender>());
-        var control = ActivityPipeline.Start(system, transport, recommender, _ => true, settings);
+        target ??= Trivial;
+        var recommender = target.Recommender();
+        var control = ActivityPipeline.Start(system, transport, recommender, target.TrackExists, settings);
         var sentAt = new ConcurrentDictionary<string, long>();
         var latencies = new ConcurrentBag<double>();
         using var stop = new CancellationTokenSource();
@@ -203,7 +212,7 @@ public sealed class StreamingBenchmark : IBenchmark
             var u = i % users;
             var n = ++perUser[u];
             if (n % 3 == 0) sentAt[$"u{u}-{n / 3}"] = Stopwatch.GetTimestamp();
-            pending.Add(producer.ProduceAsync(new OutgoingRecord(settings.ActivityTopic, $"u{u}", StreamingJson.Serialize(Event(i, users)))));
+            pending.Add(producer.ProduceAsync(new OutgoingRecord(settings.ActivityTopic, $"u{u}", StreamingJson.Serialize(target.Event(i, users)))));
         }
         var achieved = total / clock.Elapsed.TotalSeconds;
         await Task.WhenAll(pending);

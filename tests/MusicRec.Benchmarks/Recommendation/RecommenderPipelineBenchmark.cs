@@ -1,0 +1,115 @@
+using System.Diagnostics;
+using Akka.Actor;
+using Akka.Configuration;
+using MusicRec.Benchmarks.Streaming;
+using MusicRec.Recommendation;
+using MusicRec.Streaming;
+using MusicRec.Streaming.Transport;
+using ActivityEvent = MusicRec.Streaming.ActivityEvent;
+
+namespace MusicRec.Benchmarks.Recommendation;
+
+/// <summary>
+/// The whole in-process path with the real recommender: ActivityPipeline on the InProcessBus → local parent →
+/// UserRecommenderActor (persisting every event) over a clustered 100,000-track SimilarityIndex → batches on the bus
+/// → commit. Measured with (a) the SQLite journal (the embedded default) and (b) the in-memory journal: backlog
+/// throughput (events/s from the first event until every offset is committed) and event-to-batch latency at a fixed
+/// offered rate. Users play tracks of their favourite genre (listen 50%, like 30%, skip 20%).
+/// Options: --tracks N (100000) --events E (100000) --users U (1000) --rate R (5000) --seconds S (10)
+/// --journal sqlite|memory|both (both) --verbose.
+/// </summary>
+public sealed class RecommenderPipelineBenchmark : IBenchmark
+{
+    public string Name => "recommender-pipeline";
+    public string Description => "activity pipeline with the real recommender actors on a 100k-track index: events/s and p99 latency (SQLite and in-memory journal)";
+
+    public async Task<bool> RunAsync(string[] options)
+    {
+        BenchmarkReport.Info("load average (1, 5, 15 min; 2 cores shared with other jobs)", File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : "n/a");
+        StreamingBenchmark.Verbose = options.Contains("--verbose");
+        var tracks = Option(options, "--tracks", 100_000);
+        var events = Option(options, "--events", 100_000);
+        var users = Option(options, "--users", 1000);
+        var rate = Option(options, "--rate", 5000);
+        var seconds = Option(options, "--seconds", 10);
+        var journal = OptionText(options, "--journal", "both");
+
+        var sw = Stopwatch.StartNew();
+        var index = SimilarityIndex.Build(RecommendBenchmark.Clustered(tracks, new Random(7)));
+        BenchmarkReport.Info("index build (clustered catalogue, PCA 154 -> 32)", $"{sw.Elapsed.TotalSeconds:0.0} s, {index.Count} tracks");
+        var byGenre = index.Tracks.GroupBy(t => t.Genre).OrderBy(g => g.Key).Select(g => g.Select(t => t.TrackId).ToArray()).ToArray();
+
+        var ok = true;
+        var kinds = journal switch
+        {
+            "sqlite" => new[] { JournalKind.Sqlite },
+            "memory" => [JournalKind.InMemory],
+            _ => [JournalKind.Sqlite, JournalKind.InMemory],
+        };
+        foreach (var kind in kinds)
+        {
+            var label = kind == JournalKind.Sqlite ? "SQLite journal" : "in-memory journal";
+            Console.WriteLine($"  [{label}] backlog of {events} events for {users} users, then {rate}/s for {seconds} s");
+            var throughput = await Run(kind, index, byGenre, (system, transport, bus, target) =>
+                StreamingBenchmark.Throughput(system, transport, events, users, new ActivityPipelineSettings(),
+                    () => bus.Lag("musicrec-recommender", Topics.UserActivity) == 0, target: target));
+            ok &= BenchmarkReport.Figure($"in-process events/s, real recommender, {label}", throughput, "events/s", 20_000, lowerIsBetter: false);
+
+            var (p50, p99, achieved) = await Run(kind, index, byGenre, (system, transport, _, target) =>
+                StreamingBenchmark.Latency(system, transport, new ActivityPipelineSettings(), users, rate, seconds, target));
+            BenchmarkReport.Info($"offered rate achieved ({label})", $"{achieved:0} events/s");
+            BenchmarkReport.Info($"event-to-batch p50 ({label})", $"{p50:0.0} ms");
+            ok &= BenchmarkReport.Figure($"event-to-batch p99 at {rate}/s, real recommender, {label}", p99, "ms", 50, lowerIsBetter: true);
+        }
+        BenchmarkReport.Info("peak working set", $"{BenchmarkReport.PeakWorkingSetBytes() / 1e6:0} MB");
+        return ok;
+    }
+
+    /// <summary>A fresh actor system, journal and bus per measurement, so batch ids start from 1 for every user.</summary>
+    private static async Task<T> Run<T>(JournalKind kind, SimilarityIndex index, int[][] byGenre,
+        Func<ActorSystem, IMessageTransport, InProcessBus, StreamingBenchmark.Target, Task<T>> measure)
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "musicrec-pipeline-bench-" + Guid.NewGuid().ToString("N"));
+        var persistence = kind == JournalKind.Sqlite ? PersistenceOptions.Sqlite(Path.Combine(dir, "journal.db")) : PersistenceOptions.InMemory();
+        var config = persistence.ToConfig().WithFallback(RecommenderSerializer.Config)
+            .WithFallback(ConfigurationFactory.ParseString("akka.loglevel = WARNING"));
+        var system = ActorSystem.Create("bench", config);
+        try
+        {
+            var options = new RecommenderOptions { UseSharding = false, IdleTimeout = null };
+            var random = new Random(11);
+            var start = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+            var target = new StreamingBenchmark.Target(
+                () => system.ActorOf(UserRecommenderParent.Props(id => UserRecommenderActor.Props(id, index, options)), "recommenders"),
+                index.Contains,
+                (i, n) =>
+                {
+                    var u = i % n;
+                    var own = byGenre[u % byGenre.Length];
+                    var action = random.Next(10) switch { < 5 => Actions.Listen, < 8 => Actions.Like, _ => Actions.Skip };
+                    return new ActivityEvent(Guid.NewGuid().ToString(), $"u{u}", own[random.Next(own.Length)], action, start.AddMilliseconds(i));
+                });
+            var bus = new InProcessBus(4);
+            using var transport = new InProcessTransport(bus);
+            return await measure(system, transport, bus, target);
+        }
+        finally
+        {
+            await system.Terminate();
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    private static int Option(string[] options, string name, int fallback)
+    {
+        var i = Array.IndexOf(options, name);
+        return i >= 0 && i + 1 < options.Length && int.TryParse(options[i + 1], out var v) ? v : fallback;
+    }
+
+    private static string OptionText(string[] options, string name, string fallback)
+    {
+        var i = Array.IndexOf(options, name);
+        return i >= 0 && i + 1 < options.Length ? options[i + 1] : fallback;
+    }
+}
