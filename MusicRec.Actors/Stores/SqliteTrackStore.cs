@@ -60,7 +60,7 @@ public sealed class SqliteTrackStore : ITrackStore
         c.Open();
         using var pragma = c.CreateCommand();
         // synchronous is per connection; NORMAL under WAL is durable against process crashes, fast on commit.
-        pragma.CommandText = "PRAGMA synchronous=NORMAL; PRAGMA cache_size=-32768;";
+        pragma.CommandText = "PRAGMA synchronous=NORMAL; PRAGMA cache_size=-8192;";
         pragma.ExecuteNonQuery();
         return c;
     }
