@@ -1,5 +1,3 @@
-using System.Text;
-using CsvHelper;
 using MusicRec.Dsp;
 using MusicRec.IO;
 using MusicRec.Stores;
@@ -25,19 +23,13 @@ public sealed class FinalCsvWriter : IDisposable
     public static IReadOnlyList<string> Columns { get; } =
         ["track_id", .. MetadataColumns, .. FeatureHead, .. AudioFeatures.ColumnNames];
 
-    private readonly AtomicFile _file;
-    private readonly CsvWriter _csv;
+    private readonly AtomicCsvFile _file;
     private readonly string[] _row = new string[Columns.Count];
 
-    public FinalCsvWriter(string path)
-    {
-        _file = new AtomicFile(path);
-        _csv = CreateCsv(_file.Stream);
-        _csv.WriteRecord(Columns.ToArray());
-    }
+    public FinalCsvWriter(string path) => _file = new AtomicCsvFile(path, Columns);
 
-    public string Path => _file.FinalPath;
-    public long Count { get; private set; }
+    public string Path => _file.Path;
+    public long Count => _file.Count;
 
     /// <summary>One track; <paramref name="features"/> null writes the metadata only (feature columns empty).</summary>
     public void Write(TrackRecord track, TrackDocument? features)
@@ -60,26 +52,10 @@ public sealed class FinalCsvWriter : IDisposable
             for (var f = 0; f < AudioFeatures.ColumnNames.Count; f++)
                 _row[i++] = f < features.Features.Length ? CsvValues.Number(features.Features[f]) : "";
         }
-        _csv.WriteRecord(_row);
-        Count++;
+        _file.WriteRow(_row);
     }
 
-    public void Commit()
-    {
-        _csv.Flush();
-        _csv.Dispose();
-        _file.Commit();
-    }
+    public void Commit() => _file.Commit();
 
-    public void Dispose()
-    {
-        _csv.Dispose();
-        _file.Dispose();
-    }
-
-    /// <summary>RFC 4180, '\n' line ends on every platform (deterministic bytes), UTF-8 without BOM, no formula escaping (data stays exact).</summary>
-    internal static CsvWriter CreateCsv(Stream stream) => CsvWriter.Create(
-        new StreamWriter(stream, new UTF8Encoding(false), 1 << 16, leaveOpen: true),
-        new CsvWriterOptions { NewLine = "\n", Injection = CsvInjection.None, HasHeader = false },
-        leaveOpen: false);
+    public void Dispose() => _file.Dispose();
 }

@@ -10,41 +10,22 @@ public sealed class RejectsCsvWriter : IDisposable
 {
     public static IReadOnlyList<string> Columns { get; } = ["source", "line", "track_id", "reason"];
 
-    private readonly AtomicFile _file;
-    private readonly CsvHelper.CsvWriter _csv;
+    private readonly AtomicCsvFile _file;
 
-    public RejectsCsvWriter(string path)
-    {
-        _file = new AtomicFile(path);
-        _csv = FinalCsvWriter.CreateCsv(_file.Stream);
-        _csv.WriteRecord(Columns.ToArray());
-    }
+    public RejectsCsvWriter(string path) => _file = new AtomicCsvFile(path, Columns);
 
-    public string Path => _file.FinalPath;
-    public long Count { get; private set; }
+    public string Path => _file.Path;
+    public long Count => _file.Count;
 
-    public void Write(Reject reject)
-    {
-        _csv.WriteRecord(
-        [
-            reject.Source,
-            reject.Line is { } line ? line.ToString(System.Globalization.CultureInfo.InvariantCulture) : "",
-            reject.TrackId is { } id ? CsvValues.Number(id) : "",
-            reject.Reason,
-        ]);
-        Count++;
-    }
+    public void Write(Reject reject) => _file.WriteRow(
+    [
+        reject.Source,
+        reject.Line is { } line ? line.ToString(System.Globalization.CultureInfo.InvariantCulture) : "",
+        reject.TrackId is { } id ? CsvValues.Number(id) : "",
+        reject.Reason,
+    ]);
 
-    public void Commit()
-    {
-        _csv.Flush();
-        _csv.Dispose();
-        _file.Commit();
-    }
+    public void Commit() => _file.Commit();
 
-    public void Dispose()
-    {
-        _csv.Dispose();
-        _file.Dispose();
-    }
+    public void Dispose() => _file.Dispose();
 }

@@ -345,7 +345,7 @@ internal sealed class SampleMetadata(SampleLayout layout, double echonestFractio
     private static void WriteCsv(string dir, string name, Action<CsvWriter> write)
     {
         using var file = new AtomicFile(Path.Combine(dir, name));
-        using (var csv = FinalCsvWriter.CreateCsv(file.Stream)) write(csv);
+        using (var csv = AtomicCsvFile.Create(file.Stream)) write(csv);
         file.Commit();
     }
 }
