@@ -12,40 +12,19 @@ namespace MusicRec.IntegrationTests.Cluster;
 /// </summary>
 [Trait("Category", "Cluster")]
 [Collection(ServeProcessesCollection.Name)]
-public sealed class SingleNodeServeTests(ITestOutputHelper output) : IAsyncLifetime
+public sealed class SingleNodeServeTests(ITestOutputHelper output) : ServeProcessTest(output, "serve")
 {
-    private readonly string _work = Path.Combine(Path.GetTempPath(), $"musicrec-serve-{Guid.NewGuid():N}");
-    private ServiceNode? _node;
-
-    public Task InitializeAsync()
-    {
-        Directory.CreateDirectory(_work);
-        return Task.CompletedTask;
-    }
-
-    public async Task DisposeAsync()
-    {
-        if (_node is not null)
-        {
-            output.WriteLine(_node.Tail(30));
-            await _node.DisposeAsync();
-        }
-        if (Environment.GetEnvironmentVariable("MUSICREC_TEST_KEEP") == "1") return;
-        try { Directory.Delete(_work, recursive: true); }
-        catch (IOException e) { output.WriteLine($"could not remove {_work}: {e.Message}"); }
-    }
-
     [Fact(Timeout = 180_000)]
     public async Task Serve_alone_is_ready_exposes_metrics_applies_activity_and_exits_0_on_SIGTERM()
     {
-        var store = Path.Combine(_work, "catalogue.db");
+        var store = Path.Combine(Work, "catalogue.db");
         var tracks = await TestCatalogue.WriteSqliteAsync(store, 64);
         var webPort = ClusterTestEnvironment.FreePort();
         var web = $"http://127.0.0.1:{webPort}";
         // With the page on, /readyz, /metrics and /api/admin share the page's listener.
-        _node = ServiceNode.StartWithWeb("alone", webPort, Path.Combine(_work, "node"),
+        Node = ServiceNode.StartWithWeb("alone", webPort, Path.Combine(Work, "node"),
             ["--store", $"sqlite:{store}", "--web", web]);
-        await _node.WaitReadyAsync(TimeSpan.FromSeconds(90));
+        await Node.WaitReadyAsync(TimeSpan.FromSeconds(90));
 
         using var http = new HttpClient { BaseAddress = new Uri(web) };
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/healthz")).StatusCode);
@@ -62,7 +41,7 @@ public sealed class SingleNodeServeTests(ITestOutputHelper output) : IAsyncLifet
         for (var attempt = 0; attempt < 60 && state?.EventsApplied != 6; attempt++)
         {
             await Task.Delay(250);
-            state = await _node.UserStateAsync("solo");
+            state = await Node.UserStateAsync("solo");
         }
         Assert.Equal(6, state?.EventsApplied);
 
@@ -79,8 +58,8 @@ public sealed class SingleNodeServeTests(ITestOutputHelper output) : IAsyncLifet
         var cluster = await http.GetFromJsonAsync<ClusterView>("/api/admin/cluster", ServiceNode.Json);
         Assert.Equal("Up", cluster!.SelfStatus);
 
-        _node.Terminate();
-        Assert.Equal(0, await _node.WaitForExitAsync(TimeSpan.FromSeconds(60)));
-        Assert.Contains(_node.Output.Split('\n'), l => l.Contains("Activity pipeline drained"));
+        Node.Terminate();
+        Assert.Equal(0, await Node.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        Assert.Contains(Node.Output.Split('\n'), l => l.Contains("Activity pipeline drained"));
     }
 }

@@ -12,35 +12,15 @@ namespace MusicRec.IntegrationTests.Demo;
 /// </summary>
 [Trait("Category", "Demo")]
 [Collection(ServeProcessesCollection.Name)]
-public sealed class DemoCommandTests(ITestOutputHelper output) : IAsyncLifetime
+public sealed class DemoCommandTests(ITestOutputHelper output) : ServeProcessTest(output, "demo")
 {
-    private readonly string _work = Path.Combine(Path.GetTempPath(), $"musicrec-demo-{Guid.NewGuid():N}");
-    private ServiceNode? _demo;
-
-    public Task InitializeAsync()
-    {
-        Directory.CreateDirectory(_work);
-        return Task.CompletedTask;
-    }
-
-    public async Task DisposeAsync()
-    {
-        if (_demo is not null)
-        {
-            output.WriteLine(_demo.Tail(40));
-            await _demo.DisposeAsync();
-        }
-        try { Directory.Delete(_work, recursive: true); }
-        catch (IOException e) { output.WriteLine($"could not remove {_work}: {e.Message}"); }
-    }
-
     [Fact(Timeout = 240_000)]
     public async Task Demo_builds_the_catalogue_serves_the_page_and_simulated_listeners_get_batches_of_three()
     {
-        var dir = Path.Combine(_work, "demo");
+        var dir = Path.Combine(Work, "demo");
         var port = ClusterTestEnvironment.FreePort();
-        _demo = ServiceNode.StartDemo(port, _work, ["--dir", dir, "--tracks", "24", "--web", $"http://127.0.0.1:{port}", "--users", "3", "--rate", "20"]);
-        await _demo.WaitReadyAsync(TimeSpan.FromSeconds(200));
+        Node = ServiceNode.StartDemo(port, Work, ["--dir", dir, "--tracks", "24", "--web", $"http://127.0.0.1:{port}", "--users", "3", "--rate", "20"]);
+        await Node.WaitReadyAsync(TimeSpan.FromSeconds(200));
 
         // The ETL ran for real: one final.csv row per sample track, a scaler, and the store behind the page.
         var finalRows = File.ReadAllLines(Path.Combine(dir, "out", "final.csv")).Length - 1;
@@ -60,12 +40,12 @@ public sealed class DemoCommandTests(ITestOutputHelper output) : IAsyncLifetime
             if (batches.GetArrayLength() > 0) { batch = batches[0]; break; }
             await Task.Delay(500);
         }
-        Assert.True(batch.ValueKind == JsonValueKind.Object, $"no batch for sim0 within 60 s:\n{_demo.Tail()}");
+        Assert.True(batch.ValueKind == JsonValueKind.Object, $"no batch for sim0 within 60 s:\n{Node.Tail()}");
         Assert.StartsWith("sim0-", batch.GetProperty("batch_id").GetString());
         Assert.Equal(3, batch.GetProperty("tracks").GetArrayLength());
-        output.WriteLine(batch.ToString());
+        Output.WriteLine(batch.ToString());
 
-        _demo.Terminate();
-        Assert.Equal(0, await _demo.WaitForExitAsync(TimeSpan.FromSeconds(90)));
+        Node.Terminate();
+        Assert.Equal(0, await Node.WaitForExitAsync(TimeSpan.FromSeconds(90)));
     }
 }

@@ -13,44 +13,24 @@ namespace MusicRec.IntegrationTests.EndToEnd;
 /// </summary>
 [Trait("Category", "EndToEnd")]
 [Collection(ServeProcessesCollection.Name)]
-public sealed class BrowserEndToEndTests(ITestOutputHelper output) : IAsyncLifetime
+public sealed class BrowserEndToEndTests(ITestOutputHelper output) : ServeProcessTest(output, "e2e-browser")
 {
     private const string User = "e2e_browser";
-    private readonly string _work = Path.Combine(Path.GetTempPath(), $"musicrec-e2e-browser-{Guid.NewGuid():N}");
-    private ServiceNode? _node;
-
-    public Task InitializeAsync()
-    {
-        Directory.CreateDirectory(_work);
-        return Task.CompletedTask;
-    }
-
-    public async Task DisposeAsync()
-    {
-        if (_node is not null)
-        {
-            output.WriteLine(_node.Tail(20));
-            await _node.DisposeAsync();
-        }
-        if (Environment.GetEnvironmentVariable("MUSICREC_TEST_KEEP") == "1") return;
-        try { Directory.Delete(_work, recursive: true); }
-        catch (IOException e) { output.WriteLine($"could not remove {_work}: {e.Message}"); }
-    }
 
     [Fact(Timeout = 120_000)]
     public async Task Clicks_on_the_page_bring_batches_of_three_from_the_real_recommender_through_SSE()
     {
         var clock = Stopwatch.StartNew();
         DebianChromium.ExecutablePath(); // fail at once, before the slow part, when the browser is not set up
-        var (store, _, _) = await QualityEndToEnd.SampleAndEtlAsync(_work, 24, 11, TextWriter.Null);
-        output.WriteLine($"sample + ETL of 24 tracks: {clock.Elapsed.TotalSeconds:0.0} s");
+        var (store, _, _) = await QualityEndToEnd.SampleAndEtlAsync(Work, 24, 11, TextWriter.Null);
+        Output.WriteLine($"sample + ETL of 24 tracks: {clock.Elapsed.TotalSeconds:0.0} s");
 
         var webPort = ClusterTestEnvironment.FreePort();
         var web = $"http://127.0.0.1:{webPort}";
-        _node = ServiceNode.StartWithWeb("browser", webPort, Path.Combine(_work, "node"), ["--store", store, "--web", web]);
+        Node = ServiceNode.StartWithWeb("browser", webPort, Path.Combine(Work, "node"), ["--store", store, "--web", web]);
         await using var chromium = await DebianChromium.LaunchAsync();
-        await _node.WaitReadyAsync(TimeSpan.FromSeconds(60));
-        output.WriteLine($"serve ready and chromium {chromium.Browser.Version} up: {clock.Elapsed.TotalSeconds:0.0} s");
+        await Node.WaitReadyAsync(TimeSpan.FromSeconds(60));
+        Output.WriteLine($"serve ready and chromium {chromium.Browser.Version} up: {clock.Elapsed.TotalSeconds:0.0} s");
 
         var page = await chromium.Browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1280, Height = 900 } });
         var consoleErrors = new List<string>();
@@ -73,7 +53,7 @@ public sealed class BrowserEndToEndTests(ITestOutputHelper output) : IAsyncLifet
         var first = await TrackIdsAsync(cards);
         Assert.Equal(3, first.Distinct().Count());
         Assert.Empty(first.Intersect(starterIds.Take(3))); // tracks already heard are not suggested back
-        output.WriteLine($"first batch {string.Join(",", first)} at {clock.Elapsed.TotalSeconds:0.0} s");
+        Output.WriteLine($"first batch {string.Join(",", first)} at {clock.Elapsed.TotalSeconds:0.0} s");
 
         // Like each suggestion: the third like completes the next batch, which must arrive live within 5 s.
         for (var i = 0; i < 2; i++) await ClickAsync(page, first[i], "like", expectSent: true);
@@ -87,12 +67,12 @@ public sealed class BrowserEndToEndTests(ITestOutputHelper output) : IAsyncLifet
         await Assertions.Expect(page.Locator($"#history-list li[data-batch-id='{User}-1']")).ToHaveCountAsync(1);
         await Assertions.Expect(page.Locator("#connection")).ToHaveAttributeAsync("data-state", "live");
 
-        var state = await _node.UserStateAsync(User);
+        var state = await Node.UserStateAsync(User);
         Assert.Equal(6, state?.EventsApplied);
 
         var shot = Path.Combine(DebianChromium.ArtifactsDir(), "end-to-end-after-likes.png");
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = shot, FullPage = true, Animations = ScreenshotAnimations.Disabled });
-        output.WriteLine($"second batch {string.Join(",", second)} visible {seenAfter} ms after the third like; screenshot {shot}; whole test {clock.Elapsed.TotalSeconds:0.0} s");
+        Output.WriteLine($"second batch {string.Join(",", second)} visible {seenAfter} ms after the third like; screenshot {shot}; whole test {clock.Elapsed.TotalSeconds:0.0} s");
         Assert.Empty(consoleErrors);
     }
 
