@@ -70,6 +70,15 @@ ensure_kafka() {
   export MUSICREC_TEST_KAFKA_HOME="$MUSICREC_TOOLS/kafka"
 }
 
+# _start_broker DIR PORT: the broker of DIR/server.properties in the background; waits until it listens.
+_start_broker() {
+  export KAFKA_GC_LOG_OPTS=" " KAFKA_JVM_PERFORMANCE_OPTS="-server -XX:+UseG1GC" KAFKA_HEAP_OPTS="-Xmx512m -Xms256m"
+  export LOG_DIR="$1/logs"
+  "$MUSICREC_TEST_KAFKA_HOME/bin/kafka-server-start.sh" "$1/server.properties" >>"$1/kafka.out" 2>&1 &
+  echo $! > "$1/kafka.pid"
+  wait_port 127.0.0.1 "$2" 60 || { log "Kafka did not start on port $2"; tail -20 "$1/kafka.out" >&2; return 1; }
+}
+
 # start_kafka: ZooKeeper + one broker on free loopback ports. Exports MUSICREC_TEST_KAFKA (bootstrap),
 # MUSICREC_TEST_ZOOKEEPER and MUSICREC_TEST_KAFKA_CONFIG (server.properties, to restart the broker in tests).
 start_kafka() {
@@ -108,9 +117,7 @@ PROPS
   "$MUSICREC_TEST_KAFKA_HOME/bin/zookeeper-server-start.sh" "$dir/zookeeper.properties" >"$dir/zookeeper.out" 2>&1 &
   echo $! > "$dir/zookeeper.pid"
   wait_port 127.0.0.1 "$zk" 30 || { log "ZooKeeper did not start"; tail -20 "$dir/zookeeper.out" >&2; return 1; }
-  "$MUSICREC_TEST_KAFKA_HOME/bin/kafka-server-start.sh" "$dir/server.properties" >"$dir/kafka.out" 2>&1 &
-  echo $! > "$dir/kafka.pid"
-  wait_port 127.0.0.1 "$kp" 60 || { log "Kafka did not start"; tail -20 "$dir/kafka.out" >&2; return 1; }
+  _start_broker "$dir" "$kp" || return 1
   export MUSICREC_TEST_KAFKA="127.0.0.1:$kp" MUSICREC_TEST_ZOOKEEPER="127.0.0.1:$zk"
   export MUSICREC_TEST_KAFKA_CONFIG="$dir/server.properties"
   log "Kafka 0.9.0.1 on $MUSICREC_TEST_KAFKA (ZooKeeper $MUSICREC_TEST_ZOOKEEPER)"
@@ -126,11 +133,7 @@ restart_kafka() {
   for i in $(seq 300); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
   kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
   sleep "${1:-2}"
-  export KAFKA_GC_LOG_OPTS=" " KAFKA_JVM_PERFORMANCE_OPTS="-server -XX:+UseG1GC" KAFKA_HEAP_OPTS="-Xmx512m -Xms256m"
-  export LOG_DIR="$dir/logs"
-  "$MUSICREC_TEST_KAFKA_HOME/bin/kafka-server-start.sh" "$dir/server.properties" >>"$dir/kafka.out" 2>&1 &
-  echo $! > "$dir/kafka.pid"
-  wait_port 127.0.0.1 "${MUSICREC_TEST_KAFKA##*:}" 60 || { log "Kafka did not come back"; tail -20 "$dir/kafka.out" >&2; return 1; }
+  _start_broker "$dir" "${MUSICREC_TEST_KAFKA##*:}" || return 1
   log "Kafka restarted on $MUSICREC_TEST_KAFKA"
 }
 
