@@ -1,8 +1,14 @@
+using System.Data.Common;
+using Akka.Actor;
+using Akka.Actor.Setup;
 using Akka.Configuration;
 using Akka.Hosting;
 using Akka.Persistence.Hosting;
 using Akka.Persistence.Sql;
+using Akka.Persistence.Sql.Config;
 using Akka.Persistence.Sql.Hosting;
+using LinqToDB;
+using LinqToDB.Interceptors;
 using Microsoft.Data.Sqlite;
 
 namespace MusicRec.Recommendation;
@@ -85,8 +91,31 @@ public sealed record PersistenceOptions
               }
             }
             """;
-        return ConfigurationFactory.ParseString(hocon).WithFallback(SqlPersistence.DefaultConfiguration);
+        return WriterTuning().WithFallback(ConfigurationFactory.ParseString(hocon)).WithFallback(SqlPersistence.DefaultConfiguration);
     }
+
+    /// <summary>
+    /// SQLite has one writer at a time: several journal writers only wait on each other's lock (and spin in the
+    /// driver's busy loop), so one writer with large batches is what goes fastest. No tags are written, so the
+    /// tag table is not needed (tags, if any, go in the journal row).
+    /// </summary>
+    internal Config WriterTuning() => Kind != JournalKind.Sqlite ? Config.Empty : ConfigurationFactory.ParseString("""
+        akka.persistence.journal.sql { parallelism = 1, batch-size = 1000, db-round-trip-max-batch-size = 1000, tag-write-mode = Csv }
+        """);
+
+    /// <summary>
+    /// The ActorSystem setup for a system built without Akka.Hosting: <paramref name="config"/> (which should include
+    /// <see cref="ToConfig"/>) plus, for SQLite, the connection options that let the journal batch (see
+    /// <see cref="YieldingConnectionInterceptor"/>).
+    /// </summary>
+    public ActorSystemSetup ToSetup(Config config)
+    {
+        var setup = ActorSystemSetup.Create(BootstrapSetup.Create().WithConfig(config));
+        return Kind == JournalKind.Sqlite ? setup.And(new DataOptionsSetup(SqliteDataOptions())) : setup;
+    }
+
+    internal DataOptions SqliteDataOptions() =>
+        new DataOptions().UseConnectionString(LinqToDB.ProviderName.SQLiteMS, ConnectionString).UseInterceptor(YieldingConnectionInterceptor.Instance);
 
     /// <summary>Creates the SQLite file's folder and switches the file to WAL (readers do not block the writer).</summary>
     internal void Prepare()
@@ -115,9 +144,27 @@ public static class PersistenceHostingExtensions
         if (options.Kind == JournalKind.InMemory)
             return builder.WithInMemoryJournal().WithInMemorySnapshotStore();
         options.Prepare();
+        if (options.Kind == JournalKind.Sqlite)
+            return builder
+                .AddHocon(options.WriterTuning(), HoconAddMode.Prepend)
+                .WithSqlPersistence(options.SqliteDataOptions(), autoInitialize: true, tagStorageMode: TagMode.Csv);
         return builder.WithSqlPersistence(
             connectionString: options.ConnectionString,
             providerName: options.ProviderName,
             autoInitialize: true);
     }
+}
+
+/// <summary>
+/// Makes every SQLite journal operation asynchronous at its start. Microsoft.Data.Sqlite's async methods run
+/// synchronously, so the journal's write stage would do each write (fsync included) inline, one event at a time,
+/// and its batching never gets a chance: measured here, 2,400 events/s whatever the batch size. Yielding once when
+/// the connection opens lets events queue up meanwhile and go to the database in one transaction (10,000+ events/s).
+/// </summary>
+internal sealed class YieldingConnectionInterceptor : ConnectionInterceptor
+{
+    public static readonly YieldingConnectionInterceptor Instance = new();
+
+    public override async Task ConnectionOpeningAsync(ConnectionEventData eventData, DbConnection connection, CancellationToken cancellationToken) =>
+        await Task.Yield();
 }

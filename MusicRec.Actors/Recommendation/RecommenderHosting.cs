@@ -24,9 +24,13 @@ public sealed record RecommenderOptions
     public string? Role { get; init; }
     /// <summary>An entity idle this long is passivated (null or zero: never).</summary>
     public TimeSpan? IdleTimeout { get; init; } = TimeSpan.FromMinutes(2);
-    /// <summary>Save a snapshot every this many persisted events (0: never), then delete what it covers.</summary>
+    /// <summary>Save a snapshot after this many more applied activities (0: never), then delete what it covers.</summary>
     public int SnapshotEvery { get; init; } = 100;
     public TasteSettings Taste { get; init; } = new();
+    /// <summary>Most events one journal write carries (group commit: events that arrive while a write is in flight share the next).</summary>
+    public int MaxEventsPerWrite { get; init; } = 256;
+    /// <summary>How suggestions reuse the last similarity query (see <see cref="SuggestionCandidates"/>).</summary>
+    public CandidateSettings Candidates { get; init; } = new();
     /// <summary>The index to recommend from; when null it is resolved from the service provider (register a SimilarityIndex singleton).</summary>
     public SimilarityIndex? Index { get; init; }
 }

@@ -18,6 +18,7 @@ public sealed class RecommenderSerializer : SerializerWithStringManifest
     private static readonly Dictionary<Type, string> Manifests = new()
     {
         [typeof(ActivityRecorded)] = "ar",
+        [typeof(ActivitiesRecorded)] = "ars",
         [typeof(UserTasteSnapshot)] = "snap",
         [typeof(ApplyActivity)] = "apply",
         [typeof(ActivityApplied)] = "applied",
@@ -55,6 +56,7 @@ public sealed class RecommenderSerializer : SerializerWithStringManifest
     public override object FromBinary(byte[] bytes, string manifest) => manifest switch
     {
         "ar" => Read<ActivityRecorded>(bytes, manifest),
+        "ars" => Read<ActivitiesRecorded>(bytes, manifest),
         "snap" => Read<UserTasteSnapshot>(bytes, manifest),
         "apply" => Read<ApplyActivity>(bytes, manifest),
         "applied" => Read<ActivityApplied>(bytes, manifest),

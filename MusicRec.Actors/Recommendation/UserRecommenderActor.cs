@@ -9,8 +9,14 @@ namespace MusicRec.Recommendation;
 
 /// <summary>
 /// One user's recommender (persistence id <c>user-{id}</c>). It only decides, persists, snapshots and passivates;
-/// every state change goes through <see cref="UserTasteState.Apply"/>. The same actor runs as a sharding entity or
-/// as a child of <see cref="UserRecommenderParent"/>: both understand <see cref="Passivate"/> from it.
+/// every state change goes through <see cref="UserTasteState.Apply(ActivitiesRecorded)"/>. The same actor runs as a
+/// sharding entity or as a child of <see cref="UserRecommenderParent"/>: both understand <see cref="Passivate"/> from it.
+/// <para>
+/// Group commit: while one write is in flight, newly arriving events wait in <see cref="_waiting"/>; when the write
+/// is stored they are decided in order and persisted together as one <see cref="ActivitiesRecorded"/>. A quiet user
+/// gets one event per write (lowest latency); a busy user's events share a write, so the journal keeps up under load
+/// instead of queueing one round trip per event. Each event is answered only once the write holding it is stored.
+/// </para>
 /// </summary>
 public sealed class UserRecommenderActor : ReceivePersistentActor
 {
@@ -18,13 +24,19 @@ public sealed class UserRecommenderActor : ReceivePersistentActor
     private readonly SimilarityIndex _index;
     private readonly RecommenderOptions _options;
     private readonly string _userId;
+    private readonly SuggestionCandidates _candidates;
+    private readonly List<(ApplyActivity Command, IActorRef ReplyTo)> _waiting = [];
     private UserTasteState _state;
+    private bool _writing;
+    private bool _stopRequested;
+    private long _eventsAtLastSnapshot;
 
     public UserRecommenderActor(string userId, SimilarityIndex index, RecommenderOptions options)
     {
         _userId = userId;
         _index = index;
         _options = options;
+        _candidates = new SuggestionCandidates(options.Candidates);
         _state = UserTasteState.Empty(userId, options.Taste);
         PersistenceId = PersistenceIdFor(userId);
 
@@ -33,11 +45,23 @@ public sealed class UserRecommenderActor : ReceivePersistentActor
             if (offer.Snapshot is UserTasteSnapshot snapshot) _state = UserTasteState.FromSnapshot(snapshot, options.Taste);
             else _log.Warning("Ignoring snapshot of unexpected type {0} for {1}", offer.Snapshot?.GetType().Name ?? "null", PersistenceId);
         });
+        Recover<ActivitiesRecorded>(e => _state = _state.Apply(e));
+        // Journals written before group commit hold one event per activity.
         Recover<ActivityRecorded>(e => _state = _state.Apply(e));
+        Recover<RecoveryCompleted>(_ => _eventsAtLastSnapshot = _state.EventsApplied);
 
-        Command<ApplyActivity>(HandleApply);
+        Command<ApplyActivity>(cmd =>
+        {
+            _waiting.Add((cmd, Sender));
+            if (!_writing) WriteWaiting();
+        });
         Command<GetUserState>(_ => Sender.Tell(_state.ToView()));
-        Command<StopEntity>(_ => Context.Stop(Self));
+        Command<StopEntity>(_ =>
+        {
+            // Never stop with events accepted but not yet stored and answered.
+            if (_writing || _waiting.Count > 0) _stopRequested = true;
+            else Context.Stop(Self);
+        });
         // Ask the parent (shard or local parent) to stop us: it buffers this user's messages until we are gone.
         Command<ReceiveTimeout>(_ => Context.Parent.Tell(new Passivate(StopEntity.Instance)));
         Command<SaveSnapshotSuccess>(s =>
@@ -58,7 +82,7 @@ public sealed class UserRecommenderActor : ReceivePersistentActor
     public static string PersistenceIdFor(string userId) => $"user-{userId}";
 
     public static Props Props(string userId, SimilarityIndex index, RecommenderOptions options) =>
-        Akka.Actor.Props.Create(() => new UserRecommenderActor(userId, index, options));
+        Akka.Actor.Props.Create(typeof(UserRecommenderActor), userId, index, options);
 
     protected override void PreStart()
     {
@@ -66,35 +90,75 @@ public sealed class UserRecommenderActor : ReceivePersistentActor
         if (_options.IdleTimeout is { } idle && idle > TimeSpan.Zero) Context.SetReceiveTimeout(idle);
     }
 
-    private void HandleApply(ApplyActivity cmd)
+    /// <summary>
+    /// Decides the waiting events in arrival order against the state they will meet (each one sees the ones before
+    /// it), persists them as one event, and answers each once it is stored. Rejected and repeated events are
+    /// answered too, in the same order.
+    /// </summary>
+    private void WriteWaiting()
+    {
+        var take = Math.Min(_waiting.Count, Math.Max(1, _options.MaxEventsPerWrite));
+        var next = _state;
+        var recorded = new List<ActivityRecorded>(take);
+        var replies = new List<(IActorRef ReplyTo, object Reply)>(take);
+        foreach (var (cmd, replyTo) in _waiting.Take(take))
+        {
+            var activity = cmd.Activity;
+            if (Reject(cmd) is { } failure)
+            {
+                replies.Add((replyTo, failure));
+                continue;
+            }
+            if (next.HasSeenEvent(activity.EventId))
+            {
+                replies.Add((replyTo, new ActivityApplied(activity.EventId, next.BatchesCompletedBy(activity.EventId), Duplicate: true)));
+                continue;
+            }
+            var e = SuggestionPolicy.Decide(next, activity, _index, _candidates);
+            next = next.Apply(e);
+            recorded.Add(e);
+            // The batch this event completes is known now; the same Apply runs again on the stored event.
+            replies.Add((replyTo, new ActivityApplied(e.EventId, next.BatchesCompletedBy(e.EventId), Duplicate: false)));
+        }
+        _waiting.RemoveRange(0, take);
+
+        if (recorded.Count == 0)
+        {
+            foreach (var (replyTo, reply) in replies) replyTo.Tell(reply);
+            AfterWrite();
+            return;
+        }
+        _writing = true;
+        // PersistAsync: commands keep arriving (into _waiting) while this write is in flight; ordering is ours.
+        PersistAsync(new ActivitiesRecorded(recorded), stored =>
+        {
+            _state = _state.Apply(stored);
+            foreach (var (replyTo, reply) in replies) replyTo.Tell(reply);
+            _writing = false;
+            if (_options.SnapshotEvery > 0 && _state.EventsApplied - _eventsAtLastSnapshot >= _options.SnapshotEvery)
+            {
+                _eventsAtLastSnapshot = _state.EventsApplied;
+                SaveSnapshot(_state.ToSnapshot());
+            }
+            AfterWrite();
+        });
+    }
+
+    private void AfterWrite()
+    {
+        if (_waiting.Count > 0) WriteWaiting();
+        else if (_stopRequested) Context.Stop(Self);
+    }
+
+    private Status.Failure? Reject(ApplyActivity cmd)
     {
         var activity = cmd.Activity;
         if (cmd.UserId != _userId || activity.UserId != _userId)
-        {
-            Sender.Tell(new Status.Failure(new ArgumentException(
-                $"event {activity.EventId} is for user '{activity.UserId}' but reached the recommender of '{_userId}'")));
-            return;
-        }
+            return new Status.Failure(new ArgumentException(
+                $"event {activity.EventId} is for user '{activity.UserId}' but reached the recommender of '{_userId}'"));
         if (!Actions.All.Contains(activity.Action))
-        {
-            Sender.Tell(new Status.Failure(new ArgumentException($"event {activity.EventId}: unknown action '{activity.Action}'")));
-            return;
-        }
-        if (_state.HasSeenEvent(activity.EventId))
-        {
-            Sender.Tell(new ActivityApplied(activity.EventId, _state.BatchesCompletedBy(activity.EventId), Duplicate: true));
-            return;
-        }
-
-        var recorded = SuggestionPolicy.Decide(_state, activity, _index);
-        var replyTo = Sender;
-        // Persist (not PersistAsync): later commands, a duplicate or the stop message included, wait until this is stored.
-        Persist(recorded, e =>
-        {
-            _state = _state.Apply(e);
-            replyTo.Tell(new ActivityApplied(e.EventId, _state.BatchesCompletedBy(e.EventId), Duplicate: false));
-            if (_options.SnapshotEvery > 0 && LastSequenceNr % _options.SnapshotEvery == 0) SaveSnapshot(_state.ToSnapshot());
-        });
+            return new Status.Failure(new ArgumentException($"event {activity.EventId}: unknown action '{activity.Action}'"));
+        return null;
     }
 
     protected override void OnPersistRejected(Exception cause, object @event, long sequenceNr)

@@ -37,6 +37,9 @@ public sealed record TasteSettings
 public sealed record ActivityRecorded(
     string EventId, int TrackId, string Action, DateTimeOffset Ts, float[]? TrackVector, RecommendedTrack? Suggestion);
 
+/// <summary>What one journal write holds: the activities of one group commit, in the order they were decided.</summary>
+public sealed record ActivitiesRecorded(IReadOnlyList<ActivityRecorded> Activities);
+
 public readonly record struct HistoryEntry(int TrackId, string Action);
 
 /// <summary>
@@ -95,6 +98,14 @@ public sealed record UserTasteState
         for (var i = 0; i < next.Length; i++)
             next[i] = (keep ? settings.Decay * profile[i] : 0f) + weight * trackVector[i];
         return ImmutableArray.Create(next);
+    }
+
+    /// <summary>Applies a group of persisted activities in order.</summary>
+    public UserTasteState Apply(ActivitiesRecorded e)
+    {
+        var state = this;
+        foreach (var a in e.Activities) state = state.Apply(a);
+        return state;
     }
 
     /// <summary>Applies one persisted event. An event id seen recently is ignored (the state is returned unchanged).</summary>

@@ -184,7 +184,7 @@ public sealed class RecommendBenchmark : IBenchmark
     {
         var config = persistence.ToConfig().WithFallback(RecommenderSerializer.Config)
             .WithFallback(ConfigurationFactory.ParseString("akka.loglevel = WARNING"));
-        var system = ActorSystem.Create("bench", config);
+        var system = ActorSystem.Create("bench", persistence.ToSetup(config));
         try
         {
             var options = new RecommenderOptions { UseSharding = false, IdleTimeout = null };

@@ -33,6 +33,8 @@ public sealed class RecommenderPipelineBenchmark : IBenchmark
         var rate = Option(options, "--rate", 5000);
         var seconds = Option(options, "--seconds", 10);
         var journal = OptionText(options, "--journal", "both");
+        var pipeline = new ActivityPipelineSettings();
+        pipeline = pipeline with { RecommenderParallelism = Option(options, "--parallelism", pipeline.RecommenderParallelism) };
 
         var sw = Stopwatch.StartNew();
         var index = SimilarityIndex.Build(RecommendBenchmark.Clustered(tracks, new Random(7)));
@@ -40,6 +42,15 @@ public sealed class RecommenderPipelineBenchmark : IBenchmark
         var byGenre = index.Tracks.GroupBy(t => t.Genre).OrderBy(g => g.Key).Select(g => g.Select(t => t.TrackId).ToArray()).ToArray();
 
         var ok = true;
+        var candidateSettings = new CandidateSettings();
+        candidateSettings = candidateSettings with
+        {
+            Keep = Option(options, "--keep", candidateSettings.Keep),
+            MaxReuse = Option(options, "--max-reuse", candidateSettings.MaxReuse),
+            MinCosine = Option(options, "--min-cosine-permille", (int)Math.Round(candidateSettings.MinCosine * 1000)) / 1000f,
+        };
+        CpuFloor(index, byGenre, users, Math.Min(events, 50_000), candidateSettings);
+        if (options.Contains("--cpu-only")) return ok;
         var kinds = journal switch
         {
             "sqlite" => new[] { JournalKind.Sqlite },
@@ -51,18 +62,70 @@ public sealed class RecommenderPipelineBenchmark : IBenchmark
             var label = kind == JournalKind.Sqlite ? "SQLite journal" : "in-memory journal";
             Console.WriteLine($"  [{label}] backlog of {events} events for {users} users, then {rate}/s for {seconds} s");
             var throughput = await Run(kind, index, byGenre, (system, transport, bus, target) =>
-                StreamingBenchmark.Throughput(system, transport, events, users, new ActivityPipelineSettings(),
+                StreamingBenchmark.Throughput(system, transport, events, users, pipeline,
                     () => bus.Lag("musicrec-recommender", Topics.UserActivity) == 0, target: target));
             ok &= BenchmarkReport.Figure($"in-process events/s, real recommender, {label}", throughput, "events/s", 20_000, lowerIsBetter: false);
 
             var (p50, p99, achieved) = await Run(kind, index, byGenre, (system, transport, _, target) =>
-                StreamingBenchmark.Latency(system, transport, new ActivityPipelineSettings(), users, rate, seconds, target));
+                StreamingBenchmark.Latency(system, transport, pipeline, users, rate, seconds, target));
             BenchmarkReport.Info($"offered rate achieved ({label})", $"{achieved:0} events/s");
             BenchmarkReport.Info($"event-to-batch p50 ({label})", $"{p50:0.0} ms");
             ok &= BenchmarkReport.Figure($"event-to-batch p99 at {rate}/s, real recommender, {label}", p99, "ms", 50, lowerIsBetter: true);
         }
         BenchmarkReport.Info("peak working set", $"{BenchmarkReport.PeakWorkingSetBytes() / 1e6:0} MB");
         return ok;
+    }
+
+    /// <summary>
+    /// What one event costs without actors, streams or journal (decide the suggestion, apply the event to the state),
+    /// on one thread: the floor under everything the pipeline adds.
+    /// </summary>
+    private static void CpuFloor(SimilarityIndex index, int[][] byGenre, int users, int events, CandidateSettings settings)
+    {
+        var random = new Random(5);
+        var states = new UserTasteState[users];
+        for (var u = 0; u < users; u++) states[u] = UserTasteState.Empty($"u{u}", new TasteSettings());
+        var start = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        var activities = new ActivityEvent[events];
+        for (var i = 0; i < events; i++)
+        {
+            var u = i % users;
+            var own = byGenre[u % byGenre.Length];
+            var action = random.Next(10) switch { < 5 => Actions.Listen, < 8 => Actions.Like, _ => Actions.Skip };
+            activities[i] = new ActivityEvent(Guid.NewGuid().ToString(), $"u{u}", own[random.Next(own.Length)], action, start.AddMilliseconds(i));
+        }
+        var candidates = Enumerable.Range(0, users).Select(_ => new SuggestionCandidates(settings)).ToArray();
+        var decide = TimeSpan.Zero;
+        var fresh = TimeSpan.Zero;
+        var apply = TimeSpan.Zero;
+        long same = 0, suggested = 0;
+        var sw = new Stopwatch();
+        for (var i = 0; i < events; i++)
+        {
+            var u = i % users;
+            sw.Restart();
+            var recorded = SuggestionPolicy.Decide(states[u], activities[i], index, candidates[u]);
+            decide += sw.Elapsed;
+            // What a fresh index query would have suggested (timed apart: the cost without reuse).
+            sw.Restart();
+            var exact = SuggestionPolicy.Decide(states[u], activities[i], index);
+            fresh += sw.Elapsed;
+            if (exact.Suggestion is { } e)
+            {
+                suggested++;
+                if (recorded.Suggestion?.TrackId == e.TrackId) same++;
+            }
+            sw.Restart();
+            states[u] = states[u].Apply(recorded);
+            apply += sw.Elapsed;
+        }
+        var queries = candidates.Sum(c => c.Queries);
+        var reused = candidates.Sum(c => c.Reused);
+        BenchmarkReport.Info("per event, one thread, no actors: decide with a fresh index query", $"{fresh.TotalMilliseconds * 1000 / events:0.0} µs");
+        BenchmarkReport.Info("per event, one thread, no actors: decide reusing candidates", $"{decide.TotalMilliseconds * 1000 / events:0.0} µs ({reused * 100.0 / Math.Max(1, queries + reused):0}% of suggestions served from kept candidates)");
+        BenchmarkReport.Info("suggestions equal to a fresh query's", $"{same * 100.0 / Math.Max(1, suggested):0.0}%");
+        BenchmarkReport.Info("per event, one thread, no actors: apply (state update)", $"{apply.TotalMilliseconds * 1000 / events:0.0} µs");
+        BenchmarkReport.Info("CPU floor, one thread", $"{events / (decide + apply).TotalSeconds:0} events/s");
     }
 
     /// <summary>A fresh actor system, journal and bus per measurement, so batch ids start from 1 for every user.</summary>
@@ -73,7 +136,7 @@ public sealed class RecommenderPipelineBenchmark : IBenchmark
         var persistence = kind == JournalKind.Sqlite ? PersistenceOptions.Sqlite(Path.Combine(dir, "journal.db")) : PersistenceOptions.InMemory();
         var config = persistence.ToConfig().WithFallback(RecommenderSerializer.Config)
             .WithFallback(ConfigurationFactory.ParseString("akka.loglevel = WARNING"));
-        var system = ActorSystem.Create("bench", config);
+        var system = ActorSystem.Create("bench", persistence.ToSetup(config));
         try
         {
             var options = new RecommenderOptions { UseSharding = false, IdleTimeout = null };
