@@ -29,8 +29,6 @@ public sealed record RecommenderOptions
     public TasteSettings Taste { get; init; } = new();
     /// <summary>Most events one journal write carries (group commit: events that arrive while a write is in flight share the next).</summary>
     public int MaxEventsPerWrite { get; init; } = 256;
-    /// <summary>How suggestions reuse the last similarity query (see <see cref="SuggestionCandidates"/>).</summary>
-    public CandidateSettings Candidates { get; init; } = new();
     /// <summary>The index to recommend from; when null it is resolved from the service provider (register a SimilarityIndex singleton).</summary>
     public SimilarityIndex? Index { get; init; }
 }

@@ -24,7 +24,6 @@ public sealed class UserRecommenderActor : ReceivePersistentActor
     private readonly SimilarityIndex _index;
     private readonly RecommenderOptions _options;
     private readonly string _userId;
-    private readonly SuggestionCandidates _candidates;
     private readonly List<(ApplyActivity Command, IActorRef ReplyTo)> _waiting = [];
     private UserTasteState _state;
     private bool _writing;
@@ -36,7 +35,6 @@ public sealed class UserRecommenderActor : ReceivePersistentActor
         _userId = userId;
         _index = index;
         _options = options;
-        _candidates = new SuggestionCandidates(options.Candidates);
         _state = UserTasteState.Empty(userId, options.Taste);
         PersistenceId = PersistenceIdFor(userId);
 
@@ -114,7 +112,7 @@ public sealed class UserRecommenderActor : ReceivePersistentActor
                 replies.Add((replyTo, new ActivityApplied(activity.EventId, next.BatchesCompletedBy(activity.EventId), Duplicate: true)));
                 continue;
             }
-            var e = SuggestionPolicy.Decide(next, activity, _index, _candidates);
+            var e = SuggestionPolicy.Decide(next, activity, _index);
             next = next.Apply(e);
             recorded.Add(e);
             // The batch this event completes is known now; the same Apply runs again on the stored event.

@@ -42,14 +42,7 @@ public sealed class RecommenderPipelineBenchmark : IBenchmark
         var byGenre = index.Tracks.GroupBy(t => t.Genre).OrderBy(g => g.Key).Select(g => g.Select(t => t.TrackId).ToArray()).ToArray();
 
         var ok = true;
-        var candidateSettings = new CandidateSettings();
-        candidateSettings = candidateSettings with
-        {
-            Keep = Option(options, "--keep", candidateSettings.Keep),
-            MaxReuse = Option(options, "--max-reuse", candidateSettings.MaxReuse),
-            MinCosine = Option(options, "--min-cosine-permille", (int)Math.Round(candidateSettings.MinCosine * 1000)) / 1000f,
-        };
-        CpuFloor(index, byGenre, users, Math.Min(events, 50_000), candidateSettings);
+        CpuFloor(index, byGenre, users, Math.Min(events, 50_000));
         if (options.Contains("--cpu-only")) return ok;
         var kinds = journal switch
         {
@@ -80,7 +73,7 @@ public sealed class RecommenderPipelineBenchmark : IBenchmark
     /// What one event costs without actors, streams or journal (decide the suggestion, apply the event to the state),
     /// on one thread: the floor under everything the pipeline adds.
     /// </summary>
-    private static void CpuFloor(SimilarityIndex index, int[][] byGenre, int users, int events, CandidateSettings settings)
+    private static void CpuFloor(SimilarityIndex index, int[][] byGenre, int users, int events)
     {
         var random = new Random(5);
         var states = new UserTasteState[users];
@@ -94,36 +87,20 @@ public sealed class RecommenderPipelineBenchmark : IBenchmark
             var action = random.Next(10) switch { < 5 => Actions.Listen, < 8 => Actions.Like, _ => Actions.Skip };
             activities[i] = new ActivityEvent(Guid.NewGuid().ToString(), $"u{u}", own[random.Next(own.Length)], action, start.AddMilliseconds(i));
         }
-        var candidates = Enumerable.Range(0, users).Select(_ => new SuggestionCandidates(settings)).ToArray();
         var decide = TimeSpan.Zero;
-        var fresh = TimeSpan.Zero;
         var apply = TimeSpan.Zero;
-        long same = 0, suggested = 0;
         var sw = new Stopwatch();
         for (var i = 0; i < events; i++)
         {
             var u = i % users;
             sw.Restart();
-            var recorded = SuggestionPolicy.Decide(states[u], activities[i], index, candidates[u]);
+            var recorded = SuggestionPolicy.Decide(states[u], activities[i], index);
             decide += sw.Elapsed;
-            // What a fresh index query would have suggested (timed apart: the cost without reuse).
-            sw.Restart();
-            var exact = SuggestionPolicy.Decide(states[u], activities[i], index);
-            fresh += sw.Elapsed;
-            if (exact.Suggestion is { } e)
-            {
-                suggested++;
-                if (recorded.Suggestion?.TrackId == e.TrackId) same++;
-            }
             sw.Restart();
             states[u] = states[u].Apply(recorded);
             apply += sw.Elapsed;
         }
-        var queries = candidates.Sum(c => c.Queries);
-        var reused = candidates.Sum(c => c.Reused);
-        BenchmarkReport.Info("per event, one thread, no actors: decide with a fresh index query", $"{fresh.TotalMilliseconds * 1000 / events:0.0} µs");
-        BenchmarkReport.Info("per event, one thread, no actors: decide reusing candidates", $"{decide.TotalMilliseconds * 1000 / events:0.0} µs ({reused * 100.0 / Math.Max(1, queries + reused):0}% of suggestions served from kept candidates)");
-        BenchmarkReport.Info("suggestions equal to a fresh query's", $"{same * 100.0 / Math.Max(1, suggested):0.0}%");
+        BenchmarkReport.Info("per event, one thread, no actors: decide (index query + reason)", $"{decide.TotalMilliseconds * 1000 / events:0.0} µs");
         BenchmarkReport.Info("per event, one thread, no actors: apply (state update)", $"{apply.TotalMilliseconds * 1000 / events:0.0} µs");
         BenchmarkReport.Info("CPU floor, one thread", $"{events / (decide + apply).TotalSeconds:0} events/s");
     }

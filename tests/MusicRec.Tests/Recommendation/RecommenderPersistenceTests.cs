@@ -25,7 +25,7 @@ public class RecommenderPersistenceTests : IDisposable
     private async Task<(List<RecommendationBatch> Batches, UserRecommenderProtocol.UserStateView View)> RunAsync(
         PersistenceOptions persistence, RecommenderOptions options, string user, int from, int to)
     {
-        var system = ActorSystem.Create("p" + Guid.NewGuid().ToString("N")[..8], ConfigFor(persistence));
+        var system = SystemFor("p" + Guid.NewGuid().ToString("N")[..8], persistence);
         try
         {
             var parent = LocalParent(system, Index, options);
@@ -93,7 +93,7 @@ public class RecommenderPersistenceTests : IDisposable
         var journal = PersistenceOptions.Sqlite(Path.Combine(_dir, "dup.db"));
         var options = new RecommenderOptions { UseSharding = false, IdleTimeout = null, SnapshotEvery = 2 };
         var (batches, _) = await RunAsync(journal, options, "carol", 1, 3);
-        var system = ActorSystem.Create("dup", ConfigFor(journal));
+        var system = SystemFor("dup", journal);
         try
         {
             var parent = LocalParent(system, Index, options);
@@ -106,5 +106,75 @@ public class RecommenderPersistenceTests : IDisposable
         {
             await system.Terminate();
         }
+    }
+
+    [Fact]
+    public async Task Events_arriving_during_a_write_share_the_next_write_and_get_the_answers_of_one_by_one_processing()
+    {
+        var path = Path.Combine(_dir, "group.db");
+        var journal = PersistenceOptions.Sqlite(path);
+        var options = new RecommenderOptions { UseSharding = false, IdleTimeout = null, SnapshotEvery = 0 };
+        const int events = 60;
+
+        // All sent at once (a busy user): the answers must be what sequential processing gives.
+        var system = SystemFor("group", journal);
+        List<UserRecommenderProtocol.ActivityApplied> answers;
+        UserRecommenderProtocol.UserStateView view;
+        try
+        {
+            var parent = LocalParent(system, Index, options);
+            var asks = Enumerable.Range(1, events).Select(i => Send(parent, "dave", i, Track(i), Action(i))).ToList();
+            // A repeat of an event that is still waiting or being written is recognised, not applied twice.
+            var repeat = Send(parent, "dave", 30, Track(30), Action(30));
+            answers = (await Task.WhenAll(asks)).ToList();
+            Assert.True((await repeat).Duplicate);
+            view = await View(parent, "dave");
+        }
+        finally
+        {
+            await system.Terminate();
+        }
+        Assert.Equal(Enumerable.Range(1, events).Select(i => $"dave-e{i}"), answers.Select(a => a.EventId));
+        Assert.All(answers, a => Assert.False(a.Duplicate));
+
+        var (sequential, sequentialView) = await RunAsync(PersistenceOptions.InMemory(), options, "dave", 1, events);
+        BatchAssert.Equal(sequential, answers.SelectMany(a => a.Batches));
+        AssertSameView(sequentialView, view);
+
+        // Fewer journal rows than events: the events that waited were stored together.
+        using (var connection = new SqliteConnection($"Data Source={path}"))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "SELECT COUNT(*) FROM journal WHERE persistence_id = 'user-dave'";
+            var rows = Convert.ToInt32(command.ExecuteScalar());
+            Assert.InRange(rows, 1, events - 1);
+        }
+
+        // And a restart recovers the same state from the grouped events.
+        var (_, recovered) = await RunAsync(journal, options, "dave", 1, 0);
+        AssertSameView(sequentialView, recovered);
+    }
+
+    [Fact]
+    public async Task A_stop_request_waits_for_events_already_accepted()
+    {
+        var journal = PersistenceOptions.Sqlite(Path.Combine(_dir, "stop.db"));
+        var options = new RecommenderOptions { UseSharding = false, IdleTimeout = null };
+        var system = SystemFor("stop", journal);
+        try
+        {
+            var entity = system.ActorOf(UserRecommenderActor.Props("erin", Index, options), "erin");
+            var asks = Enumerable.Range(1, 20).Select(i => Send(entity, "erin", i, Track(i), Action(i))).ToList();
+            entity.Tell(UserRecommenderProtocol.StopEntity.Instance);
+            var answers = await Task.WhenAll(asks);
+            Assert.Equal(20, answers.Length);
+        }
+        finally
+        {
+            await system.Terminate();
+        }
+        var (_, view) = await RunAsync(journal, options, "erin", 1, 0);
+        Assert.Equal(20, view.EventsApplied);
     }
 }

@@ -19,6 +19,10 @@ internal static class RecommenderTestKit
             .WithFallback(RecommenderSerializer.Config)
             .WithFallback(ConfigurationFactory.ParseString("akka.loglevel = WARNING"));
 
+    /// <summary>A plain ActorSystem with the journal as the service configures it (for SQLite: with its connection options).</summary>
+    public static ActorSystem SystemFor(string name, PersistenceOptions persistence) =>
+        ActorSystem.Create(name, persistence.ToSetup(ConfigFor(persistence)));
+
     public static ActivityEvent Event(string user, int n, int track, string action = Actions.Like) =>
         new($"{user}-e{n}", user, track, action, T0.AddSeconds(n));
 
