@@ -278,7 +278,8 @@ public sealed class EtlCoordinator : ReceiveActor, IWithTimers
     private static async Task<EtlCoordinatorProtocol.ReadBackDone> ReadBackAsync(ITrackStore store, int[] ids, int samples)
     {
         var verified = 0;
-        foreach (var chunk in ids.Chunk(1000))
+        // Small chunks: each one's documents are garbage before the next is read, so this costs the same at any size.
+        foreach (var chunk in ids.Chunk(256))
         {
             var found = await store.GetByIdsAsync(chunk);
             verified += found.Select(d => d.TrackId).Distinct().Count(chunk.Contains);

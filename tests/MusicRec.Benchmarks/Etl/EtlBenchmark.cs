@@ -232,6 +232,9 @@ public sealed class EtlChildRun : IBenchmark
             .WithFallback(Akka.Configuration.ConfigurationFactory.ParseString("akka.loglevel = WARNING")));
         var clock = Stopwatch.StartNew();
         var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
+        using var trace = Environment.GetEnvironmentVariable("MUSICREC_ETL_MEMTRACE") is { } traceDir
+            ? MemoryTrace.Start(Path.Combine(traceDir, Path.GetFileName(outDir) + ".tsv"), clock, () => latest)
+            : null;
         var run = EtlRun.RunAsync(system, etlOptions, ports);
         while (await Task.WhenAny(run, Task.Delay(5000)) != run)
             if (latest is { } p) Console.WriteLine($"  [etl] {p.FilesDone}/{p.ToCompute?.ToString(CultureInfo.InvariantCulture) ?? "?"} files, {p.FilesPerSecond:0.0} files/s, {Process.GetCurrentProcess().WorkingSet64 / 1e6:0} MB");
@@ -242,5 +245,59 @@ public sealed class EtlChildRun : IBenchmark
         Console.WriteLine(FormattableString.Invariant(
             $"RESULT tracks={summary.Tracks} rejects={summary.Rejected} seconds={seconds:0.000} cpu={cpu:0.000} peak_mb={BenchmarkReport.PeakWorkingSetBytes() / 1e6:0.0} store={summary.StoreCount}"));
         return true;
+    }
+}
+
+/// <summary>Samples the process's memory every 100 ms into a TSV (diagnostics for the memory-flatness figure).</summary>
+internal sealed class MemoryTrace : IDisposable
+{
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Thread _thread;
+
+    private MemoryTrace(string path, Stopwatch clock, Func<EtlProgress?> progress)
+    {
+        _thread = new Thread(() =>
+        {
+            using var w = new StreamWriter(path);
+            var dumps = Environment.GetEnvironmentVariable("MUSICREC_ETL_GCDUMP") is null ? null : new HashSet<string>();
+            w.WriteLine("s\tphase\tdone\tws_mb\trss_anon_mb\trss_file_mb\tgc_heap_mb\tgc_committed_mb\tlive_mb\tgen0\tgen1\tgen2\tloh_mb\tfrag_mb\tsqlite_mb\tsqlite_hw_mb");
+            while (!_stop.IsCancellationRequested)
+            {
+                var status = File.ReadAllLines("/proc/self/status");
+                double Kb(string key) => status.Where(l => l.StartsWith(key, StringComparison.Ordinal)).Select(l => double.Parse(l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1000).FirstOrDefault();
+                var info = GC.GetGCMemoryInfo(GCKind.Any);
+                var p = progress();
+                if (dumps is not null && p is not null)
+                {
+                    var mark = p.Phase switch
+                    {
+                        EtlPhase.Features when p.ToCompute is { } t && p.FilesDone >= t / 2 => "features-half",
+                        EtlPhase.Write when p.ToCompute is { } t && p.Written >= t / 2 => "write-half",
+                        EtlPhase.Normalise or EtlPhase.ReadBack => p.Phase.ToString(),
+                        _ => null,
+                    };
+                    if (mark is not null && dumps.Add(mark))
+                    {
+                        using var gcdump = Process.Start(new ProcessStartInfo(Path.Combine(Environment.GetEnvironmentVariable("HOME")!, ".dotnet/tools/dotnet-gcdump"),
+                            ["collect", "-p", Environment.ProcessId.ToString(CultureInfo.InvariantCulture), "-o", path + "." + mark + ".gcdump"]) { RedirectStandardOutput = true })!;
+                        gcdump.StandardOutput.ReadToEnd();
+                        gcdump.WaitForExit();
+                    }
+                }
+                w.WriteLine(FormattableString.Invariant(
+                    $"{clock.Elapsed.TotalSeconds:0.0}\t{p?.Phase}\t{p?.FilesDone}\t{Kb("VmRSS"):0.0}\t{Kb("RssAnon"):0.0}\t{Kb("RssFile"):0.0}\t{info.HeapSizeBytes / 1e6:0.0}\t{GC.GetGCMemoryInfo().TotalCommittedBytes / 1e6:0.0}\t{GC.GetTotalMemory(false) / 1e6:0.0}\t{GC.CollectionCount(0)}\t{GC.CollectionCount(1)}\t{GC.CollectionCount(2)}\t{info.GenerationInfo[3].SizeAfterBytes / 1e6:0.0}\t{info.FragmentedBytes / 1e6:0.0}\t{SQLitePCL.raw.sqlite3_memory_used() / 1e6:0.0}\t{SQLitePCL.raw.sqlite3_memory_highwater(0) / 1e6:0.0}"));
+                w.Flush();
+                _stop.Token.WaitHandle.WaitOne(20);
+            }
+        }) { IsBackground = true };
+        _thread.Start();
+    }
+
+    public static MemoryTrace Start(string path, Stopwatch clock, Func<EtlProgress?> progress) => new(path, clock, progress);
+
+    public void Dispose()
+    {
+        _stop.Cancel();
+        _thread.Join();
     }
 }
