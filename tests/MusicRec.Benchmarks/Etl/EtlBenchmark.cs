@@ -248,7 +248,11 @@ public sealed class EtlChildRun : IBenchmark
     }
 }
 
-/// <summary>Samples the process's memory every 100 ms into a TSV (diagnostics for the memory-flatness figure).</summary>
+/// <summary>
+/// Diagnostics for the memory-flatness figure: with MUSICREC_ETL_MEMTRACE=DIR the etl-child samples its memory every
+/// 20 ms into DIR/OUTNAME.tsv: working set, anonymous and file-backed RSS, GC heap and committed bytes, collections
+/// per generation, LOH size and fragmentation, SQLite's own allocations, with the ETL phase at that moment.
+/// </summary>
 internal sealed class MemoryTrace : IDisposable
 {
     private readonly CancellationTokenSource _stop = new();
@@ -259,7 +263,6 @@ internal sealed class MemoryTrace : IDisposable
         _thread = new Thread(() =>
         {
             using var w = new StreamWriter(path);
-            var dumps = Environment.GetEnvironmentVariable("MUSICREC_ETL_GCDUMP") is null ? null : new HashSet<string>();
             w.WriteLine("s\tphase\tdone\tws_mb\trss_anon_mb\trss_file_mb\tgc_heap_mb\tgc_committed_mb\tlive_mb\tgen0\tgen1\tgen2\tloh_mb\tfrag_mb\tsqlite_mb\tsqlite_hw_mb");
             while (!_stop.IsCancellationRequested)
             {
@@ -267,23 +270,6 @@ internal sealed class MemoryTrace : IDisposable
                 double Kb(string key) => status.Where(l => l.StartsWith(key, StringComparison.Ordinal)).Select(l => double.Parse(l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1000).FirstOrDefault();
                 var info = GC.GetGCMemoryInfo(GCKind.Any);
                 var p = progress();
-                if (dumps is not null && p is not null)
-                {
-                    var mark = p.Phase switch
-                    {
-                        EtlPhase.Features when p.ToCompute is { } t && p.FilesDone >= t / 2 => "features-half",
-                        EtlPhase.Write when p.ToCompute is { } t && p.Written >= t / 2 => "write-half",
-                        EtlPhase.Normalise or EtlPhase.ReadBack => p.Phase.ToString(),
-                        _ => null,
-                    };
-                    if (mark is not null && dumps.Add(mark))
-                    {
-                        using var gcdump = Process.Start(new ProcessStartInfo(Path.Combine(Environment.GetEnvironmentVariable("HOME")!, ".dotnet/tools/dotnet-gcdump"),
-                            ["collect", "-p", Environment.ProcessId.ToString(CultureInfo.InvariantCulture), "-o", path + "." + mark + ".gcdump"]) { RedirectStandardOutput = true })!;
-                        gcdump.StandardOutput.ReadToEnd();
-                        gcdump.WaitForExit();
-                    }
-                }
                 w.WriteLine(FormattableString.Invariant(
                     $"{clock.Elapsed.TotalSeconds:0.0}\t{p?.Phase}\t{p?.FilesDone}\t{Kb("VmRSS"):0.0}\t{Kb("RssAnon"):0.0}\t{Kb("RssFile"):0.0}\t{info.HeapSizeBytes / 1e6:0.0}\t{GC.GetGCMemoryInfo().TotalCommittedBytes / 1e6:0.0}\t{GC.GetTotalMemory(false) / 1e6:0.0}\t{GC.CollectionCount(0)}\t{GC.CollectionCount(1)}\t{GC.CollectionCount(2)}\t{info.GenerationInfo[3].SizeAfterBytes / 1e6:0.0}\t{info.FragmentedBytes / 1e6:0.0}\t{SQLitePCL.raw.sqlite3_memory_used() / 1e6:0.0}\t{SQLitePCL.raw.sqlite3_memory_highwater(0) / 1e6:0.0}"));
                 w.Flush();
