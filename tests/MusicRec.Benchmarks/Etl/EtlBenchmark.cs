@@ -87,8 +87,13 @@ public sealed class EtlBenchmark : IBenchmark
     private static async Task<ChildResult> RunChildAsync(string metadata, string audio, string outDir, string workers)
     {
         if (Directory.Exists(outDir)) Directory.Delete(outDir, recursive: true);
-        var start = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardOutput = true, RedirectStandardError = true };
-        if (Path.GetFileNameWithoutExtension(Environment.ProcessPath!) == "dotnet") start.ArgumentList.Add(typeof(EtlBenchmark).Assembly.Location);
+        // The child runs with MusicRec.Host's runtime configuration (GC and JIT settings), so its memory is that of
+        // `musicrec etl`, not of this benchmark process's settings.
+        var hostConfig = Path.Combine(AppContext.BaseDirectory, "MusicRec.Host.runtimeconfig.json");
+        var dotnet = Path.GetFileNameWithoutExtension(Environment.ProcessPath!) == "dotnet" ? Environment.ProcessPath! : "dotnet";
+        var start = new ProcessStartInfo(dotnet) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { "exec", "--runtimeconfig", hostConfig, typeof(EtlBenchmark).Assembly.Location })
+            start.ArgumentList.Add(a);
         foreach (var a in new[] { EtlChildRun.ChildName, "--metadata", metadata, "--audio", audio, "--out", outDir, "--workers", workers })
             start.ArgumentList.Add(a);
         using var child = Process.Start(start)!;
@@ -263,15 +268,15 @@ internal sealed class MemoryTrace : IDisposable
         _thread = new Thread(() =>
         {
             using var w = new StreamWriter(path);
-            w.WriteLine("s\tphase\tdone\tws_mb\trss_anon_mb\trss_file_mb\tgc_heap_mb\tgc_committed_mb\tlive_mb\tgen0\tgen1\tgen2\tloh_mb\tfrag_mb\tsqlite_mb\tsqlite_hw_mb");
+            w.WriteLine("s\tphase\tdone\tws_mb\trss_anon_mb\trss_file_mb\tgc_heap_mb\tgc_committed_mb\tlive_mb\tgen0\tgen1\tgen2\tloh_mb\tfrag_mb\tsqlite_mb\tsqlite_hw_mb\tthreads\tpool_threads");
             while (!_stop.IsCancellationRequested)
             {
                 var status = File.ReadAllLines("/proc/self/status");
-                double Kb(string key) => status.Where(l => l.StartsWith(key, StringComparison.Ordinal)).Select(l => double.Parse(l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1000).FirstOrDefault();
+                double Kb(string key) => status.Where(l => l.StartsWith(key, StringComparison.Ordinal)).Select(l => double.Parse(l.Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1000).FirstOrDefault();
                 var info = GC.GetGCMemoryInfo(GCKind.Any);
                 var p = progress();
                 w.WriteLine(FormattableString.Invariant(
-                    $"{clock.Elapsed.TotalSeconds:0.0}\t{p?.Phase}\t{p?.FilesDone}\t{Kb("VmRSS"):0.0}\t{Kb("RssAnon"):0.0}\t{Kb("RssFile"):0.0}\t{info.HeapSizeBytes / 1e6:0.0}\t{GC.GetGCMemoryInfo().TotalCommittedBytes / 1e6:0.0}\t{GC.GetTotalMemory(false) / 1e6:0.0}\t{GC.CollectionCount(0)}\t{GC.CollectionCount(1)}\t{GC.CollectionCount(2)}\t{info.GenerationInfo[3].SizeAfterBytes / 1e6:0.0}\t{info.FragmentedBytes / 1e6:0.0}\t{SQLitePCL.raw.sqlite3_memory_used() / 1e6:0.0}\t{SQLitePCL.raw.sqlite3_memory_highwater(0) / 1e6:0.0}"));
+                    $"{clock.Elapsed.TotalSeconds:0.0}\t{p?.Phase}\t{p?.FilesDone}\t{Kb("VmRSS"):0.0}\t{Kb("RssAnon"):0.0}\t{Kb("RssFile"):0.0}\t{info.HeapSizeBytes / 1e6:0.0}\t{GC.GetGCMemoryInfo().TotalCommittedBytes / 1e6:0.0}\t{GC.GetTotalMemory(false) / 1e6:0.0}\t{GC.CollectionCount(0)}\t{GC.CollectionCount(1)}\t{GC.CollectionCount(2)}\t{info.GenerationInfo[3].SizeAfterBytes / 1e6:0.0}\t{info.FragmentedBytes / 1e6:0.0}\t{SQLitePCL.raw.sqlite3_memory_used() / 1e6:0.0}\t{SQLitePCL.raw.sqlite3_memory_highwater(0) / 1e6:0.0}\t{Kb("Threads") * 1000:0}\t{ThreadPool.ThreadCount}"));
                 w.Flush();
                 _stop.Token.WaitHandle.WaitOne(20);
             }
