@@ -33,7 +33,14 @@ public sealed class AudioDecoder : IAudioDecoder
     /// <exception cref="NativeLibraryMissingException">the file needs libsndfile or libsoxr and it is not installed.</exception>
     public float[] DecodeMono22050(string path) => Decode(path).Samples;
 
-    /// <summary>Like <see cref="DecodeMono22050"/>, with the original rate and channel count.</summary>
+    /// <inheritdoc />
+    public ReadOnlyMemory<float> DecodeMono22050(string path, SampleBuffers buffers)
+    {
+        var clip = Decode(path, preferManagedWav: true, buffers, out _, out _);
+        return clip.Buffer.AsMemory(0, clip.Length);
+    }
+
+    /// <summary>Like <see cref="DecodeMono22050(string)"/>, with the original rate and channel count.</summary>
     public DecodedAudio Decode(string path) => Decode(path, preferManagedWav: true);
 
     /// <summary>Decodes through libsndfile even where the managed WAV reader would do (to compare the two).</summary>
@@ -41,16 +48,24 @@ public sealed class AudioDecoder : IAudioDecoder
 
     private DecodedAudio Decode(string path, bool preferManagedWav)
     {
+        // Fresh buffers: the arrays handed out are the caller's to keep (trimmed to length, as before).
+        var clip = Decode(path, preferManagedWav, new SampleBuffers(), out var original, out var reader);
+        var samples = clip.Length == clip.Buffer.Length ? clip.Buffer : clip.Samples.ToArray();
+        return new DecodedAudio(samples, original.SampleRate, original.Channels, reader, Resampled: original.SampleRate != TargetSampleRate);
+    }
+
+    /// <summary>The decoded clip at 22050 Hz in <paramref name="buffers"/>; <paramref name="original"/> is the file's own rate and channels.</summary>
+    private WavReader.MonoClip Decode(string path, bool preferManagedWav, SampleBuffers buffers, out WavReader.MonoClip original, out string reader)
+    {
         CheckFile(path);
         WavReader.MonoClip? clip;
-        string reader;
         try
         {
-            clip = preferManagedWav ? WavReader.TryRead(path) : null;
+            clip = preferManagedWav ? WavReader.TryRead(path, buffers) : null;
             reader = "managed-wav";
             if (clip is null)
             {
-                clip = ReadWithSndFile(path);
+                clip = ReadWithSndFile(path, buffers);
                 reader = "libsndfile";
             }
         }
@@ -62,9 +77,8 @@ public sealed class AudioDecoder : IAudioDecoder
         foreach (var x in clip.Samples)
             if (!float.IsFinite(x)) throw new AudioDecodeException(path, "the audio contains NaN or infinite samples");
 
-        if (clip.SampleRate == TargetSampleRate)
-            return new DecodedAudio(clip.Samples, clip.SampleRate, clip.Channels, reader, Resampled: false);
-        return new DecodedAudio(Resample(path, clip.Samples, clip.SampleRate), clip.SampleRate, clip.Channels, reader, Resampled: true);
+        original = clip;
+        return clip.SampleRate == TargetSampleRate ? clip : Resample(path, clip, buffers);
     }
 
     private static void CheckFile(string path)
@@ -82,7 +96,7 @@ public sealed class AudioDecoder : IAudioDecoder
         if (info.Length == 0) throw new AudioDecodeException(path, "empty file (0 bytes)");
     }
 
-    private WavReader.MonoClip ReadWithSndFile(string path)
+    private WavReader.MonoClip ReadWithSndFile(string path, SampleBuffers buffers)
     {
         var sndFile = _sndFile();
         var handle = sndFile.Open(path, out var info, out var openError);
@@ -96,11 +110,11 @@ public sealed class AudioDecoder : IAudioDecoder
                 throw new AudioDecodeException(path, $"corrupt header: {info.Channels} channels at {info.SampleRate} Hz");
             var channels = info.Channels;
             const int chunkFrames = 16384;
-            var interleaved = new float[chunkFrames * channels];
+            var interleaved = buffers.Interleaved(chunkFrames * channels);
             // Trust the header's length only up to 16M frames for the first allocation: a lying header must not
             // allocate gigabytes; longer files grow the buffer as they decode.
             var capacity = (int)Math.Clamp(info.Frames, 1 << 16, 1 << 24);
-            var mono = new float[capacity];
+            var mono = buffers.Decoded(capacity);
             var count = 0;
             while (true)
             {
@@ -109,7 +123,7 @@ public sealed class AudioDecoder : IAudioDecoder
                 if ((long)count + read > Array.MaxLength)
                     throw new AudioDecodeException(path, "too long to decode into memory");
                 if (count + read > mono.Length)
-                    Array.Resize(ref mono, (int)Math.Min(Array.MaxLength, Math.Max((long)mono.Length * 2, count + read)));
+                    mono = buffers.GrowDecoded(mono, count, (int)Math.Min(Array.MaxLength, Math.Max((long)mono.Length * 2, count + read)));
                 Downmix(interleaved.AsSpan(0, read * channels), channels, mono.AsSpan(count, read));
                 count += read;
             }
@@ -126,8 +140,7 @@ public sealed class AudioDecoder : IAudioDecoder
             var shortfall = info.Frames - count;
             if (info.Frames > 0 && shortfall > Math.Max(2 * 1152, info.Frames / 200))
                 throw new AudioDecodeException(path, $"truncated: the header promises {info.Frames} frames but only {count} could be decoded");
-            if (count != mono.Length) Array.Resize(ref mono, count);
-            return new WavReader.MonoClip(mono, info.SampleRate, channels);
+            return new WavReader.MonoClip(mono, count, info.SampleRate, channels);
         }
         finally
         {
@@ -164,25 +177,25 @@ public sealed class AudioDecoder : IAudioDecoder
     }
 
     /// <summary>libsoxr HQ to 22050 Hz, then librosa's fix_length to ceil(n * 22050 / sr) (zero pad or cut).</summary>
-    private float[] Resample(string path, float[] mono, int sampleRate)
+    private WavReader.MonoClip Resample(string path, WavReader.MonoClip clip, SampleBuffers buffers)
     {
         var soxr = _soxr();
+        var sampleRate = clip.SampleRate;
         var ratio = (double)TargetSampleRate / sampleRate;
-        var target = (long)Math.Ceiling(mono.Length * ratio);
+        var target = (long)Math.Ceiling(clip.Length * ratio);
         if (target > Array.MaxLength - 1) throw new AudioDecodeException(path, "too long to resample in memory");
-        var output = new float[target + 1];
+        var output = buffers.Resampled((int)target + 1);
         int produced;
         try
         {
-            produced = soxr.ResampleMono(mono, sampleRate, TargetSampleRate, output);
+            produced = soxr.ResampleMono(clip.Samples, sampleRate, TargetSampleRate, output.AsSpan(0, (int)target + 1));
         }
         catch (InvalidOperationException e)
         {
             throw new AudioDecodeException(path, $"resampling from {sampleRate} Hz failed: {e.Message}", e);
         }
-        // fix_length: samples past what soxr produced are zero (the array is fresh), then cut to the target.
-        if (produced < output.Length) output.AsSpan(produced).Clear();
-        Array.Resize(ref output, (int)target);
-        return output;
+        // fix_length: samples past what soxr produced are zero (cleared: the array may hold the last clip), then cut to the target.
+        if (produced < target) output.AsSpan(produced, (int)target - produced).Clear();
+        return new WavReader.MonoClip(output, (int)target, TargetSampleRate, 1);
     }
 }

@@ -21,6 +21,13 @@ public interface IAudioDecoder
 {
     /// <exception cref="AudioDecodeException">the file cannot be decoded.</exception>
     float[] DecodeMono22050(string path);
+
+    /// <summary>
+    /// The same samples, decoded into arrays the caller reuses from file to file (so a catalogue is not one large
+    /// allocation per clip); valid until the next call with the same <paramref name="buffers"/>.
+    /// </summary>
+    /// <exception cref="AudioDecodeException">the file cannot be decoded.</exception>
+    ReadOnlyMemory<float> DecodeMono22050(string path, SampleBuffers buffers) => DecodeMono22050(path);
 }
 
 /// <summary>

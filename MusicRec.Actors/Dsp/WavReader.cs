@@ -18,13 +18,17 @@ internal static class WavReader
     private const ushort FormatExtensible = 0xFFFE;
     private const int MaxChannels = 1024;
 
-    internal sealed record MonoClip(float[] Samples, int SampleRate, int Channels);
+    /// <summary>Mono samples in the first <see cref="Length"/> entries of <see cref="Buffer"/> (a reused array may be longer).</summary>
+    internal sealed record MonoClip(float[] Buffer, int Length, int SampleRate, int Channels)
+    {
+        public Span<float> Samples => Buffer.AsSpan(0, Length);
+    }
 
     /// <summary>
     /// Reads a RIFF/WAVE file of a kind handled here; returns null if the file is not RIFF/WAVE or uses an
     /// encoding left to libsndfile. A RIFF/WAVE file with a broken structure is an AudioDecodeException.
     /// </summary>
-    public static MonoClip? TryRead(string path)
+    public static MonoClip? TryRead(string path, SampleBuffers buffers)
     {
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
         var length = stream.Length;
@@ -79,7 +83,7 @@ internal static class WavReader
         if (frames == 0) throw new AudioDecodeException(path, "empty WAV: the data chunk holds no audio frames");
         if (frames > Array.MaxLength) throw new AudioDecodeException(path, $"WAV too long: {frames} frames");
 
-        var mono = new float[frames];
+        var mono = buffers.Decoded((int)frames);
         stream.Position = dataStart;
         const int chunkFrames = 16384;
         var buffer = ArrayPool<byte>.Shared.Rent(chunkFrames * f.BlockAlign);
@@ -99,7 +103,7 @@ internal static class WavReader
         {
             ArrayPool<byte>.Shared.Return(buffer);
         }
-        return new MonoClip(mono, f.SampleRate, f.Channels);
+        return new MonoClip(mono, (int)frames, f.SampleRate, f.Channels);
     }
 
     private static int ReadAtMost(Stream stream, Span<byte> buffer)

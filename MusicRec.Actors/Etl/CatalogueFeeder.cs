@@ -4,7 +4,7 @@ using MusicRec.Catalog;
 
 namespace MusicRec.Etl;
 
-/// <summary>One track whose audio still needs features: small, so thousands can wait without using much memory.</summary>
+/// <summary>One track whose audio still needs features, as handed to a worker.</summary>
 public sealed record WorkItem(int TrackId, string AudioPath, AudioFileKey Key);
 
 public static class CatalogueFeederProtocol
@@ -44,7 +44,9 @@ public sealed class CatalogueFeeder : ReceiveActor
     private readonly IActorRef _coordinator;
     private readonly int _maxQueued;
 
-    private readonly Queue<WorkItem> _queue = new();
+    // Waiting tracks as small structs (id and file key; the full path is made when one is handed out): the whole
+    // catalogue can wait here, so an entry must cost tens of bytes, not a record and a path string per track.
+    private readonly Queue<(int TrackId, AudioFileKey Key)> _queue = new();
     private readonly Queue<IActorRef> _idleWorkers = new();
     private readonly Dictionary<IActorRef, WorkItem> _outstanding = new();
     private readonly Dictionary<int, LineRef> _metadata = new();
@@ -100,7 +102,8 @@ public sealed class CatalogueFeeder : ReceiveActor
 
     private void Dispatch(IActorRef worker)
     {
-        var item = _queue.Dequeue();
+        var (trackId, key) = _queue.Dequeue();
+        var item = new WorkItem(trackId, Path.Combine(_audioDir, key.File), key);
         _outstanding[worker] = item;
         if (_outstanding.Count > _maxInFlight)
         {
@@ -164,7 +167,7 @@ public sealed class CatalogueFeeder : ReceiveActor
             _coordinator.Tell(new EtlCoordinatorProtocol.TrackReused(done, path!));
             return;
         }
-        _queue.Enqueue(new WorkItem(track.TrackId, path!, key));
+        _queue.Enqueue((track.TrackId, key));
         _queuedTotal++;
     }
 

@@ -26,6 +26,7 @@ public sealed class FeatureWorker : ReceiveActor
     private readonly IActorRef _results;
     private readonly IAudioDecoder _decoder;
     private readonly IFeatureExtractor _extractor;
+    private readonly SampleBuffers _samples = new(); // reused for every clip: no large allocation per track
 
     public FeatureWorker(IActorRef feeder, IActorRef results, Func<IAudioDecoder> newDecoder, Func<IFeatureExtractor> newExtractor)
     {
@@ -52,9 +53,9 @@ public sealed class FeatureWorker : ReceiveActor
 
     private void Compute(WorkItem item)
     {
-        var samples = _decoder.DecodeMono22050(item.AudioPath);
+        var samples = _decoder.DecodeMono22050(item.AudioPath, _samples);
         if (samples.Length == 0) throw new AudioDecodeException(item.AudioPath, "no audio samples");
-        var features = _extractor.Extract(samples);
+        var features = _extractor.Extract(samples.Span);
         var raw = features.ToVector();
         foreach (var v in raw)
             if (!double.IsFinite(v))

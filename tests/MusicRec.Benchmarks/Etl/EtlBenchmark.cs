@@ -87,8 +87,13 @@ public sealed class EtlBenchmark : IBenchmark
     private static async Task<ChildResult> RunChildAsync(string metadata, string audio, string outDir, string workers)
     {
         if (Directory.Exists(outDir)) Directory.Delete(outDir, recursive: true);
-        var start = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardOutput = true, RedirectStandardError = true };
-        if (Path.GetFileNameWithoutExtension(Environment.ProcessPath!) == "dotnet") start.ArgumentList.Add(typeof(EtlBenchmark).Assembly.Location);
+        // The child runs with MusicRec.Host's runtime configuration (GC and JIT settings), so its memory is that of
+        // `musicrec etl`, not of this benchmark process's settings.
+        var hostConfig = Path.Combine(AppContext.BaseDirectory, "MusicRec.Host.runtimeconfig.json");
+        var dotnet = Path.GetFileNameWithoutExtension(Environment.ProcessPath!) == "dotnet" ? Environment.ProcessPath! : "dotnet";
+        var start = new ProcessStartInfo(dotnet) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { "exec", "--runtimeconfig", hostConfig, typeof(EtlBenchmark).Assembly.Location })
+            start.ArgumentList.Add(a);
         foreach (var a in new[] { EtlChildRun.ChildName, "--metadata", metadata, "--audio", audio, "--out", outDir, "--workers", workers })
             start.ArgumentList.Add(a);
         using var child = Process.Start(start)!;
@@ -232,6 +237,9 @@ public sealed class EtlChildRun : IBenchmark
             .WithFallback(Akka.Configuration.ConfigurationFactory.ParseString("akka.loglevel = WARNING")));
         var clock = Stopwatch.StartNew();
         var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
+        using var trace = Environment.GetEnvironmentVariable("MUSICREC_ETL_MEMTRACE") is { } traceDir
+            ? MemoryTrace.Start(Path.Combine(traceDir, Path.GetFileName(outDir) + ".tsv"), clock, () => latest)
+            : null;
         var run = EtlRun.RunAsync(system, etlOptions, ports);
         while (await Task.WhenAny(run, Task.Delay(5000)) != run)
             if (latest is { } p) Console.WriteLine($"  [etl] {p.FilesDone}/{p.ToCompute?.ToString(CultureInfo.InvariantCulture) ?? "?"} files, {p.FilesPerSecond:0.0} files/s, {Process.GetCurrentProcess().WorkingSet64 / 1e6:0} MB");
@@ -242,5 +250,45 @@ public sealed class EtlChildRun : IBenchmark
         Console.WriteLine(FormattableString.Invariant(
             $"RESULT tracks={summary.Tracks} rejects={summary.Rejected} seconds={seconds:0.000} cpu={cpu:0.000} peak_mb={BenchmarkReport.PeakWorkingSetBytes() / 1e6:0.0} store={summary.StoreCount}"));
         return true;
+    }
+}
+
+/// <summary>
+/// Diagnostics for the memory-flatness figure: with MUSICREC_ETL_MEMTRACE=DIR the etl-child samples its memory every
+/// 20 ms into DIR/OUTNAME.tsv: working set, anonymous and file-backed RSS, GC heap and committed bytes, collections
+/// per generation, LOH size and fragmentation, SQLite's own allocations, with the ETL phase at that moment.
+/// </summary>
+internal sealed class MemoryTrace : IDisposable
+{
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Thread _thread;
+
+    private MemoryTrace(string path, Stopwatch clock, Func<EtlProgress?> progress)
+    {
+        _thread = new Thread(() =>
+        {
+            using var w = new StreamWriter(path);
+            w.WriteLine("s\tphase\tdone\tws_mb\trss_anon_mb\trss_file_mb\tgc_heap_mb\tgc_committed_mb\tlive_mb\tgen0\tgen1\tgen2\tloh_mb\tfrag_mb\tsqlite_mb\tsqlite_hw_mb\tthreads\tpool_threads");
+            while (!_stop.IsCancellationRequested)
+            {
+                var status = File.ReadAllLines("/proc/self/status");
+                double Kb(string key) => status.Where(l => l.StartsWith(key, StringComparison.Ordinal)).Select(l => double.Parse(l.Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1000).FirstOrDefault();
+                var info = GC.GetGCMemoryInfo(GCKind.Any);
+                var p = progress();
+                w.WriteLine(FormattableString.Invariant(
+                    $"{clock.Elapsed.TotalSeconds:0.0}\t{p?.Phase}\t{p?.FilesDone}\t{Kb("VmRSS"):0.0}\t{Kb("RssAnon"):0.0}\t{Kb("RssFile"):0.0}\t{info.HeapSizeBytes / 1e6:0.0}\t{GC.GetGCMemoryInfo().TotalCommittedBytes / 1e6:0.0}\t{GC.GetTotalMemory(false) / 1e6:0.0}\t{GC.CollectionCount(0)}\t{GC.CollectionCount(1)}\t{GC.CollectionCount(2)}\t{info.GenerationInfo[3].SizeAfterBytes / 1e6:0.0}\t{info.FragmentedBytes / 1e6:0.0}\t{SQLitePCL.raw.sqlite3_memory_used() / 1e6:0.0}\t{SQLitePCL.raw.sqlite3_memory_highwater(0) / 1e6:0.0}\t{Kb("Threads") * 1000:0}\t{ThreadPool.ThreadCount}"));
+                w.Flush();
+                _stop.Token.WaitHandle.WaitOne(20);
+            }
+        }) { IsBackground = true };
+        _thread.Start();
+    }
+
+    public static MemoryTrace Start(string path, Stopwatch clock, Func<EtlProgress?> progress) => new(path, clock, progress);
+
+    public void Dispose()
+    {
+        _stop.Cancel();
+        _thread.Join();
     }
 }

@@ -40,6 +40,34 @@ public class AudioDecoderTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Reused_buffers_give_the_same_samples_as_a_fresh_decode_whatever_came_before()
+    {
+        // Long then short, resampled then not, so a stale tail or an unclamped length would show.
+        var files = new[] { "tone_44k_stereo_128k.mp3", "tone_22k_mono_s32.wav", "tone_48k_stereo.opus", "tone_48k_mono_24.wav",
+            "tone_22k_mono_16.wav", "tone_22k_stereo_u8.wav", "tone_44k_stereo_q5.ogg", "tone_44k_stereo_float.wav" };
+        var buffers = new SampleBuffers();
+        foreach (var file in files.Concat(files.Reverse()))
+        {
+            var path = DspTestFiles.TestData(file);
+            var fresh = _decoder.DecodeMono22050(path);
+            var reused = _decoder.DecodeMono22050(path, buffers);
+            Assert.Equal(fresh.Length, reused.Length);
+            Assert.True(fresh.AsSpan().SequenceEqual(reused.Span), $"{file}: samples differ when decoded into reused buffers");
+        }
+    }
+
+    [Fact]
+    public void Reused_buffers_are_the_same_arrays_from_one_clip_to_the_next()
+    {
+        var buffers = new SampleBuffers();
+        var first = _decoder.DecodeMono22050(DspTestFiles.TestData("tone_22k_mono_16.wav"), buffers);
+        var second = _decoder.DecodeMono22050(DspTestFiles.TestData("tone_22k_mono_s32.wav"), buffers); // shorter
+        Assert.True(System.Runtime.InteropServices.MemoryMarshal.TryGetArray(first, out var a));
+        Assert.True(System.Runtime.InteropServices.MemoryMarshal.TryGetArray(second, out var b));
+        Assert.Same(a.Array, b.Array);
+    }
+
+    [Fact]
     public void Managed_wav_reader_and_libsndfile_agree_bit_for_bit()
     {
         foreach (var file in new[] { "tone_22k_mono_16.wav", "tone_44k_stereo_16.wav", "tone_44k_stereo_float.wav",
