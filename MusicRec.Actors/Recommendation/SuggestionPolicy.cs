@@ -39,10 +39,22 @@ public static class SuggestionPolicy
     {
         var anchors = new List<HistoryEntry>(ReasonAnchors);
         if (current.Action != Actions.Skip) anchors.Add(new HistoryEntry(current.TrackId, current.Action));
-        foreach (var h in state.History.Reverse())
+        // The history is a queue (oldest first) of up to MaxHistory entries: copy it once into a pooled buffer and walk
+        // it newest first (LINQ's Reverse allocated a fresh array per suggestion).
+        var buffer = System.Buffers.ArrayPool<HistoryEntry>.Shared.Rent(Math.Max(1, state.HistoryCount));
+        try
         {
-            if (anchors.Count >= ReasonAnchors) break;
-            if (h.Action != Actions.Skip && anchors.TrueForAll(a => a.TrackId != h.TrackId)) anchors.Add(h);
+            var count = 0;
+            foreach (var h in state.History) buffer[count++] = h;
+            for (var i = count - 1; i >= 0 && anchors.Count < ReasonAnchors; i--)
+            {
+                var h = buffer[i];
+                if (h.Action != Actions.Skip && anchors.TrueForAll(a => a.TrackId != h.TrackId)) anchors.Add(h);
+            }
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<HistoryEntry>.Shared.Return(buffer);
         }
         if (anchors.Count == 0) return "unlike the tracks you skipped";
 

@@ -14,9 +14,12 @@ namespace MusicRec.Benchmarks.Recommendation;
 /// UserRecommenderActor (persisting every event) over a clustered 100,000-track SimilarityIndex → batches on the bus
 /// → commit. Measured with (a) the SQLite journal (the embedded default) and (b) the in-memory journal: backlog
 /// throughput (events/s from the first event until every offset is committed) and event-to-batch latency at a fixed
-/// offered rate. Users play tracks of their favourite genre (listen 50%, like 30%, skip 20%).
+/// offered rate; then (when MUSICREC_TEST_KAFKA is set) backlog throughput end to end through the real broker with the
+/// SQLite journal. First, what one event costs with no actors at all (the CPU floor). Users play tracks of their
+/// favourite genre (listen 50%, like 30%, skip 20%).
 /// Options: --tracks N (100000) --events E (100000) --users U (1000) --rate R (5000) --seconds S (10)
-/// --journal sqlite|memory|both (both) --verbose.
+/// --journal sqlite|memory|both (both) --parallelism P (asks in flight) --cpu-only --kafka-only --no-kafka
+/// --kafka-property k=v --verbose.
 /// </summary>
 public sealed class RecommenderPipelineBenchmark : IBenchmark
 {
@@ -44,7 +47,7 @@ public sealed class RecommenderPipelineBenchmark : IBenchmark
         var ok = true;
         CpuFloor(index, byGenre, users, Math.Min(events, 50_000));
         if (options.Contains("--cpu-only")) return ok;
-        var kinds = journal switch
+        var kinds = options.Contains("--kafka-only") ? [] : journal switch
         {
             "sqlite" => new[] { JournalKind.Sqlite },
             "memory" => [JournalKind.InMemory],
@@ -65,6 +68,7 @@ public sealed class RecommenderPipelineBenchmark : IBenchmark
             BenchmarkReport.Info($"event-to-batch p50 ({label})", $"{p50:0.0} ms");
             ok &= BenchmarkReport.Figure($"event-to-batch p99 at {rate}/s, real recommender, {label}", p99, "ms", 50, lowerIsBetter: true);
         }
+        if (!options.Contains("--no-kafka")) ok &= await ThroughKafka(index, byGenre, events, users, pipeline, options);
         BenchmarkReport.Info("peak working set", $"{BenchmarkReport.PeakWorkingSetBytes() / 1e6:0} MB");
         return ok;
     }
@@ -103,6 +107,28 @@ public sealed class RecommenderPipelineBenchmark : IBenchmark
         BenchmarkReport.Info("per event, one thread, no actors: decide (index query + reason)", $"{decide.TotalMilliseconds * 1000 / events:0.0} µs");
         BenchmarkReport.Info("per event, one thread, no actors: apply (state update)", $"{apply.TotalMilliseconds * 1000 / events:0.0} µs");
         BenchmarkReport.Info("CPU floor, one thread", $"{events / (decide + apply).TotalSeconds:0} events/s");
+    }
+
+    /// <summary>
+    /// End to end through the real broker with the real recommender on the SQLite journal (the embedded default):
+    /// backlog events/s until every offset is committed. Needs MUSICREC_TEST_KAFKA (scripts/lib/services.sh start_kafka).
+    /// </summary>
+    private static async Task<bool> ThroughKafka(SimilarityIndex index, int[][] byGenre, int events, int users,
+        ActivityPipelineSettings pipeline, string[] options)
+    {
+        var bootstrap = Environment.GetEnvironmentVariable("MUSICREC_TEST_KAFKA");
+        if (string.IsNullOrEmpty(bootstrap))
+        {
+            Console.WriteLine("  [kafka] MUSICREC_TEST_KAFKA is not set: the broker figure was not measured (run under scripts/lib/services.sh start_kafka).");
+            return false;
+        }
+        using var transport = new KafkaTransport(StreamingBenchmark.KafkaSettingsFrom(bootstrap, options));
+        var topics = StreamingBenchmark.FreshKafkaTopics() with { RecommenderParallelism = pipeline.RecommenderParallelism };
+        await StreamingBenchmark.CreateTopics(topics.ActivityTopic, topics.RecommendationsTopic, topics.DeadLetterTopic);
+        Console.WriteLine($"  [kafka {bootstrap}, SQLite journal] backlog of {events} events for {users} users");
+        var rate = await Run(JournalKind.Sqlite, index, byGenre, (system, _, _, target) =>
+            StreamingBenchmark.KafkaThroughput(system, transport, topics, events, users, target));
+        return BenchmarkReport.Figure("Kafka end-to-end events/s, real recommender, SQLite journal", rate, "events/s", 5000, lowerIsBetter: false);
     }
 
     /// <summary>A fresh actor system, journal and bus per measurement, so batch ids start from 1 for every user.</summary>
