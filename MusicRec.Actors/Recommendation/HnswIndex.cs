@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
 namespace MusicRec.Recommendation;
@@ -8,11 +9,15 @@ namespace MusicRec.Recommendation;
 /// Hierarchical navigable small world (HNSW, Malkov and Yashunin 2016) graph over an index's normalised rows for
 /// large catalogues. Every row is a node; layer 0 links each node to up to 2M near rows, and a geometrically
 /// thinning set of nodes also sits on upper layers with up to M links, so a query walks greedily down from the top
-/// and then runs a beam search (width ef) on layer 0. A query scores a few thousand rows instead of scanning a third
-/// of the catalogue as the inverted file does.
-/// Built single-threaded with a fixed seed (levels and insertion order), so a rebuild gives the same graph and the
-/// same answers. Adjacency is flat int arrays; the row vectors are shared with <see cref="SimilarityIndex"/>.
-/// Immutable after <see cref="Build"/>; queries from many threads use per-thread scratch space.
+/// and then runs a beam search (width ef) on layer 0, scoring a few thousand rows instead of a third of the catalogue.
+/// <para>
+/// Built single-threaded on the exact float rows with a fixed seed (levels and insertion order), so a rebuild gives the
+/// same graph and the same answers. Then frozen for queries: nodes are renumbered in breadth-first order (linked nodes
+/// sit close in memory) and the walk scores 8-bit codes of the rows (32 bytes a row, not 128: a query touches
+/// thousands of scattered rows, so memory traffic, not arithmetic, sets its cost); the beam's best are re-ranked by
+/// their exact float cosine. Adjacency is flat int arrays. Immutable once built; queries from many threads use
+/// per-thread scratch space.
+/// </para>
 /// </summary>
 internal sealed class HnswIndex
 {
@@ -20,24 +25,32 @@ internal sealed class HnswIndex
     /// <summary>Upper bound on M, so the scratch arrays (2M + 1 candidates) have a fixed size.</summary>
     public const int MaxLinks = 100;
     private const int Seed = 20_26;
+    /// <summary>Beam entries re-ranked by exact cosine (at least; 4k when k is larger).</summary>
+    private const int Rerank = 32;
 
     private readonly float[] _vectors;      // Count x _stride, row-major (the index's own array)
-    private readonly int[] _trackIds;
+    private readonly int[] _trackIds;       // by row
     private readonly int _stride;
     private readonly int _links;            // M: links per node on the upper layers
     private readonly int _links0;           // 2M: links per node on layer 0
-    private readonly int[] _layer0;         // Count x (_links0 + 1): [link count, links...]
-    private readonly int[] _upperStart;     // node -> first of its upper-layer blocks in _upper (-1: layer 0 only)
-    private readonly int[] _upper;          // per upper node, one block of (_links + 1) per layer 1..level
-    private readonly byte[] _levels;
+    private int[] _layer0;                  // Count x (_links0 + 1): [link count, links...]
+    private int[] _upperStart;              // node -> first of its upper-layer blocks in _upper (-1: layer 0 only)
+    private int[] _upper;                   // per upper node, one block of (_links + 1) per layer 1..level
+    private byte[] _levels;
     private int _entry;
     private int _topLevel;
+    // Frozen layout (after Build): node -> row, 8-bit codes by node, per-dimension code scale.
+    private int[] _rowOfNode = [];
+    private sbyte[] _codes = [];
+    private float[] _codeScale = [];
+    private readonly int _codeStride;
 
     private HnswIndex(float[] vectors, int[] trackIds, int stride, int links, int buildBeam, int searchBeam, byte[] levels)
     {
         _vectors = vectors;
         _trackIds = trackIds;
         _stride = stride;
+        _codeStride = (stride + 15) / 16 * 16;
         _links = links;
         _links0 = 2 * links;
         BuildBeam = buildBeam;
@@ -63,7 +76,10 @@ internal sealed class HnswIndex
     /// <summary>Beam width of a query on layer 0 (ef); widened when exclusions leave too few hits.</summary>
     public int SearchBeam { get; }
 
-    /// <summary>Links every row (normalised, <paramref name="stride"/> apart) into the graph.</summary>
+    /// <summary>Rows scored by queries on this thread (diagnostics for the benchmarks).</summary>
+    [ThreadStatic] internal static long ScoredRows;
+
+    /// <summary>Links every row (normalised, <paramref name="stride"/> apart) into the graph, then freezes it for queries.</summary>
     public static HnswIndex Build(float[] vectors, int[] trackIds, int stride, int links, int buildBeam, int searchBeam)
     {
         links = Math.Clamp(links, 2, MaxLinks);
@@ -82,7 +98,9 @@ internal sealed class HnswIndex
 
         var graph = new HnswIndex(vectors, trackIds, stride, links, Math.Max(buildBeam, links), Math.Max(1, searchBeam), levels);
         var scratch = new Scratch(count);
-        foreach (var n in order) graph.Insert(n, scratch);
+        var scorer = new FloatScorer(vectors, new float[stride], stride);
+        foreach (var n in order) graph.Insert(n, scratch, scorer);
+        graph.Freeze();
         return graph;
     }
 
@@ -94,31 +112,68 @@ internal sealed class HnswIndex
     public int TopK(ReadOnlySpan<float> query, Span<ScoredTrack> best, Func<int, bool>? isExcluded) =>
         TopK(query, best, isExcluded, SearchBeam);
 
-    /// <summary>Rows scored by queries on this thread (diagnostics for the benchmarks).</summary>
-    [ThreadStatic] internal static long ScoredRows;
-
     /// <summary><see cref="TopK(ReadOnlySpan{float}, Span{ScoredTrack}, Func{int, bool}?)"/> with another beam (tuning).</summary>
     internal int TopK(ReadOnlySpan<float> query, Span<ScoredTrack> best, Func<int, bool>? isExcluded, int searchBeam)
     {
         var k = best.Length;
-        var scratch = Scratch.For(_trackIds.Length);
-        ref var q = ref MemoryMarshal.GetReference(query);
+        var scratch = Scratch.For(_trackIds.Length, _stride, _codeStride);
+        query.CopyTo(scratch.Query);
+        if (!EncodeQuery(query, scratch.QueryCodes)) return 0;
+        var scorer = new CodeScorer(_codes, scratch.QueryCodes, _codeStride);
         var entry = _entry;
-        var entryScore = Score(ref q, entry);
-        for (var level = _topLevel; level > 0; level--) (entry, entryScore) = Greedy(ref q, entry, entryScore, level);
+        var entryScore = scorer.Score(entry);
+        for (var level = _topLevel; level > 0; level--) (entry, entryScore) = Greedy(scorer, entry, entryScore, level);
 
         for (var beam = Math.Max(searchBeam, k); ; beam *= 4)
         {
-            var count = Search(ref q, entry, entryScore, beam, 0, scratch, best, isExcluded, out var beamSize);
-            // The beam holds the `beam` nearest rows seen; when at least k of them are allowed, the hits are as good as
-            // an unfiltered search. Otherwise the allowed rows lie beyond the explored neighbourhood: widen the beam.
-            if (beamSize < beam) return count;   // the whole reachable graph was seen
-            if (count == k && best[k - 1].Score >= scratch.Beam[beamSize - 1].Score) return count;
+            Search(scorer, entry, entryScore, beam, 0, scratch, out var size);
+            // Exact cosine for the beam's best few, then the first k that are not excluded. When k allowed rows are
+            // among them, the hits are as good as an unfiltered search; otherwise re-rank the whole beam, and if even
+            // that holds fewer than k allowed rows they lie beyond the explored neighbourhood: widen the beam.
+            var count = Pick(scratch, Math.Min(size, Math.Max(Rerank, 4 * k)), best, isExcluded);
+            if (count < k && size > Math.Max(Rerank, 4 * k)) count = Pick(scratch, size, best, isExcluded);
+            if (count == k || size < beam) return count;   // size < beam: the whole reachable graph was seen
             if (beam * 4 > _trackIds.Length / 8) return 0;   // a beam that wide costs as much as the exact scan
         }
     }
 
-    private void Insert(int node, Scratch scratch)
+    /// <summary>Re-ranks the first <paramref name="n"/> beam entries by exact cosine and keeps the best k allowed ones.</summary>
+    private int Pick(Scratch scratch, int n, Span<ScoredTrack> best, Func<int, bool>? isExcluded)
+    {
+        var exact = scratch.EnsureExact(n);
+        ref var q = ref MemoryMarshal.GetArrayDataReference(scratch.Query);
+        for (var i = 0; i < n; i++)
+        {
+            var row = _rowOfNode[scratch.Beam[i].Node & NodeMask];
+            exact[i] = new ScoredTrack(_trackIds[row], SimilarityIndex.Dot(ref Row(row), ref q, _stride));
+        }
+        var hits = exact.AsSpan(0, n);
+        hits.Sort(static (a, b) => b.Score.CompareTo(a.Score) is var c && c != 0 ? c : a.TrackId.CompareTo(b.TrackId));
+        var count = 0;
+        foreach (var h in hits)
+        {
+            if (count == best.Length) break;
+            if (float.IsNaN(h.Score) || (isExcluded is not null && isExcluded(h.TrackId))) continue;
+            best[count++] = h;
+        }
+        return count;
+    }
+
+    /// <summary>
+    /// The query in the codes' scale as 16-bit integers: dimension d of a code stands for code × scale[d], so the
+    /// query carries scale[d] and the integer dot product is proportional to the cosine.
+    /// </summary>
+    private bool EncodeQuery(ReadOnlySpan<float> query, short[] codes)
+    {
+        var max = 0f;
+        for (var d = 0; d < _stride; d++) max = Math.Max(max, Math.Abs(query[d] * _codeScale[d]));
+        if (!(max > 0) || !float.IsFinite(max)) return false;
+        var factor = short.MaxValue / max;
+        for (var d = 0; d < _stride; d++) codes[d] = (short)Math.Round(query[d] * _codeScale[d] * factor);
+        return true;
+    }
+
+    private void Insert(int node, Scratch scratch, FloatScorer scorer)
     {
         var level = (int)_levels[node];
         if (_entry < 0)
@@ -127,13 +182,13 @@ internal sealed class HnswIndex
             _topLevel = level;
             return;
         }
-        ref var q = ref Row(node);
+        _vectors.AsSpan(node * _stride, _stride).CopyTo(scorer.Query);
         var entry = _entry;
-        var entryScore = Score(ref q, entry);
-        for (var l = _topLevel; l > level; l--) (entry, entryScore) = Greedy(ref q, entry, entryScore, l);
+        var entryScore = scorer.Score(entry);
+        for (var l = _topLevel; l > level; l--) (entry, entryScore) = Greedy(scorer, entry, entryScore, l);
         for (var l = Math.Min(level, _topLevel); l >= 0; l--)
         {
-            Search(ref q, entry, entryScore, BuildBeam, l, scratch, [], null, out var size);
+            Search(scorer, entry, entryScore, BuildBeam, l, scratch, out var size);
             var found = scratch.Beam.AsSpan(0, size);
             for (var i = 0; i < size; i++) found[i] = new Candidate(found[i].Score, found[i].Node & NodeMask);
             // found is best first; the nearest is the next layer's entry.
@@ -168,7 +223,7 @@ internal sealed class HnswIndex
         ref var t = ref Row(target);
         var candidates = scratch.Prune;
         candidates[0] = new Candidate(score, node);
-        for (var i = 0; i < n; i++) candidates[1 + i] = new Candidate(Score(ref t, links[1 + i]), links[1 + i]);
+        for (var i = 0; i < n; i++) candidates[1 + i] = new Candidate(SimilarityIndex.Dot(ref t, ref Row(links[1 + i]), _stride), links[1 + i]);
         var all = candidates.AsSpan(0, n + 1);
         // Insertion sort, best first (ties: lower node): a few dozen items.
         for (var i = 1; i < all.Length; i++)
@@ -203,15 +258,98 @@ internal sealed class HnswIndex
             var diverse = true;
             for (var i = 0; i < n; i++)
             {
-                if (Score(ref row, chosen[i].Node) > c.Score) { diverse = false; break; }
+                if (SimilarityIndex.Dot(ref row, ref Row(chosen[i].Node), _stride) > c.Score) { diverse = false; break; }
             }
             if (diverse) chosen[n++] = c;
         }
         return n;
     }
 
+    /// <summary>
+    /// Renumbers the nodes breadth-first from the entry over layer 0, so a node's links point mostly to nearby
+    /// memory, and stores each row's 8-bit code (per-dimension scale: the largest magnitude maps to 127) in that order.
+    /// </summary>
+    private void Freeze()
+    {
+        var count = _trackIds.Length;
+        var nodeOfRow = new int[count];
+        Array.Fill(nodeOfRow, -1);
+        var rowOfNode = new int[count];
+        var placed = 0;
+        var stride1 = _links0 + 1;
+        void Place(int row)
+        {
+            nodeOfRow[row] = placed;
+            rowOfNode[placed++] = row;
+        }
+        Place(_entry);
+        for (var head = 0; head < placed || placed < count; head++)
+        {
+            if (head == placed)
+            {
+                // A part the walk from the entry cannot reach (rare): continue from the first unplaced row.
+                var r = 0;
+                while (nodeOfRow[r] >= 0) r++;
+                Place(r);
+            }
+            var row = rowOfNode[head];
+            var n = _layer0[row * stride1];
+            for (var i = 1; i <= n; i++)
+            {
+                var m = _layer0[row * stride1 + i];
+                if (nodeOfRow[m] < 0) Place(m);
+            }
+        }
+
+        var layer0 = new int[_layer0.Length];
+        var upperStart = new int[count];
+        var upper = new int[_upper.Length];
+        var levels = new byte[count];
+        var upperSize = 0;
+        for (var node = 0; node < count; node++)
+        {
+            var row = rowOfNode[node];
+            var n = _layer0[row * stride1];
+            layer0[node * stride1] = n;
+            for (var i = 1; i <= n; i++) layer0[node * stride1 + i] = nodeOfRow[_layer0[row * stride1 + i]];
+            levels[node] = _levels[row];
+            upperStart[node] = _levels[row] == 0 ? -1 : upperSize;
+            for (var l = 0; l < _levels[row]; l++)
+            {
+                var from = _upperStart[row] + l * (_links + 1);
+                var to = upperSize + l * (_links + 1);
+                upper[to] = _upper[from];
+                for (var i = 1; i <= _upper[from]; i++) upper[to + i] = nodeOfRow[_upper[from + i]];
+            }
+            upperSize += _levels[row] * (_links + 1);
+        }
+
+        var scale = new float[_codeStride];
+        for (var row = 0; row < count; row++)
+            for (var d = 0; d < _stride; d++)
+                scale[d] = Math.Max(scale[d], Math.Abs(_vectors[row * _stride + d]));
+        for (var d = 0; d < _codeStride; d++) scale[d] = scale[d] > 0 ? scale[d] / 127 : 0;
+        var codes = new sbyte[count * _codeStride];
+        for (var node = 0; node < count; node++)
+        {
+            var row = rowOfNode[node];
+            for (var d = 0; d < _stride; d++)
+                if (scale[d] > 0)
+                    codes[node * _codeStride + d] = (sbyte)Math.Clamp(Math.Round(_vectors[row * _stride + d] / scale[d]), -127, 127);
+        }
+
+        _layer0 = layer0;
+        _upperStart = upperStart;
+        _upper = upper;
+        _levels = levels;
+        _entry = nodeOfRow[_entry];
+        _rowOfNode = rowOfNode;
+        _codes = codes;
+        _codeScale = scale;
+    }
+
     /// <summary>Walks to the neighbour most similar to the query until no neighbour improves (upper layers).</summary>
-    private (int Node, float Score) Greedy(ref float q, int node, float score, int level)
+    private (int Node, float Score) Greedy<TScorer>(TScorer scorer, int node, float score, int level) where TScorer : struct, IScorer
     {
         for (var improved = true; improved;)
         {
@@ -220,7 +358,7 @@ internal sealed class HnswIndex
             var n = links[0];
             for (var i = 1; i <= n; i++)
             {
-                var s = Score(ref q, links[i]);
+                var s = scorer.Score(links[i]);
                 if (s > score) { score = s; node = links[i]; improved = true; }
             }
         }
@@ -231,13 +369,10 @@ internal sealed class HnswIndex
     /// Beam search on one layer (the paper's SEARCH-LAYER with ef = <paramref name="beam"/>), kept as one array sorted
     /// best first: the first unexpanded entry is expanded next, and the search ends when every entry is expanded. A
     /// sorted array has far fewer unpredictable branches than the usual pair of heaps. Leaves the beam in
-    /// <c>scratch.Beam</c> (expanded entries carry <see cref="Expanded"/> in the node). With a non-empty
-    /// <paramref name="best"/>, every scored row that would enter the top-k is offered there; excluded rows still
-    /// guide the walk (often the user's own tracks, right where the answer is), and the exclusion test runs only for
-    /// rows that would enter the top-k: a few dozen per query, not one per scored row.
+    /// <c>scratch.Beam</c> (expanded entries carry <see cref="Expanded"/> in the node).
     /// </summary>
-    private int Search(ref float q, int entry, float entryScore, int beam, int level, Scratch scratch, Span<ScoredTrack> best,
-        Func<int, bool>? isExcluded, out int size)
+    private void Search<TScorer>(TScorer scorer, int entry, float entryScore, int beam, int level, Scratch scratch, out int size)
+        where TScorer : struct, IScorer
     {
         var visit = scratch.NextVisit();
         var visited = scratch.Visited;
@@ -245,13 +380,9 @@ internal sealed class HnswIndex
         var pool = scratch.Beam;
         var unseen = scratch.Unseen;
         var unseenScores = scratch.UnseenScores;
-        ref var vectors = ref MemoryMarshal.GetArrayDataReference(_vectors);
-        var tracking = best.Length > 0;
-        var count = 0;
         visited[entry] = visit;
         pool[0] = new Candidate(entryScore, entry);
         size = 1;
-        if (tracking) count = Offer(best, 0, entry, entryScore, isExcluded);
         var scored = 1;
         var next = 0;
         while (next < size)
@@ -260,8 +391,7 @@ internal sealed class HnswIndex
             pool[next] = new Candidate(pool[next].Score, node | Expanded);
             var links = LinksOf(node, level);
             var n = links[0];
-            // Gather the unvisited neighbours and prefetch their rows before scoring: the rows are scattered over
-            // megabytes, so overlapping the memory loads matters more than the arithmetic.
+            // Gather the unvisited neighbours and prefetch their rows before scoring, so the memory loads overlap.
             var u = 0;
             for (var i = 1; i <= n; i++)
             {
@@ -269,18 +399,15 @@ internal sealed class HnswIndex
                 if (visited[m] == visit) continue;
                 visited[m] = visit;
                 unseen[u++] = m;
-                if (Sse.IsSupported)
-                    unsafe { Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref vectors, m * _stride))); }
+                scorer.Prefetch(m);
             }
-            for (var i = 0; i < u; i++)
-                unseenScores[i] = SimilarityIndex.Dot(ref Unsafe.Add(ref vectors, unseen[i] * _stride), ref q, _stride);
+            for (var i = 0; i < u; i++) unseenScores[i] = scorer.Score(unseen[i]);
             scored += u;
 
             var lowestInsert = int.MaxValue;
             for (var i = 0; i < u; i++)
             {
                 var s = unseenScores[i];
-                if (tracking) count = Offer(best, count, unseen[i], s, isExcluded);
                 if (size == beam && !(s > pool[size - 1].Score)) continue;   // also drops NaN
                 // Binary search for the first entry scoring below s (equal scores keep arrival order).
                 int lo = 0, hi = size;
@@ -300,26 +427,6 @@ internal sealed class HnswIndex
             while (next < size && (pool[next].Node & Expanded) != 0) next++;
         }
         ScoredRows += scored;
-        return count;
-    }
-
-    /// <summary>Inserts the row into the sorted top-k if it beats the k-th and is not excluded (the test runs last).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private int Offer(Span<ScoredTrack> best, int count, int row, float s, Func<int, bool>? isExcluded)
-    {
-        var k = best.Length;
-        if (count == k && !(s >= best[k - 1].Score)) return count;   // the usual case, decided before touching the id
-        var id = _trackIds[row];
-        if (count == k && s == best[k - 1].Score && id > best[k - 1].TrackId) return count;
-        if (float.IsNaN(s) || (isExcluded is not null && isExcluded(id))) return count;
-        var pos = count < k ? count : k - 1;
-        while (pos > 0 && (best[pos - 1].Score < s || (best[pos - 1].Score == s && best[pos - 1].TrackId > id)))
-        {
-            best[pos] = best[pos - 1];
-            pos--;
-        }
-        best[pos] = new ScoredTrack(id, s);
-        return count < k ? count + 1 : count;
     }
 
     private Span<int> LinksOf(int node, int level) => level == 0
@@ -327,10 +434,7 @@ internal sealed class HnswIndex
         : _upper.AsSpan(_upperStart[node] + (level - 1) * (_links + 1), _links + 1);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private ref float Row(int node) => ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_vectors), node * _stride);
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private float Score(ref float q, int node) => SimilarityIndex.Dot(ref Row(node), ref q, _stride);
+    private ref float Row(int row) => ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_vectors), row * _stride);
 
     private readonly record struct Candidate(float Score, int Node);
 
@@ -338,15 +442,71 @@ internal sealed class HnswIndex
     private const int Expanded = int.MinValue;
     private const int NodeMask = int.MaxValue;
 
-    /// <summary>Per-thread working memory of a search: visit marks (a generation number per node) and the beam.</summary>
+    /// <summary>How a search scores a node against the query (a struct, so each search is compiled for its scorer).</summary>
+    private interface IScorer
+    {
+        float Score(int node);
+        void Prefetch(int node);
+    }
+
+    /// <summary>Exact cosine on the float rows (building: node = row).</summary>
+    private readonly struct FloatScorer(float[] vectors, float[] query, int stride) : IScorer
+    {
+        public float[] Query => query;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public float Score(int node) => SimilarityIndex.Dot(
+            ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(vectors), node * stride), ref MemoryMarshal.GetArrayDataReference(query), stride);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Prefetch(int node)
+        {
+            if (Sse.IsSupported)
+                unsafe { Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(vectors), node * stride))); }
+        }
+    }
+
+    /// <summary>Integer dot product of a node's 8-bit code with the 16-bit query (frozen graph: proportional to the cosine).</summary>
+    private readonly struct CodeScorer(sbyte[] codes, short[] query, int codeStride) : IScorer
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public float Score(int node)
+        {
+            ref var a = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(codes), node * codeStride);
+            ref var b = ref MemoryMarshal.GetArrayDataReference(query);
+            if (Avx2.IsSupported)
+            {
+                var acc = Vector256<int>.Zero;
+                for (var i = 0; i < codeStride; i += 16)
+                {
+                    var wide = Avx2.ConvertToVector256Int16(Vector128.LoadUnsafe(ref a, (nuint)i));
+                    acc = Avx2.Add(acc, Avx2.MultiplyAddAdjacent(wide, Vector256.LoadUnsafe(ref b, (nuint)i)));
+                }
+                return Vector256.Sum(acc);
+            }
+            var sum = 0;
+            for (var i = 0; i < codeStride; i++) sum += Unsafe.Add(ref a, i) * Unsafe.Add(ref b, i);
+            return sum;
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Prefetch(int node)
+        {
+            if (Sse.IsSupported)
+                unsafe { Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(codes), node * codeStride))); }
+        }
+    }
+
+    /// <summary>Per-thread working memory of a search: visit marks (a generation number per node), the beam, the query.</summary>
     private sealed class Scratch
     {
         [ThreadStatic] private static Scratch? _current;
         private int _visit;
+        private ScoredTrack[] _exact = new ScoredTrack[64];
 
         public Scratch(int count) => Visited = new int[count];
 
-        public int[] Visited { get; private set; }
+        public int[] Visited { get; }
         /// <summary>The beam of the last search, best first.</summary>
         public Candidate[] Beam { get; private set; } = new Candidate[256];
         public float[] UnseenScores { get; } = new float[256];
@@ -354,11 +514,15 @@ internal sealed class HnswIndex
         public Candidate[] Kept { get; } = new Candidate[256];
         public Candidate[] Prune { get; } = new Candidate[256];
         public int[] Unseen { get; } = new int[256];
+        public float[] Query { get; private set; } = [];
+        public short[] QueryCodes { get; private set; } = [];
 
-        public static Scratch For(int count)
+        public static Scratch For(int count, int stride, int codeStride)
         {
             var s = _current;
             if (s is null || s.Visited.Length < count) _current = s = new Scratch(count);
+            if (s.Query.Length != stride) s.Query = new float[stride];
+            if (s.QueryCodes.Length != codeStride) s.QueryCodes = new short[codeStride];
             return s;
         }
 
@@ -375,6 +539,12 @@ internal sealed class HnswIndex
         public void EnsureBeam(int n)
         {
             if (Beam.Length < n) Beam = new Candidate[n];
+        }
+
+        public ScoredTrack[] EnsureExact(int n)
+        {
+            if (_exact.Length < n) _exact = new ScoredTrack[n];
+            return _exact;
         }
     }
 }
