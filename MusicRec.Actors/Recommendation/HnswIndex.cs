@@ -25,7 +25,7 @@ internal sealed class HnswIndex
     /// <summary>Upper bound on M, so the scratch arrays (2M + 1 candidates) have a fixed size.</summary>
     public const int MaxLinks = 100;
     private const int Seed = 20_26;
-    /// <summary>Beam entries re-ranked by exact cosine (at least; 2k when k is larger).</summary>
+    /// <summary>Beam entries re-ranked by exact cosine (at least; 2k or a quarter of the beam when larger).</summary>
     internal static int Rerank = 16;
 
     private readonly float[] _vectors;      // Count x _stride, row-major (the index's own array)
@@ -132,12 +132,12 @@ internal sealed class HnswIndex
         for (var beam = Math.Max(searchBeam, k); ; beam *= 4)
         {
             Search(scorer, entry, entryScore, beam, 0, scratch, out var size);
-            // Exact cosine for the beam's best few, then the first k that are not excluded. When k allowed rows are
-            // among them, the hits are as good as an unfiltered search; otherwise re-rank the whole beam, and if even
-            // that holds fewer than k allowed rows they lie beyond the explored neighbourhood: widen the beam.
-            var count = Pick(scratch, Math.Min(size, Math.Max(Rerank, 2 * k)), best, isExcluded);
-            if (count < k && size > Math.Max(Rerank, 2 * k)) count = Pick(scratch, size, best, isExcluded);
-            if (count == k || size < beam) return count;   // size < beam: the whole reachable graph was seen
+            // Exact cosine for the beam's first quarter (at least 16, 2k), then the first k there that are not
+            // excluded. A beam's leading entries are found reliably, its tail less so: when exclusions push the answer
+            // beyond that quarter, widen the beam fourfold (its first quarter then covers the whole previous beam).
+            var count = Pick(scratch, Math.Min(size, Math.Max(Math.Max(Rerank, 2 * k), beam / 4)), best, isExcluded);
+            if (count == k) return count;
+            if (size < beam) return Pick(scratch, size, best, isExcluded);   // the whole reachable graph was seen
             if (beam * 4 > _trackIds.Length / 8) return 0;   // a beam that wide costs as much as the exact scan
         }
     }
