@@ -26,7 +26,7 @@ internal sealed class HnswIndex
     public const int MaxLinks = 100;
     private const int Seed = 20_26;
     /// <summary>Beam entries re-ranked by exact cosine (at least; 2k or a quarter of the beam when larger).</summary>
-    internal static int Rerank = 16;
+    private const int Rerank = 16;
 
     private readonly float[] _vectors;      // Count x _stride, row-major (the index's own array)
     private readonly int[] _trackIds;       // by row

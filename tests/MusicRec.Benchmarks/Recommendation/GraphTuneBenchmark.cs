@@ -65,7 +65,6 @@ public sealed class GraphTuneBenchmark : IBenchmark
             var cpuPerQuery = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMilliseconds * 1000 / 200;
             BenchmarkReport.Info("exact scan (calibration)", $"p50 {times[times.Count / 2]:0.0} µs = {times[times.Count / 2] * 1000 / tracks:0.00} ns/row, CPU {cpuPerQuery:0.0} µs/query");
         }
-        HnswIndex.Rerank = Option(options, "--rerank", HnswIndex.Rerank);
         var beams = (OptionText(options, "--beams", "16,32,64,128")).Split(',').Select(int.Parse);
         var best = new ScoredTrack[3];
         foreach (var beam in beams)
