@@ -11,8 +11,9 @@ namespace MusicRec.Recommendation;
 /// thinning set of nodes also sits on upper layers with up to M links, so a query walks greedily down from the top
 /// and then runs a beam search (width ef) on layer 0, scoring a few thousand rows instead of a third of the catalogue.
 /// <para>
-/// Built single-threaded on the exact float rows with a fixed seed (levels and insertion order), so a rebuild gives the
-/// same graph and the same answers. Then frozen for queries: nodes are renumbered in breadth-first order (linked nodes
+/// Built on the exact float rows with a fixed seed (levels and insertion order) and a fixed batch schedule (searches
+/// of a batch run in parallel, links are made in order), so a rebuild gives the same graph and the same answers on
+/// any number of cores. Then frozen for queries: nodes are renumbered in breadth-first order (linked nodes
 /// sit close in memory) and the walk scores 8-bit codes of the rows (32 bytes a row, not 128: a query touches
 /// thousands of scattered rows, so memory traffic, not arithmetic, sets its cost); the beam's best are re-ranked by
 /// their exact float cosine. Adjacency is flat int arrays. Immutable once built; queries from many threads use
@@ -39,15 +40,15 @@ internal sealed class HnswIndex
     private byte[] _levels;
     private int _entry;
     private int _topLevel;
-    // Frozen layout (after Build): node -> row, 8-bit codes by node, per-dimension code scale.
+    // Frozen layout (after Build): node -> row, 8-bit codes by node (64-byte aligned), per-dimension code scale.
     private int[] _rowOfNode = [];
     private sbyte[] _codes = [];
     private int _codesOffset;
+    private float[] _codeScale = [];
     // Frozen layer 0: 2M links per node in a 64-byte aligned block (2 cache lines for M = 16), degrees apart.
     private int[] _frozen0 = [];
     private int _frozen0Offset;
     private byte[] _degree0 = [];
-    private float[] _codeScale = [];
     private readonly int _codeStride;
 
     private HnswIndex(float[] vectors, int[] trackIds, int stride, int links, int buildBeam, int searchBeam, byte[] levels)
@@ -102,12 +103,26 @@ internal sealed class HnswIndex
         random.Shuffle(order);
 
         var graph = new HnswIndex(vectors, trackIds, stride, links, Math.Max(buildBeam, links), Math.Max(1, searchBeam), levels);
-        var scratch = new Scratch(count);
-        var scorer = new FloatScorer(vectors, new float[stride], stride);
-        foreach (var n in order) graph.Insert(n, scratch, scorer);
+        // Nodes go in by batches: every node of a batch searches the graph as it stood before the batch (in parallel,
+        // read-only), then they are linked one after another in insertion order, each also considering the batch's
+        // earlier nodes. The batch sizes depend only on the count, so the graph is the same on any number of cores.
+        // Batches stay under 2% of the graph, so a node rarely misses a link a strictly sequential build would give it.
+        var merge = new Candidate[graph.BuildBeam + MaxBatch];
+        var found = new Candidate[MaxBatch][][];
+        for (var inserted = 0; inserted < count;)
+        {
+            var batch = Math.Min(Math.Clamp(inserted / 50, 1, MaxBatch), count - inserted);
+            var start = inserted;
+            if (batch == 1) found[0] = graph.FindCandidates(order[start]);
+            else Parallel.For(0, batch, i => found[i] = graph.FindCandidates(order[start + i]));
+            for (var i = 0; i < batch; i++) graph.Link(order[start + i], found[i], order.AsSpan(start, i), merge);
+            inserted += batch;
+        }
         graph.Freeze();
         return graph;
     }
+
+    private const int MaxBatch = 256;
 
     /// <summary>
     /// Fills <paramref name="best"/> (length k) with the best rows that are not excluded, best first, ties to the lower
@@ -198,7 +213,38 @@ internal sealed class HnswIndex
         return true;
     }
 
-    private void Insert(int node, Scratch scratch, FloatScorer scorer)
+    /// <summary>
+    /// The search half of an insertion (the paper's INSERT up to choosing neighbours): for each layer the node will
+    /// sit on and the graph already has, the beam of nearest nodes, best first. Reads the graph only.
+    /// </summary>
+    private Candidate[][] FindCandidates(int node)
+    {
+        var level = (int)_levels[node];
+        var layers = new Candidate[level + 1][];
+        if (_entry < 0) return layers;
+        var scratch = Scratch.For(_trackIds.Length, _stride, _codeStride);
+        _vectors.AsSpan(node * _stride, _stride).CopyTo(scratch.Query);
+        var scorer = new FloatScorer(_vectors, scratch.Query, _stride);
+        var entry = _entry;
+        var entryScore = scorer.Score(entry);
+        for (var l = _topLevel; l > level; l--) (entry, entryScore) = Greedy(scorer, entry, entryScore, l);
+        for (var l = Math.Min(level, _topLevel); l >= 0; l--)
+        {
+            Search(scorer, entry, entryScore, BuildBeam, l, scratch, out var size);
+            var beam = layers[l] = new Candidate[size];
+            for (var i = 0; i < size; i++) beam[i] = new Candidate(scratch.Beam[i].Score, scratch.Beam[i].Node & NodeMask);
+            // The nearest is the next layer's entry.
+            entry = beam[0].Node;
+            entryScore = beam[0].Score;
+        }
+        return layers;
+    }
+
+    /// <summary>
+    /// The linking half of an insertion: on each of the node's layers, chooses its neighbours among the searched
+    /// candidates and the batch's earlier nodes (<paramref name="earlier"/>, invisible to that search), and links back.
+    /// </summary>
+    private void Link(int node, Candidate[][] layers, ReadOnlySpan<int> earlier, Candidate[] merge)
     {
         var level = (int)_levels[node];
         if (_entry < 0)
@@ -207,29 +253,45 @@ internal sealed class HnswIndex
             _topLevel = level;
             return;
         }
-        _vectors.AsSpan(node * _stride, _stride).CopyTo(scorer.Query);
-        var entry = _entry;
-        var entryScore = scorer.Score(entry);
-        for (var l = _topLevel; l > level; l--) (entry, entryScore) = Greedy(scorer, entry, entryScore, l);
-        for (var l = Math.Min(level, _topLevel); l >= 0; l--)
+        var scratch = Scratch.For(_trackIds.Length, _stride, _codeStride);
+        ref var q = ref Row(node);
+        for (var l = level; l >= 0; l--)
         {
-            Search(scorer, entry, entryScore, BuildBeam, l, scratch, out var size);
-            var found = scratch.Beam.AsSpan(0, size);
-            for (var i = 0; i < size; i++) found[i] = new Candidate(found[i].Score, found[i].Node & NodeMask);
-            // found is best first; the nearest is the next layer's entry.
-            entry = found[0].Node;
-            entryScore = found[0].Score;
+            var n = 0;
+            if (layers[l] is { } searched)
+                foreach (var c in searched) merge[n++] = c;
+            foreach (var e in earlier)
+                if (_levels[e] >= l) merge[n++] = new Candidate(SimilarityIndex.Dot(ref q, ref Row(e), _stride), e);
+            if (n == 0) continue;
+            var all = merge.AsSpan(0, n);
+            if (earlier.Length > 0) SortBestFirst(all);
             var chosen = scratch.Chosen;
-            var n = SelectNeighbours(found, _links, chosen);
+            var kept = SelectNeighbours(all, _links, chosen);
             var own = LinksOf(node, l);
-            own[0] = n;
-            for (var i = 0; i < n; i++) own[1 + i] = chosen[i].Node;
-            for (var i = 0; i < n; i++) LinkBack(chosen[i].Node, node, chosen[i].Score, l, scratch);
+            own[0] = kept;
+            for (var i = 0; i < kept; i++) own[1 + i] = chosen[i].Node;
+            for (var i = 0; i < kept; i++) LinkBack(chosen[i].Node, node, chosen[i].Score, l, scratch);
         }
         if (level > _topLevel)
         {
             _entry = node;
             _topLevel = level;
+        }
+    }
+
+    /// <summary>Insertion sort, best first (ties: lower node): a few dozen to a few hundred items, mostly in order.</summary>
+    private static void SortBestFirst(Span<Candidate> all)
+    {
+        for (var i = 1; i < all.Length; i++)
+        {
+            var c = all[i];
+            var j = i;
+            while (j > 0 && (all[j - 1].Score < c.Score || (all[j - 1].Score == c.Score && all[j - 1].Node > c.Node)))
+            {
+                all[j] = all[j - 1];
+                j--;
+            }
+            all[j] = c;
         }
     }
 
@@ -250,18 +312,7 @@ internal sealed class HnswIndex
         candidates[0] = new Candidate(score, node);
         for (var i = 0; i < n; i++) candidates[1 + i] = new Candidate(SimilarityIndex.Dot(ref t, ref Row(links[1 + i]), _stride), links[1 + i]);
         var all = candidates.AsSpan(0, n + 1);
-        // Insertion sort, best first (ties: lower node): a few dozen items.
-        for (var i = 1; i < all.Length; i++)
-        {
-            var c = all[i];
-            var j = i;
-            while (j > 0 && (all[j - 1].Score < c.Score || (all[j - 1].Score == c.Score && all[j - 1].Node > c.Node)))
-            {
-                all[j] = all[j - 1];
-                j--;
-            }
-            all[j] = c;
-        }
+        SortBestFirst(all);
         var keptLinks = scratch.Kept;
         var kept = SelectNeighbours(all, max, keptLinks);
         links[0] = kept;
@@ -528,8 +579,6 @@ internal sealed class HnswIndex
     /// <summary>Exact cosine on the float rows (building: node = row).</summary>
     private readonly struct FloatScorer(float[] vectors, float[] query, int stride) : IScorer
     {
-        public float[] Query => query;
-
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public float Score(int node) => SimilarityIndex.Dot(
             ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(vectors), node * stride), ref MemoryMarshal.GetArrayDataReference(query), stride);
