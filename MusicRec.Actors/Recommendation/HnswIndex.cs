@@ -482,12 +482,17 @@ internal sealed class HnswIndex
             var node = pool[next].Node;
             pool[next] = new Candidate(pool[next].Score, node | Expanded);
             ref var links = ref Neighbours(node, level, out var n);
-            // The next entry is likely the next to expand: fetch its links while this one is scored.
-            if (next + 1 < size && Sse.IsSupported)
-            {
-                ref var following = ref Neighbours(pool[next + 1].Node & NodeMask, level, out _);
-                unsafe { Sse.Prefetch0(Unsafe.AsPointer(ref following)); }
-            }
+            // The next entries are likely the next to expand: fetch their links while this one is scored.
+            if (Sse.IsSupported)
+                for (var ahead = next + 1; ahead < size && ahead <= next + 2; ahead++)
+                {
+                    ref var following = ref Neighbours(pool[ahead].Node & NodeMask, level, out var m);
+                    unsafe
+                    {
+                        Sse.Prefetch0(Unsafe.AsPointer(ref following));
+                        if (m > 16) Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref following, 16)));
+                    }
+                }
             // Gather the unvisited neighbours without a branch per link (seen or not is a coin toss for the branch
             // predictor), then prefetch their rows before scoring, so the memory loads overlap.
             var u = 0;
@@ -509,13 +514,16 @@ internal sealed class HnswIndex
             {
                 var s = unseenScores[i];
                 if (size == beam && !(s > pool[size - 1].Score)) continue;   // also drops NaN
-                // Binary search for the first entry scoring below s (equal scores keep arrival order).
-                int lo = 0, hi = size;
-                while (lo < hi)
+                // Binary search for the first entry scoring below s (equal scores keep arrival order), without
+                // branches on the comparisons: their outcomes are random, and mispredictions cost more than the rest.
+                var lo = 0;
+                for (var n2 = size; n2 > 1;)
                 {
-                    var mid = (lo + hi) >> 1;
-                    if (pool[mid].Score >= s) lo = mid + 1; else hi = mid;
+                    var half = n2 >> 1;
+                    lo = pool[lo + half].Score >= s ? lo + half : lo;
+                    n2 -= half;
                 }
+                lo += pool[lo].Score >= s ? 1 : 0;
                 var moved = size < beam ? size - lo : size - 1 - lo;
                 if (moved > 0) pool.AsSpan(lo, moved).CopyTo(pool.AsSpan(lo + 1));
                 pool[lo] = new Candidate(s, unseen[i]);
