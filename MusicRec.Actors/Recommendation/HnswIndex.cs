@@ -495,24 +495,27 @@ internal sealed class HnswIndex
                 }
             // Gather the unvisited neighbours without a branch per link (seen or not is a coin toss for the branch
             // predictor), then prefetch their rows before scoring, so the memory loads overlap.
+            // (Unchecked indexing in these per-link loops: nodes are below Count, at most 2M links are gathered.)
             var u = 0;
+            ref var visitedBits = ref MemoryMarshal.GetArrayDataReference(visited);
+            ref var unseenNodes = ref MemoryMarshal.GetArrayDataReference(unseen);
             for (var i = 0; i < n; i++)
             {
                 var m = Unsafe.Add(ref links, i);
-                ref var word = ref visited[m >> 6];
-                var bit = 1UL << m;
-                unseen[u] = m;
+                ref var word = ref Unsafe.Add(ref visitedBits, m >> 6);
+                Unsafe.Add(ref unseenNodes, u) = m;
                 u += (int)(~(word >> m) & 1);
-                word |= bit;
+                word |= 1UL << m;
             }
-            for (var i = 0; i < u; i++) scorer.Prefetch(unseen[i]);
-            for (var i = 0; i < u; i++) unseenScores[i] = scorer.Score(unseen[i]);
+            for (var i = 0; i < u; i++) scorer.Prefetch(Unsafe.Add(ref unseenNodes, i));
+            ref var unseenScore = ref MemoryMarshal.GetArrayDataReference(unseenScores);
+            for (var i = 0; i < u; i++) Unsafe.Add(ref unseenScore, i) = scorer.Score(Unsafe.Add(ref unseenNodes, i));
             scored += u;
 
             var lowestInsert = int.MaxValue;
             for (var i = 0; i < u; i++)
             {
-                var s = unseenScores[i];
+                var s = Unsafe.Add(ref unseenScore, i);
                 if (size == beam && !(s > pool[size - 1].Score)) continue;   // also drops NaN
                 // Binary search for the first entry scoring below s (equal scores keep arrival order), without
                 // branches on the comparisons: their outcomes are random, and mispredictions cost more than the rest.
@@ -520,7 +523,7 @@ internal sealed class HnswIndex
                 for (var n2 = size; n2 > 1;)
                 {
                     var half = n2 >> 1;
-                    lo = pool[lo + half].Score >= s ? lo + half : lo;
+                    lo = Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(pool), lo + half).Score >= s ? lo + half : lo;
                     n2 -= half;
                 }
                 lo += pool[lo].Score >= s ? 1 : 0;
