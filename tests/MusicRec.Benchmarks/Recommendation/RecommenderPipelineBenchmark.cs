@@ -18,8 +18,9 @@ namespace MusicRec.Benchmarks.Recommendation;
 /// SQLite journal. First, what one event costs with no actors at all (the CPU floor). Users play tracks of their
 /// favourite genre (listen 50%, like 30%, skip 20%).
 /// Options: --tracks N (100000) --events E (100000) --users U (1000) --rate R (5000) --seconds S (10)
-/// --journal sqlite|memory|both (both) --parallelism P (asks in flight) --cpu-only --kafka-only --no-kafka
-/// --kafka-property k=v --verbose.
+/// --journal sqlite|memory|both (both) --parallelism P (asks in flight) --cpu-only (stop after the one-thread figures)
+/// --kafka-only --no-kafka --kafka-property k=v --verbose; --method graph|ivf|both (graph; both prints the one-thread
+/// figures for each, the pipeline runs on the graph) with --m, --ef-build, --ef and --clusters, --probes for the index.
 /// </summary>
 public sealed class RecommenderPipelineBenchmark : IBenchmark
 {
@@ -39,13 +40,32 @@ public sealed class RecommenderPipelineBenchmark : IBenchmark
         var pipeline = new ActivityPipelineSettings();
         pipeline = pipeline with { RecommenderParallelism = Option(options, "--parallelism", pipeline.RecommenderParallelism) };
 
-        var sw = Stopwatch.StartNew();
-        var index = SimilarityIndex.Build(RecommendBenchmark.Clustered(tracks, new Random(7)));
-        BenchmarkReport.Info("index build (clustered catalogue, PCA 154 -> 32)", $"{sw.Elapsed.TotalSeconds:0.0} s, {index.Count} tracks");
-        var byGenre = index.Tracks.GroupBy(t => t.Genre).OrderBy(g => g.Key).Select(g => g.Select(t => t.TrackId).ToArray()).ToArray();
-
+        var methods = OptionText(options, "--method", "graph") switch
+        {
+            "ivf" => new[] { ApproximateSearch.InvertedFile },
+            "both" => [ApproximateSearch.InvertedFile, ApproximateSearch.Graph],
+            _ => [ApproximateSearch.Graph],
+        };
+        var defaults = new SimilarityIndexOptions();
+        SimilarityIndex index = null!;
+        int[][] byGenre = [];
         var ok = true;
-        CpuFloor(index, byGenre, users, Math.Min(events, 50_000));
+        foreach (var method in methods)
+        {
+            var sw = Stopwatch.StartNew();
+            index = SimilarityIndex.Build(RecommendBenchmark.Clustered(tracks, new Random(7)), defaults with
+            {
+                Approximate = method,
+                GraphLinks = Option(options, "--m", defaults.GraphLinks),
+                GraphBuildBeam = Option(options, "--ef-build", defaults.GraphBuildBeam),
+                GraphSearchBeam = Option(options, "--ef", defaults.GraphSearchBeam),
+                Probes = Option(options, "--probes", 0),
+                Clusters = Option(options, "--clusters", 0),
+            });
+            BenchmarkReport.Info("index build (clustered catalogue, PCA 154 -> 32)", $"{sw.Elapsed.TotalSeconds:0.0} s, {index.Count} tracks, {index.SearchMethod}");
+            byGenre = index.Tracks.GroupBy(t => t.Genre).OrderBy(g => g.Key).Select(g => g.Select(t => t.TrackId).ToArray()).ToArray();
+            CpuFloor(index, byGenre, users, Math.Min(events, 50_000));
+        }
         if (options.Contains("--cpu-only")) return ok;
         var kinds = options.Contains("--kafka-only") ? [] : journal switch
         {

@@ -161,7 +161,7 @@ public class SimilarityIndexTests(ITestOutputHelper output)
         var random = new Random(9);
         var raw = Enumerable.Range(0, 4000).Select(_ => Enumerable.Range(0, 16).Select(_ => (float)SyntheticCatalogue.Gaussian(random)).ToArray()).ToList();
         var infos = Enumerable.Range(0, raw.Count).Select(i => new TrackInfo(1000 + i, $"t{i}", "a", "g", null)).ToList();
-        var index = SimilarityIndex.FromVectors(infos, raw, new SimilarityIndexOptions { ExactScanBelow = 1000 });
+        var index = SimilarityIndex.FromVectors(infos, raw, new SimilarityIndexOptions { ExactScanBelow = 1000, Approximate = ApproximateSearch.InvertedFile });
         Assert.StartsWith("inverted file", index.SearchMethod);
         double hits = 0;
         const int queries = 100;
@@ -182,5 +182,135 @@ public class SimilarityIndexTests(ITestOutputHelper output)
         var all = new float[index.Stride];
         all[0] = 1;
         Assert.Equal([1003], index.TopK(all, 1, id => id != 1003).Select(h => h.TrackId));
+    }
+
+    private static (SimilarityIndex Index, List<float[]> Raw) GraphIndex(int n, int dims, int seed, SimilarityIndexOptions? options = null)
+    {
+        var random = new Random(seed);
+        var raw = Enumerable.Range(0, n).Select(_ => Enumerable.Range(0, dims).Select(_ => (float)SyntheticCatalogue.Gaussian(random)).ToArray()).ToList();
+        var infos = Enumerable.Range(0, n).Select(i => new TrackInfo(1000 + i, $"t{i}", "a", "g", null)).ToList();
+        var index = SimilarityIndex.FromVectors(infos, raw, options ?? new SimilarityIndexOptions { ExactScanBelow = 1000 });
+        Assert.StartsWith("HNSW graph", index.SearchMethod);
+        return (index, raw);
+    }
+
+    private static float[] Padded(SimilarityIndex index, float[] query)
+    {
+        var padded = new float[index.Stride];
+        query.CopyTo(padded, 0);
+        SimilarityIndex.Normalise(padded);
+        return padded;
+    }
+
+    private static float[] Near(float[] v, Random random, float noise) =>
+        v.Select(x => x + (float)SyntheticCatalogue.Gaussian(random) * noise).ToArray();
+
+    [Theory]
+    [InlineData(3, false)]
+    [InlineData(3, true)]
+    [InlineData(10, true)]
+    public void Graph_search_finds_the_exact_neighbours_almost_always(int k, bool nearTracks)
+    {
+        // 32 random dimensions is the hard case for a graph (no structure to exploit); queries either anywhere or
+        // near a track, as a taste profile is.
+        var (index, raw) = GraphIndex(4000, 32, seed: 21);
+        var random = new Random(4);
+        double hits = 0;
+        const int queries = 150;
+        for (var q = 0; q < queries; q++)
+        {
+            var query = nearTracks ? Near(raw[random.Next(raw.Count)], random, 0.3f)
+                : Enumerable.Range(0, 32).Select(_ => (float)SyntheticCatalogue.Gaussian(random)).ToArray();
+            var got = index.TopK(Padded(index, query), k);
+            Assert.Equal(k, got.Count);
+            Assert.True(got.Zip(got.Skip(1)).All(p => p.Item1.Score >= p.Item2.Score), "results must be best first");
+            hits += NaiveTopK(raw, query, k).Count(id => got.Any(h => h.TrackId == id)) / (double)k;
+        }
+        output.WriteLine($"recall@{k} {hits / queries:P1} ({index.SearchMethod})");
+        Assert.True(hits / queries >= 0.95, $"recall@{k} {hits / queries:P1}");
+    }
+
+    [Fact]
+    public void Graph_search_never_returns_excluded_tracks_even_the_nearest()
+    {
+        var (index, raw) = GraphIndex(4000, 16, seed: 22);
+        var random = new Random(6);
+        var predicateCalls = 0;
+        double hits = 0;
+        const int queries = 100;
+        for (var q = 0; q < queries; q++)
+        {
+            var query = Near(raw[random.Next(raw.Count)], random, 0.2f);
+            // The five nearest tracks (the user's own plays, say) are excluded: the answer is the 6th to 8th.
+            var nearest = NaiveTopK(raw, query, 8);
+            var excluded = nearest.Take(5).ToHashSet();
+            var got = index.TopK(Padded(index, query), 3, id => { predicateCalls++; return excluded.Contains(id); })
+                .Select(h => h.TrackId).ToList();
+            Assert.Equal(3, got.Count);
+            Assert.DoesNotContain(got, excluded.Contains);
+            hits += nearest.Skip(5).Count(got.Contains) / 3.0;
+        }
+        Assert.True(hits / queries >= 0.95, $"recall@3 with exclusions {hits / queries:P1}");
+        // Only rows that would enter the result are tested: about k plus the excluded ones, not the thousands scored.
+        Assert.True(predicateCalls <= queries * 20, $"{predicateCalls} predicate calls for {queries} queries");
+    }
+
+    [Fact]
+    public void Graph_build_is_deterministic()
+    {
+        var (a, raw) = GraphIndex(3000, 24, seed: 23);
+        var (b, _) = GraphIndex(3000, 24, seed: 23);
+        var random = new Random(8);
+        for (var q = 0; q < 100; q++)
+        {
+            var query = Padded(a, Near(raw[random.Next(raw.Count)], random, 1f));
+            var excluded = Enumerable.Range(0, 50).Select(_ => 1000 + random.Next(raw.Count)).ToHashSet();
+            Assert.Equal(a.TopK(query, 5, excluded.Contains), b.TopK(query, 5, excluded.Contains));
+        }
+    }
+
+    [Fact]
+    public void Graph_search_falls_back_to_the_exact_scan_when_the_neighbourhood_is_excluded()
+    {
+        var (index, raw) = GraphIndex(4000, 16, seed: 24);
+        var random = new Random(10);
+        for (var q = 0; q < 10; q++)
+        {
+            var query = Near(raw[random.Next(raw.Count)], random, 0.2f);
+            // Far more excluded near the query than even a widened beam holds: only the exact scan can answer right.
+            var nearest = NaiveTopK(raw, query, 1203);
+            var excluded = nearest.Take(1200).ToHashSet();
+            var padded = Padded(index, query);
+            // The graph alone declines (fewer than k), so the index answers by the exact scan.
+            Assert.True(index.Graph!.TopK(padded, new ScoredTrack[3], excluded.Contains) < 3);
+            var got = index.TopK(padded, 3, excluded.Contains).Select(h => h.TrackId).ToList();
+            Assert.Equal(nearest.Skip(1200).ToList(), got);
+        }
+        // Everything but one track excluded: that one is the answer.
+        var all = new float[index.Stride];
+        all[0] = 1;
+        Assert.Equal([1003], index.TopK(all, 1, id => id != 1003).Select(h => h.TrackId));
+        Assert.Empty(index.TopK(all, 3, _ => true));
+    }
+
+    [Fact]
+    public void Graph_search_orders_ties_by_the_lower_track_id()
+    {
+        var random = new Random(25);
+        var raw = Enumerable.Range(0, 3000).Select(_ => Enumerable.Range(0, 16).Select(_ => (float)SyntheticCatalogue.Gaussian(random)).ToArray()).ToList();
+        // Five tracks share one vector; ids are assigned in reverse so the lowest id is not the first row.
+        var twin = raw[17];
+        foreach (var r in new[] { 2900, 1500, 700, 40 }) raw[r] = twin.ToArray();
+        var infos = Enumerable.Range(0, raw.Count).Select(i => new TrackInfo(10_000 - i, $"t{i}", "a", "g", null)).ToList();
+        var index = SimilarityIndex.FromVectors(infos, raw, new SimilarityIndexOptions { ExactScanBelow = 1000 });
+        Assert.StartsWith("HNSW graph", index.SearchMethod);
+        var query = Padded(index, twin);
+        var expected = new[] { 10_000 - 2900, 10_000 - 1500, 10_000 - 700 };
+        Assert.Equal(expected, index.TopK(query, 3).Select(h => h.TrackId));
+        var exact = new ScoredTrack[3];
+        index.ExactTopK(query, exact);
+        Assert.Equal(expected, exact.Select(h => h.TrackId));
+        // With the lowest excluded, the next lowest moves up.
+        Assert.Equal(new[] { 10_000 - 1500, 10_000 - 700, 10_000 - 40 }, index.TopK(query, 3, id => id == 10_000 - 2900).Select(h => h.TrackId));
     }
 }
