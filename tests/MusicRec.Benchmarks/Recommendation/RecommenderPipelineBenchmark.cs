@@ -18,7 +18,7 @@ namespace MusicRec.Benchmarks.Recommendation;
 /// SQLite journal. First, what one event costs with no actors at all (the CPU floor). Users play tracks of their
 /// favourite genre (listen 50%, like 30%, skip 20%).
 /// Options: --tracks N (100000) --events E (100000) --users U (1000) --rate R (5000) --seconds S (10)
-/// --journal sqlite|memory|both or a list such as memory,sqlite (both) --parallelism P (asks in flight) --cpu-only (stop after the one-thread figures)
+/// --journal sqlite|memory|both or a list such as memory,sqlite (both) --parallelism P (asks in flight) --snapshot-every N --cpu-only (stop after the one-thread figures)
 /// --kafka-only --no-kafka --kafka-property k=v --verbose; --method graph|ivf|both (graph; both prints the one-thread
 /// figures for each, the pipeline runs on the graph) with --m, --ef-build, --ef and --clusters, --probes for the index.
 /// </summary>
@@ -37,6 +37,7 @@ public sealed class RecommenderPipelineBenchmark : IBenchmark
         var rate = Option(options, "--rate", 5000);
         var seconds = Option(options, "--seconds", 10);
         var journal = OptionText(options, "--journal", "both");
+        SnapshotEvery = Option(options, "--snapshot-every", SnapshotEvery);
         var pipeline = new ActivityPipelineSettings();
         pipeline = pipeline with { RecommenderParallelism = Option(options, "--parallelism", pipeline.RecommenderParallelism) };
 
@@ -163,7 +164,7 @@ public sealed class RecommenderPipelineBenchmark : IBenchmark
         var system = ActorSystem.Create("bench", persistence.ToSetup(config));
         try
         {
-            var options = new RecommenderOptions { UseSharding = false, IdleTimeout = null };
+            var options = new RecommenderOptions { UseSharding = false, IdleTimeout = null, SnapshotEvery = SnapshotEvery };
             var random = new Random(11);
             var start = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
             var target = new StreamingBenchmark.Target(
@@ -187,6 +188,9 @@ public sealed class RecommenderPipelineBenchmark : IBenchmark
             if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
         }
     }
+
+    /// <summary>--snapshot-every N (the recommender's default when absent).</summary>
+    private static int SnapshotEvery = new RecommenderOptions().SnapshotEvery;
 
     private static int Option(string[] options, string name, int fallback)
     {
