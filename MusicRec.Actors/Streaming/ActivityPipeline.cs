@@ -16,8 +16,12 @@ public sealed record ActivityPipelineSettings
     public string ActivityTopic { get; init; } = Topics.UserActivity;
     public string RecommendationsTopic { get; init; } = Topics.Recommendations;
     public string DeadLetterTopic { get; init; } = Topics.UserActivityDlq;
-    /// <summary>Asks in flight at once. Replies are taken in order, so one user's events stay in order.</summary>
-    public int RecommenderParallelism { get; init; } = 64;
+    /// <summary>
+    /// Asks in flight at once. Replies are taken in order, so one user's events stay in order. Wide, so that a busy
+    /// user's next events are already waiting while its last write is stored and share the next journal write
+    /// (measured, recommender-pipeline on SQLite, 1,000 users: 4,300 events/s at 64, 5,200 at 4,096).
+    /// </summary>
+    public int RecommenderParallelism { get; init; } = 4096;
     public int ProducerParallelism { get; init; } = 128;
     public TimeSpan AskTimeout { get; init; } = TimeSpan.FromSeconds(10);
     public int ConsumerBufferSize { get; init; } = 512;
