@@ -23,3 +23,39 @@ public static class BenchmarkReport
 
     public static long PeakWorkingSetBytes() => System.Diagnostics.Process.GetCurrentProcess().PeakWorkingSet64;
 }
+
+/// <summary>The benchmarks' command-line options: <c>--name value</c> pairs and bare <c>--flag</c>s.</summary>
+public static class BenchmarkOptions
+{
+    /// <summary>The value after <paramref name="name"/>, or null when the option is absent.</summary>
+    public static string? Value(string[] options, string name)
+    {
+        var i = Array.IndexOf(options, name);
+        return i >= 0 && i + 1 < options.Length ? options[i + 1] : null;
+    }
+
+    public static string Text(string[] options, string name, string fallback) => Value(options, name) ?? fallback;
+
+    /// <summary>
+    /// An integer option; <paramref name="fallback"/> when absent (or, with <paramref name="positive"/>, when not
+    /// above zero). A value that is not an integer is an error, not silently the default.
+    /// </summary>
+    public static int Int(string[] options, string name, int fallback, bool positive = false)
+    {
+        if (Value(options, name) is not { } text) return fallback;
+        if (!int.TryParse(text, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var v))
+            throw new BenchmarkOptionException($"{name} needs an integer, got '{text}'");
+        return positive && v <= 0 ? fallback : v;
+    }
+}
+
+/// <summary>A malformed benchmark option: reported in one line, exit code 2.</summary>
+public sealed class BenchmarkOptionException(string message) : ArgumentException(message);
+
+/// <summary>Random numbers the synthetic catalogues need.</summary>
+public static class BenchmarkRandom
+{
+    /// <summary>A standard normal sample (Box–Muller).</summary>
+    public static double Gaussian(Random r) =>
+        Math.Sqrt(-2.0 * Math.Log(1.0 - r.NextDouble())) * Math.Cos(2 * Math.PI * r.NextDouble());
+}

@@ -30,7 +30,16 @@ var failed = 0;
 foreach (var b in selected)
 {
     Console.WriteLine($"== {b.Name}: {b.Description}");
-    var ok = await b.RunAsync(options);
+    bool ok;
+    try
+    {
+        ok = await b.RunAsync(options);
+    }
+    catch (BenchmarkOptionException e)
+    {
+        Console.Error.WriteLine($"{b.Name}: {e.Message}");
+        return 2;
+    }
     Console.WriteLine($"== {b.Name}: {(ok ? "target met" : "TARGET MISSED")}");
     if (!ok) failed++;
 }

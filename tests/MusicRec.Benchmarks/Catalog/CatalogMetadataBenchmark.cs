@@ -19,7 +19,7 @@ public sealed class CatalogMetadataBenchmark : IBenchmark
 
     public async Task<bool> RunAsync(string[] options)
     {
-        var tracks = SampleAudioBenchmark.Option(options, "--tracks", 106_574);
+        var tracks = BenchmarkOptions.Int(options, "--tracks", 106_574);
         var scale = tracks / 106_574.0;
         var dir = Path.Combine(Path.GetTempPath(), "musicrec-bench-catalog-" + Guid.NewGuid().ToString("N"));
         try

@@ -15,7 +15,7 @@ public sealed class SampleAudioBenchmark : IBenchmark
 
     public async Task<bool> RunAsync(string[] options)
     {
-        var tracks = Option(options, "--tracks", SampleCatalog.DefaultTracks);
+        var tracks = BenchmarkOptions.Int(options, "--tracks", SampleCatalog.DefaultTracks);
         if (options.Contains("--per-style")) PerStyle();
         var dir = Path.Combine(Path.GetTempPath(), "musicrec-bench-sample-" + Guid.NewGuid().ToString("N"));
         try
@@ -50,12 +50,6 @@ public sealed class SampleAudioBenchmark : IBenchmark
             }
             BenchmarkReport.Info($"render {style.Title}", $"{clock.Elapsed.TotalMilliseconds / Runs:0} ms per 30 s clip");
         }
-    }
-
-    internal static int Option(string[] options, string name, int fallback)
-    {
-        var i = Array.IndexOf(options, name);
-        return i >= 0 && i + 1 < options.Length && int.TryParse(options[i + 1], out var v) ? v : fallback;
     }
 
     internal static string LoadAverage() =>

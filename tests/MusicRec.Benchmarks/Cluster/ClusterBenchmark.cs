@@ -30,10 +30,10 @@ public sealed class ClusterBenchmark : IBenchmark
             Console.WriteLine($"  {e.Message} (or: source scripts/lib/services.sh; start_kafka; start_postgres)");
             return false;
         }
-        var events = Option(options, "--events", 15_000);
-        var users = Option(options, "--users", 1_500);
-        var nodeCounts = (Value(options, "--nodes") ?? "1,2,3").Split(',').Select(int.Parse).ToArray();
-        var parallelism = Value(options, "--parallelism");
+        var events = BenchmarkOptions.Int(options, "--events", 15_000);
+        var users = BenchmarkOptions.Int(options, "--users", 1_500);
+        var nodeCounts = (BenchmarkOptions.Value(options, "--nodes") ?? "1,2,3").Split(',').Select(int.Parse).ToArray();
+        var parallelism = BenchmarkOptions.Value(options, "--parallelism");
 
         var work = Path.Combine(Path.GetTempPath(), $"musicrec-bench-cluster-{Environment.ProcessId}");
         Directory.CreateDirectory(work);
@@ -177,13 +177,4 @@ public sealed class ClusterBenchmark : IBenchmark
             await Task.Delay(250);
         }
     }
-
-    private static string? Value(string[] options, string name)
-    {
-        var i = Array.IndexOf(options, name);
-        return i >= 0 && i + 1 < options.Length ? options[i + 1] : null;
-    }
-
-    private static int Option(string[] options, string name, int fallback) =>
-        Value(options, name) is { } v ? int.Parse(v, CultureInfo.InvariantCulture) : fallback;
 }

@@ -18,7 +18,7 @@ public sealed class DspBenchmark : IBenchmark
 
     public Task<bool> RunAsync(string[] options)
     {
-        var runs = OptionInt(options, "--runs", 30);
+        var runs = BenchmarkOptions.Int(options, "--runs", 30, positive: true);
         var fixtures = LibrosaFixtures();
         using var timing = JsonDocument.Parse(File.ReadAllText(Path.Combine(fixtures, "timing.json")));
         var librosaFeaturesMs = timing.RootElement.GetProperty("features_in_memory_ms").GetProperty("mfcc+centroid+zcr").GetDouble();
@@ -106,12 +106,6 @@ public sealed class DspBenchmark : IBenchmark
         var cpu = (process.TotalProcessorTime - cpuBefore).TotalMilliseconds / runs;
         Array.Sort(times);
         return new Timing(times[0], runs % 2 == 1 ? times[runs / 2] : (times[runs / 2 - 1] + times[runs / 2]) / 2, cpu);
-    }
-
-    private static int OptionInt(string[] options, string name, int fallback)
-    {
-        var i = Array.IndexOf(options, name);
-        return i >= 0 && i + 1 < options.Length && int.TryParse(options[i + 1], out var v) && v > 0 ? v : fallback;
     }
 
     private static string LibrosaFixtures()

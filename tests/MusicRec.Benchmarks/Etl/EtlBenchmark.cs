@@ -24,11 +24,11 @@ public sealed class EtlBenchmark : IBenchmark
 
     public async Task<bool> RunAsync(string[] options)
     {
-        var dir = Option(options, "--dir") ?? Path.Combine(Path.GetTempPath(), "musicrec-bench-etl");
-        var clips = int.Parse(Option(options, "--clips") ?? "1000", CultureInfo.InvariantCulture);
-        var large = int.Parse(Option(options, "--large") ?? "10000", CultureInfo.InvariantCulture);
-        var mp3Distinct = int.Parse(Option(options, "--mp3-distinct") ?? "100", CultureInfo.InvariantCulture);
-        var workers = Option(options, "--workers") ?? "2";
+        var dir = BenchmarkOptions.Value(options, "--dir") ?? Path.Combine(Path.GetTempPath(), "musicrec-bench-etl");
+        var clips = BenchmarkOptions.Int(options, "--clips", 1000);
+        var large = BenchmarkOptions.Int(options, "--large", 10000);
+        var mp3Distinct = BenchmarkOptions.Int(options, "--mp3-distinct", 100);
+        var workers = BenchmarkOptions.Value(options, "--workers") ?? "2";
         var ok = true;
 
         // 1. WAV: the sample catalogue as `musicrec sample` writes it.
@@ -71,12 +71,6 @@ public sealed class EtlBenchmark : IBenchmark
                                    $"process CPU {r.CpuSeconds:0.0} s = {1000 * r.CpuSeconds / Math.Max(1, r.Tracks):0.0} ms/clip " +
                                    $"(on {Environment.ProcessorCount} idle cores that is {Environment.ProcessorCount * r.Tracks / Math.Max(0.001, r.CpuSeconds):0} clips/s); " +
                                    $"peak working set {r.PeakMb:0} MB; store count {r.StoreCount}");
-
-    private static string? Option(string[] options, string name)
-    {
-        var i = Array.IndexOf(options, name);
-        return i >= 0 && i + 1 < options.Length ? options[i + 1] : null;
-    }
 
     internal sealed record ChildResult(int Tracks, int Rejects, double Seconds, double CpuSeconds, double PeakMb, long StoreCount)
     {

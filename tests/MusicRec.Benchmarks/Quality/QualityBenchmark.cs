@@ -17,10 +17,10 @@ public sealed class QualityBenchmark : IBenchmark
 
     public async Task<bool> RunAsync(string[] options)
     {
-        var tracks = Option(options, "--tracks", 400);
-        var users = Option(options, "--users", 96);
-        var events = Option(options, "--events", 20);
-        var seed = Option(options, "--seed", 42);
+        var tracks = BenchmarkOptions.Int(options, "--tracks", 400);
+        var users = BenchmarkOptions.Int(options, "--users", 96);
+        var events = BenchmarkOptions.Int(options, "--events", 20);
+        var seed = BenchmarkOptions.Int(options, "--seed", 42);
         var work = Path.Combine(Path.GetTempPath(), $"musicrec-quality-bench-{Guid.NewGuid():N}");
         Directory.CreateDirectory(work);
         try
@@ -47,11 +47,5 @@ public sealed class QualityBenchmark : IBenchmark
             try { Directory.Delete(work, recursive: true); }
             catch (IOException e) { Console.WriteLine($"  could not remove {work}: {e.Message}"); }
         }
-    }
-
-    private static int Option(string[] options, string name, int fallback)
-    {
-        var i = Array.IndexOf(options, name);
-        return i >= 0 && i + 1 < options.Length && int.TryParse(options[i + 1], out var v) ? v : fallback;
     }
 }

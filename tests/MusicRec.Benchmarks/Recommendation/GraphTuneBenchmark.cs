@@ -15,13 +15,13 @@ public sealed class GraphTuneBenchmark : IBenchmark
 
     public Task<bool> RunAsync(string[] options)
     {
-        var tracks = Option(options, "--tracks", 100_000);
+        var tracks = BenchmarkOptions.Int(options, "--tracks", 100_000);
         var clustered = options.Contains("--clustered");
         var random = new Random(42);
         var dims = 32;
-        var centres = Enumerable.Range(0, 8).Select(_ => Enumerable.Range(0, dims).Select(_ => (float)Gaussian(random) * 0.6f).ToArray()).ToArray();
+        var centres = Enumerable.Range(0, 8).Select(_ => Enumerable.Range(0, dims).Select(_ => (float)BenchmarkRandom.Gaussian(random) * 0.6f).ToArray()).ToArray();
         var raw = Enumerable.Range(0, tracks).Select(i => Enumerable.Range(0, dims)
-            .Select(d => (float)Gaussian(random) + (clustered ? centres[i % 8][d] : 0)).ToArray()).ToList();
+            .Select(d => (float)BenchmarkRandom.Gaussian(random) + (clustered ? centres[i % 8][d] : 0)).ToArray()).ToList();
         var infos = Enumerable.Range(0, tracks).Select(i => new TrackInfo(i + 1, "", "", "g", null)).ToList();
         var defaults = new SimilarityIndexOptions();
         var buildCpu = Process.GetCurrentProcess().TotalProcessorTime;
@@ -29,8 +29,8 @@ public sealed class GraphTuneBenchmark : IBenchmark
         var index = SimilarityIndex.FromVectors(infos, raw, defaults with
         {
             ExactScanBelow = 1000,
-            GraphLinks = Option(options, "--m", defaults.GraphLinks),
-            GraphBuildBeam = Option(options, "--ef-build", defaults.GraphBuildBeam),
+            GraphLinks = BenchmarkOptions.Int(options, "--m", defaults.GraphLinks),
+            GraphBuildBeam = BenchmarkOptions.Int(options, "--ef-build", defaults.GraphBuildBeam),
         });
         BenchmarkReport.Info("build", $"{sw.Elapsed.TotalSeconds:0.00} s wall, {(Process.GetCurrentProcess().TotalProcessorTime - buildCpu).TotalSeconds:0.00} s CPU, {index.SearchMethod}, load {File.ReadAllText("/proc/loadavg").Trim()}");
         var graph = index.Graph ?? throw new InvalidOperationException("no graph");
@@ -41,17 +41,17 @@ public sealed class GraphTuneBenchmark : IBenchmark
             if (clustered)
             {
                 q = index.VectorOf(random.Next(tracks) + 1).ToArray();
-                for (var d = 0; d < dims; d++) q[d] += (float)Gaussian(queryRandom) * 0.1f;
+                for (var d = 0; d < dims; d++) q[d] += (float)BenchmarkRandom.Gaussian(queryRandom) * 0.1f;
             }
             else
             {
                 q = new float[index.Stride];
-                for (var d = 0; d < dims; d++) q[d] = (float)Gaussian(queryRandom);
+                for (var d = 0; d < dims; d++) q[d] = (float)BenchmarkRandom.Gaussian(queryRandom);
             }
             SimilarityIndex.Normalise(q);
             return q;
         }).ToList();
-        var k = Option(options, "--k", 3);
+        var k = BenchmarkOptions.Int(options, "--k", 3);
         var exact = queries.Select(q => { var b = new ScoredTrack[k]; index.ExactTopK(q, b); return b.Select(h => h.TrackId).ToHashSet(); }).ToList();
         {
             var times = new List<double>();
@@ -67,7 +67,7 @@ public sealed class GraphTuneBenchmark : IBenchmark
             var cpuPerQuery = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMilliseconds * 1000 / 200;
             BenchmarkReport.Info("exact scan (calibration)", $"p50 {times[times.Count / 2]:0.0} µs = {times[times.Count / 2] * 1000 / tracks:0.00} ns/row, CPU {cpuPerQuery:0.0} µs/query");
         }
-        var beams = (OptionText(options, "--beams", "16,32,64,128")).Split(',').Select(int.Parse);
+        var beams = (BenchmarkOptions.Text(options, "--beams", "16,32,64,128")).Split(',').Select(int.Parse);
         var best = new ScoredTrack[k];
         foreach (var beam in beams)
         {
@@ -88,20 +88,5 @@ public sealed class GraphTuneBenchmark : IBenchmark
             BenchmarkReport.Info($"beam {beam}", $"recall@{k} {hits / queries.Count:0.000}, {HnswIndex.ScoredRows / (double)queries.Count:0} rows scored, p50 {times[times.Count / 2]:0.0} µs, p99 {times[(int)(times.Count * 0.99)]:0.0} µs, CPU {cpuPerQuery:0.0} µs/query");
         }
         return Task.FromResult(true);
-    }
-
-    private static double Gaussian(Random r) =>
-        Math.Sqrt(-2.0 * Math.Log(1.0 - r.NextDouble())) * Math.Cos(2 * Math.PI * r.NextDouble());
-
-    private static string OptionText(string[] options, string name, string fallback)
-    {
-        var i = Array.IndexOf(options, name);
-        return i >= 0 && i + 1 < options.Length ? options[i + 1] : fallback;
-    }
-
-    private static int Option(string[] options, string name, int fallback)
-    {
-        var i = Array.IndexOf(options, name);
-        return i >= 0 && i + 1 < options.Length && int.TryParse(options[i + 1], out var v) ? v : fallback;
     }
 }

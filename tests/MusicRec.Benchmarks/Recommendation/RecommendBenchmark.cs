@@ -26,18 +26,18 @@ public sealed class RecommendBenchmark : IBenchmark
     public async Task<bool> RunAsync(string[] options)
     {
         BenchmarkReport.Info("load average (1, 5, 15 min; 2 cores shared with other jobs)", File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : "n/a");
-        var tracks = Option(options, "--tracks", 100_000);
-        var queries = Option(options, "--queries", 3000);
-        var events = Option(options, "--events", 30_000);
-        var users = Option(options, "--users", 1000);
+        var tracks = BenchmarkOptions.Int(options, "--tracks", 100_000);
+        var queries = BenchmarkOptions.Int(options, "--queries", 3000);
+        var events = BenchmarkOptions.Int(options, "--events", 30_000);
+        var users = BenchmarkOptions.Int(options, "--users", 1000);
         var ok = true;
 
         // 1. Random catalogue: 154 Gaussian features per track, through the real build (PCA to 32, normalised).
         var sw = Stopwatch.StartNew();
         var random = new Random(42);
-        var docs = Enumerable.Range(1, tracks).Select(i => Document(i, "g" + i % 8, Enumerable.Range(0, 154).Select(_ => Gaussian(random)).ToArray())).ToList();
+        var docs = Enumerable.Range(1, tracks).Select(i => Document(i, "g" + i % 8, Enumerable.Range(0, 154).Select(_ => BenchmarkRandom.Gaussian(random)).ToArray())).ToList();
         BenchmarkReport.Info("catalogue generated", $"{tracks} tracks in {sw.Elapsed.TotalSeconds:0.0} s");
-        var methods = OptionText(options, "--method", "graph") switch
+        var methods = BenchmarkOptions.Text(options, "--method", "graph") switch
         {
             "ivf" => new[] { ApproximateSearch.InvertedFile },
             "both" => [ApproximateSearch.Graph, ApproximateSearch.InvertedFile],
@@ -47,11 +47,11 @@ public sealed class RecommendBenchmark : IBenchmark
         SimilarityIndexOptions IndexOptions(ApproximateSearch method) => defaults with
         {
             Approximate = method,
-            Probes = Option(options, "--probes", 0),
-            Clusters = Option(options, "--clusters", 0),
-            GraphLinks = Option(options, "--m", defaults.GraphLinks),
-            GraphBuildBeam = Option(options, "--ef-build", defaults.GraphBuildBeam),
-            GraphSearchBeam = Option(options, "--ef", defaults.GraphSearchBeam),
+            Probes = BenchmarkOptions.Int(options, "--probes", 0),
+            Clusters = BenchmarkOptions.Int(options, "--clusters", 0),
+            GraphLinks = BenchmarkOptions.Int(options, "--m", defaults.GraphLinks),
+            GraphBuildBeam = BenchmarkOptions.Int(options, "--ef-build", defaults.GraphBuildBeam),
+            GraphSearchBeam = BenchmarkOptions.Int(options, "--ef", defaults.GraphSearchBeam),
         };
         SimilarityIndex? clustered = null;
         foreach (var method in methods)
@@ -157,7 +157,7 @@ public sealed class RecommendBenchmark : IBenchmark
     private static float[] NearTrackQuery(SimilarityIndex index, Random random)
     {
         var q = index.VectorOf(index.Tracks[random.Next(index.Count)].TrackId).ToArray();
-        for (var i = 0; i < index.Dimensions; i++) q[i] += (float)(Gaussian(random) * 0.1);
+        for (var i = 0; i < index.Dimensions; i++) q[i] += (float)(BenchmarkRandom.Gaussian(random) * 0.1);
         SimilarityIndex.Normalise(q);
         return q;
     }
@@ -165,7 +165,7 @@ public sealed class RecommendBenchmark : IBenchmark
     private static float[] RandomQuery(SimilarityIndex index, Random random)
     {
         var q = new float[index.Stride];
-        for (var i = 0; i < index.Dimensions; i++) q[i] = (float)Gaussian(random);
+        for (var i = 0; i < index.Dimensions; i++) q[i] = (float)BenchmarkRandom.Gaussian(random);
         SimilarityIndex.Normalise(q);
         return q;
     }
@@ -248,11 +248,11 @@ public sealed class RecommendBenchmark : IBenchmark
 
     internal static IEnumerable<TrackDocument> Clustered(int tracks, Random random)
     {
-        var centres = Enumerable.Range(0, 8).Select(_ => Enumerable.Range(0, 154).Select(_ => Gaussian(random) * 0.25).ToArray()).ToArray();
+        var centres = Enumerable.Range(0, 8).Select(_ => Enumerable.Range(0, 154).Select(_ => BenchmarkRandom.Gaussian(random) * 0.25).ToArray()).ToArray();
         for (var i = 1; i <= tracks; i++)
         {
             var g = i % 8;
-            yield return Document(i, "genre" + g, centres[g].Select(c => c + Gaussian(random)).ToArray());
+            yield return Document(i, "genre" + g, centres[g].Select(c => c + BenchmarkRandom.Gaussian(random)).ToArray());
         }
     }
 
@@ -265,19 +265,4 @@ public sealed class RecommendBenchmark : IBenchmark
         ZeroCrossingRate = features[147],
         Features = features,
     };
-
-    private static double Gaussian(Random r) =>
-        Math.Sqrt(-2.0 * Math.Log(1.0 - r.NextDouble())) * Math.Cos(2 * Math.PI * r.NextDouble());
-
-    private static string OptionText(string[] options, string name, string fallback)
-    {
-        var i = Array.IndexOf(options, name);
-        return i >= 0 && i + 1 < options.Length ? options[i + 1] : fallback;
-    }
-
-    private static int Option(string[] options, string name, int fallback)
-    {
-        var i = Array.IndexOf(options, name);
-        return i >= 0 && i + 1 < options.Length && int.TryParse(options[i + 1], out var v) ? v : fallback;
-    }
 }

@@ -31,17 +31,17 @@ public sealed class RecommenderPipelineBenchmark : IBenchmark
     {
         BenchmarkReport.Info("load average (1, 5, 15 min; 2 cores shared with other jobs)", File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : "n/a");
         StreamingBenchmark.Verbose = options.Contains("--verbose");
-        var tracks = Option(options, "--tracks", 100_000);
-        var events = Option(options, "--events", 100_000);
-        var users = Option(options, "--users", 1000);
-        var rate = Option(options, "--rate", 5000);
-        var seconds = Option(options, "--seconds", 10);
-        var journal = OptionText(options, "--journal", "both");
-        SnapshotEvery = Option(options, "--snapshot-every", SnapshotEvery);
+        var tracks = BenchmarkOptions.Int(options, "--tracks", 100_000);
+        var events = BenchmarkOptions.Int(options, "--events", 100_000);
+        var users = BenchmarkOptions.Int(options, "--users", 1000);
+        var rate = BenchmarkOptions.Int(options, "--rate", 5000);
+        var seconds = BenchmarkOptions.Int(options, "--seconds", 10);
+        var journal = BenchmarkOptions.Text(options, "--journal", "both");
+        SnapshotEvery = BenchmarkOptions.Int(options, "--snapshot-every", SnapshotEvery);
         var pipeline = new ActivityPipelineSettings();
-        pipeline = pipeline with { RecommenderParallelism = Option(options, "--parallelism", pipeline.RecommenderParallelism) };
+        pipeline = pipeline with { RecommenderParallelism = BenchmarkOptions.Int(options, "--parallelism", pipeline.RecommenderParallelism) };
 
-        var methods = OptionText(options, "--method", "graph") switch
+        var methods = BenchmarkOptions.Text(options, "--method", "graph") switch
         {
             "ivf" => new[] { ApproximateSearch.InvertedFile },
             "both" => [ApproximateSearch.InvertedFile, ApproximateSearch.Graph],
@@ -57,11 +57,11 @@ public sealed class RecommenderPipelineBenchmark : IBenchmark
             index = SimilarityIndex.Build(RecommendBenchmark.Clustered(tracks, new Random(7)), defaults with
             {
                 Approximate = method,
-                GraphLinks = Option(options, "--m", defaults.GraphLinks),
-                GraphBuildBeam = Option(options, "--ef-build", defaults.GraphBuildBeam),
-                GraphSearchBeam = Option(options, "--ef", defaults.GraphSearchBeam),
-                Probes = Option(options, "--probes", 0),
-                Clusters = Option(options, "--clusters", 0),
+                GraphLinks = BenchmarkOptions.Int(options, "--m", defaults.GraphLinks),
+                GraphBuildBeam = BenchmarkOptions.Int(options, "--ef-build", defaults.GraphBuildBeam),
+                GraphSearchBeam = BenchmarkOptions.Int(options, "--ef", defaults.GraphSearchBeam),
+                Probes = BenchmarkOptions.Int(options, "--probes", 0),
+                Clusters = BenchmarkOptions.Int(options, "--clusters", 0),
             });
             BenchmarkReport.Info("index build (clustered catalogue, PCA 154 -> 32)", $"{sw.Elapsed.TotalSeconds:0.0} s, {index.Count} tracks, {index.SearchMethod}");
             byGenre = index.Tracks.GroupBy(t => t.Genre).OrderBy(g => g.Key).Select(g => g.Select(t => t.TrackId).ToArray()).ToArray();
@@ -191,16 +191,4 @@ public sealed class RecommenderPipelineBenchmark : IBenchmark
 
     /// <summary>--snapshot-every N (the recommender's default when absent).</summary>
     private static int SnapshotEvery = new RecommenderOptions().SnapshotEvery;
-
-    private static int Option(string[] options, string name, int fallback)
-    {
-        var i = Array.IndexOf(options, name);
-        return i >= 0 && i + 1 < options.Length && int.TryParse(options[i + 1], out var v) ? v : fallback;
-    }
-
-    private static string OptionText(string[] options, string name, string fallback)
-    {
-        var i = Array.IndexOf(options, name);
-        return i >= 0 && i + 1 < options.Length ? options[i + 1] : fallback;
-    }
 }

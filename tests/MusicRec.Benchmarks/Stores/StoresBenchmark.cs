@@ -20,13 +20,13 @@ public sealed class StoresBenchmark : IBenchmark
 
     public async Task<bool> RunAsync(string[] options)
     {
-        var count = IntOption(options, "--count", 100_000);
-        var batch = IntOption(options, "--batch", 1000);
-        var givenDir = StringOption(options, "--dir");
+        var count = BenchmarkOptions.Int(options, "--count", 100_000);
+        var batch = BenchmarkOptions.Int(options, "--batch", 1000);
+        var givenDir = BenchmarkOptions.Value(options, "--dir");
         var dir = givenDir ?? Path.Combine(Path.GetTempPath(), "musicrec-bench-stores-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(dir);
         var dbPath = Path.Combine(dir, "musicrec.db");
-        var storeUri = StringOption(options, "--store") is { } given ? StoreUri.Parse(given) : StoreUri.Parse($"sqlite:{dbPath}");
+        var storeUri = BenchmarkOptions.Value(options, "--store") is { } given ? StoreUri.Parse(given) : StoreUri.Parse($"sqlite:{dbPath}");
         if (storeUri.Kind == StoreKind.Sqlite && File.Exists(storeUri.SqlitePath))
             throw new InvalidOperationException($"{storeUri.SqlitePath} exists; give an empty --dir");
         var ok = true;
@@ -153,7 +153,7 @@ public sealed class StoresBenchmark : IBenchmark
     {
         var rng = new Random(id);
         var features = new double[AudioFeatures.ColumnNames.Count];
-        for (var i = 0; i < features.Length; i++) features[i] = Gaussian(rng);
+        for (var i = 0; i < features.Length; i++) features[i] = BenchmarkRandom.Gaussian(rng);
         var genre = rng.Next(Genres.Length);
         var title = $"{Words[rng.Next(Words.Length)]} {Words[rng.Next(Words.Length)]} {(rng.Next(10) == 0 ? "(feat. \"MC\", live)" : "")}".Trim();
         var echonest = rng.Next(10) == 0
@@ -184,17 +184,5 @@ public sealed class StoresBenchmark : IBenchmark
             ZeroCrossingRate = features[147],
             Features = features,
         };
-    }
-
-    private static double Gaussian(Random rng) =>
-        Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble());
-
-    private static int IntOption(string[] options, string name, int fallback) =>
-        StringOption(options, name) is { } v ? int.Parse(v, System.Globalization.CultureInfo.InvariantCulture) : fallback;
-
-    private static string? StringOption(string[] options, string name)
-    {
-        var i = Array.IndexOf(options, name);
-        return i >= 0 && i + 1 < options.Length ? options[i + 1] : null;
     }
 }

@@ -19,22 +19,16 @@ public sealed class StreamingBenchmark : IBenchmark
     public string Name => "streaming";
     public string Description => "activity pipeline events/s and event-to-batch latency, in-process bus and real Kafka";
 
-    private static int Option(string[] options, string name, int fallback)
-    {
-        var i = Array.IndexOf(options, name);
-        return i >= 0 && i + 1 < options.Length && int.TryParse(options[i + 1], out var v) ? v : fallback;
-    }
-
     internal static bool Verbose;
 
     public async Task<bool> RunAsync(string[] options)
     {
         Verbose = options.Contains("--verbose");
         var skipInProcess = options.Contains("--kafka-only");
-        var events = Option(options, "--events", 100_000);
-        var users = Option(options, "--users", 1000);
-        var rate = Option(options, "--rate", 5000);
-        var seconds = Option(options, "--seconds", 10);
+        var events = BenchmarkOptions.Int(options, "--events", 100_000);
+        var users = BenchmarkOptions.Int(options, "--users", 1000);
+        var rate = BenchmarkOptions.Int(options, "--rate", 5000);
+        var seconds = BenchmarkOptions.Int(options, "--seconds", 10);
         var ok = true;
 
         using var system = ActorSystem.Create("bench", "akka.loglevel = WARNING");

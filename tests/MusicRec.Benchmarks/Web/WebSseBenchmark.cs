@@ -28,10 +28,10 @@ public sealed class WebSseBenchmark : IBenchmark
 
     public async Task<bool> RunAsync(string[] options)
     {
-        var clients = Option(options, "--clients", 500);
-        var users = Math.Clamp(Option(options, "--users", 50), 1, clients);
-        var batches = Option(options, "--batches", 20);
-        var interval = TimeSpan.FromMilliseconds(Option(options, "--interval-ms", 100));
+        var clients = BenchmarkOptions.Int(options, "--clients", 500, positive: true);
+        var users = Math.Clamp(BenchmarkOptions.Int(options, "--users", 50, positive: true), 1, clients);
+        var batches = BenchmarkOptions.Int(options, "--batches", 20, positive: true);
+        var interval = TimeSpan.FromMilliseconds(BenchmarkOptions.Int(options, "--interval-ms", 100, positive: true));
         using var deadline = new CancellationTokenSource(TimeSpan.FromMinutes(3)); // the whole run is bounded
 
         var feed = new BenchFeed();
@@ -162,12 +162,6 @@ public sealed class WebSseBenchmark : IBenchmark
             0.9 - k * 0.1, "close in timbre to a track you liked")).ToList();
 
     private static double Percentile(double[] sorted, double p) => sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Length) - 1, 0, sorted.Length - 1)];
-
-    private static int Option(string[] options, string name, int fallback)
-    {
-        var i = Array.IndexOf(options, name);
-        return i >= 0 && i + 1 < options.Length && int.TryParse(options[i + 1], out var v) && v > 0 ? v : fallback;
-    }
 
     private sealed class BenchFeed : IRecommendationFeed
     {
