@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Globalization;
-using System.Text;
 using MusicRec.Catalog;
 using MusicRec.Dsp;
 using MusicRec.Etl;
@@ -124,52 +123,29 @@ internal sealed class FlakyStore(int failures) : ITrackStore
 }
 
 /// <summary>Simple CSV sinks for the unit tests (the real writers are tested by the catalogue's own tests).</summary>
-internal sealed class TestFinalCsv : IFinalCsvSink
+internal sealed class TestFinalCsv(string path) : IFinalCsvSink
 {
-    private readonly AtomicFile _file;
-    private readonly StreamWriter _w;
-
-    public TestFinalCsv(string path)
-    {
-        _file = new AtomicFile(path);
-        _w = new StreamWriter(_file.Stream, new UTF8Encoding(false)) { NewLine = "\n" };
-        _w.WriteLine("track_id,File_Name,genre_id," + string.Join(',', AudioFeatures.ColumnNames));
-    }
+    private readonly AtomicCsvFile _csv = new(path, ["track_id", "File_Name", "genre_id", .. AudioFeatures.ColumnNames]);
 
     public void Write(TrackRecord track, TrackDocument document) =>
-        _w.WriteLine($"{track.TrackId},{track.FileName},{track.GenreId}," +
-                     string.Join(',', document.Features.Select(v => v.ToString("R", CultureInfo.InvariantCulture))));
+        _csv.WriteRow([track.TrackId.ToString(CultureInfo.InvariantCulture), track.FileName ?? "", track.GenreId?.ToString(CultureInfo.InvariantCulture) ?? "",
+            .. document.Features.Select(v => v.ToString("R", CultureInfo.InvariantCulture))]);
 
-    public void Commit()
-    {
-        _w.Flush();
-        _file.Commit();
-    }
+    public void Commit() => _csv.Commit();
 
-    public void Dispose() => _file.Dispose();
+    public void Dispose() => _csv.Dispose();
 }
 
-internal sealed class TestRejectsCsv : IRejectsSink
+internal sealed class TestRejectsCsv(string path) : IRejectsSink
 {
-    private readonly AtomicFile _file;
-    private readonly StreamWriter _w;
+    private readonly AtomicCsvFile _csv = new(path, ["source", "line", "track_id", "reason"]);
 
-    public TestRejectsCsv(string path)
-    {
-        _file = new AtomicFile(path);
-        _w = new StreamWriter(_file.Stream, new UTF8Encoding(false)) { NewLine = "\n" };
-        _w.WriteLine("source,line,track_id,reason");
-    }
+    public void Write(Reject r) =>
+        _csv.WriteRow([r.Source, r.Line?.ToString(CultureInfo.InvariantCulture) ?? "", r.TrackId?.ToString(CultureInfo.InvariantCulture) ?? "", r.Reason]);
 
-    public void Write(Reject r) => _w.WriteLine($"{r.Source},{r.Line},{r.TrackId},{r.Reason}");
+    public void Commit() => _csv.Commit();
 
-    public void Commit()
-    {
-        _w.Flush();
-        _file.Commit();
-    }
-
-    public void Dispose() => _file.Dispose();
+    public void Dispose() => _csv.Dispose();
 }
 
 /// <summary>A temporary folder with audio/ and out/ that is removed after the test.</summary>

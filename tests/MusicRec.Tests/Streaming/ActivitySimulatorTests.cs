@@ -24,6 +24,17 @@ public class ActivitySimulatorTests
         return list;
     }
 
+    /// <summary><see cref="Catalogue"/> as store documents (genre and features only).</summary>
+    internal static List<TrackDocument> Documents(int perGenre) => Catalogue(perGenre).Select(t => new TrackDocument
+    {
+        TrackId = t.TrackId,
+        Metadata = new TrackRecord { TrackId = t.TrackId, GenreId = t.GenreId },
+        Mfccs = new double[20],
+        SpectralCentroid = 0,
+        ZeroCrossingRate = 0,
+        Features = t.Features,
+    }).ToList();
+
     private sealed class CollectingPublisher : IActivityPublisher
     {
         public readonly ConcurrentQueue<ActivityEvent> Events = new();
@@ -118,16 +129,7 @@ public class ActivitySimulatorTests
     [Fact]
     public async Task Catalogue_loads_from_a_store_and_events_reach_the_bus_as_valid_activity()
     {
-        var docs = Catalogue(perGenre: 5).Select(t => new TrackDocument
-        {
-            TrackId = t.TrackId,
-            Metadata = new TrackRecord { TrackId = t.TrackId, GenreId = t.GenreId },
-            Mfccs = new double[20],
-            SpectralCentroid = 0,
-            ZeroCrossingRate = 0,
-            Features = t.Features,
-        }).ToList();
-        await using var store = new InMemoryTrackStore(docs);
+        await using var store = new InMemoryTrackStore(Documents(perGenre: 5));
         var catalogue = await ActivitySimulator.LoadCatalogueAsync(store);
         Assert.Equal(41, catalogue.Count);
 

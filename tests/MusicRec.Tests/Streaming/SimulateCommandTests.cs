@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
-using MusicRec.Catalog;
 using MusicRec.Host.Commands;
 using MusicRec.Stores;
 
@@ -10,15 +9,7 @@ namespace MusicRec.Tests.Streaming;
 
 public class SimulateCommandTests
 {
-    private static InMemoryTrackStore Store() => new(ActivitySimulatorTests.Catalogue(perGenre: 5).Select(t => new TrackDocument
-    {
-        TrackId = t.TrackId,
-        Metadata = new TrackRecord { TrackId = t.TrackId, GenreId = t.GenreId },
-        Mfccs = new double[20],
-        SpectralCentroid = 0,
-        ZeroCrossingRate = 0,
-        Features = t.Features,
-    }));
+    private static InMemoryTrackStore Store() => new(ActivitySimulatorTests.Documents(perGenre: 5));
 
     private static Task<int> Run(Func<string, ITrackStore>? openStore, params string[] args)
     {
