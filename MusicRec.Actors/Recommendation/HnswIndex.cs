@@ -20,7 +20,7 @@ namespace MusicRec.Recommendation;
 /// per-thread scratch space.
 /// </para>
 /// </summary>
-internal sealed class HnswIndex
+internal sealed class HnswIndex : IApproximateIndex
 {
     private const int MaxLevel = 16;
     /// <summary>Upper bound on M, so the scratch arrays (2M + 1 candidates) have a fixed size.</summary>
@@ -81,6 +81,8 @@ internal sealed class HnswIndex
     public int BuildBeam { get; }
     /// <summary>Beam width of a query on layer 0 (ef); widened when exclusions leave too few hits.</summary>
     public int SearchBeam { get; }
+
+    public string Description => $"HNSW graph (M {Links}, build beam {BuildBeam}, query beam {SearchBeam}, exact fallback)";
 
     /// <summary>Rows scored by queries on this thread (diagnostics for the benchmarks).</summary>
     [ThreadStatic] internal static long ScoredRows;

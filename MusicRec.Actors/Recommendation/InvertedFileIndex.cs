@@ -5,7 +5,7 @@ namespace MusicRec.Recommendation;
 /// clusters; a query scores the centroids, scans only the rows of the nearest few clusters, and ranks those rows by
 /// their exact cosine. Rows are copied into cluster order so each probed cluster is one contiguous scan.
 /// </summary>
-internal sealed class InvertedFileIndex
+internal sealed class InvertedFileIndex : IApproximateIndex
 {
     private const int KMeansIterations = 8;
 
@@ -29,6 +29,8 @@ internal sealed class InvertedFileIndex
     public int Clusters { get; }
     /// <summary>Clusters scanned per query.</summary>
     public int Probes { get; }
+
+    public string Description => $"inverted file ({Clusters} clusters, {Probes} probed, exact re-rank)";
 
     /// <summary>Clusters the rows (normalised, <paramref name="stride"/> apart) with a fixed seed, so a rebuild gives the same index.</summary>
     public static InvertedFileIndex Build(float[] data, int[] trackIds, int stride, int clusters, int probes)

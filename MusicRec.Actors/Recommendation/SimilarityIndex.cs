@@ -62,6 +62,18 @@ public sealed record SimilarityIndexOptions
     public int Probes { get; init; }
 }
 
+/// <summary>
+/// An approximate top-k over the index's rows. Fewer hits than asked (too much of what it looked at excluded)
+/// tells <see cref="SimilarityIndex"/> to scan exactly instead.
+/// </summary>
+internal interface IApproximateIndex
+{
+    /// <summary>What <see cref="SimilarityIndex.SearchMethod"/> reports: the method and its parameters.</summary>
+    string Description { get; }
+
+    int TopK(ReadOnlySpan<float> query, Span<ScoredTrack> best, Func<int, bool>? isExcluded);
+}
+
 /// <summary>Approximate search method for large catalogues.</summary>
 public enum ApproximateSearch
 {
@@ -91,8 +103,8 @@ public sealed class SimilarityIndex
     private readonly int[] _trackIds;
     private readonly TrackInfo[] _infos;
     private readonly Dictionary<int, int> _rowOf;
-    private readonly InvertedFileIndex? _ivf;
-    private readonly HnswIndex? _graph;
+    /// <summary>The HNSW graph or the inverted file for large catalogues; null: every query scans exactly.</summary>
+    private readonly IApproximateIndex? _approximate;
 
     private SimilarityIndex(FeatureProjection projection, int dimensions, int stride, float[] vectors, int[] trackIds,
         TrackInfo[] infos, IReadOnlyList<SkippedTrack> skipped, SimilarityIndexOptions options)
@@ -106,24 +118,24 @@ public sealed class SimilarityIndex
         Skipped = skipped;
         _rowOf = new Dictionary<int, int>(trackIds.Length);
         for (var r = 0; r < trackIds.Length; r++) _rowOf[trackIds[r]] = r;
-        if (trackIds.Length >= options.ExactScanBelow && trackIds.Length > 1 && options.Approximate == ApproximateSearch.Graph)
-            _graph = HnswIndex.Build(vectors, trackIds, stride, options.GraphLinks, options.GraphBuildBeam, options.GraphSearchBeam);
-        else if (trackIds.Length >= options.ExactScanBelow && trackIds.Length > 1)
+        if (trackIds.Length >= options.ExactScanBelow && trackIds.Length > 1)
         {
-            var clusters = options.Clusters > 0 ? options.Clusters : (int)Math.Round(Math.Sqrt(trackIds.Length));
-            var probes = options.Probes > 0 ? options.Probes : Math.Max(16, (int)Math.Ceiling(clusters * 0.35));
-            _ivf = InvertedFileIndex.Build(vectors, trackIds, stride, clusters, probes);
+            if (options.Approximate == ApproximateSearch.Graph)
+                _approximate = HnswIndex.Build(vectors, trackIds, stride, options.GraphLinks, options.GraphBuildBeam, options.GraphSearchBeam);
+            else
+            {
+                var clusters = options.Clusters > 0 ? options.Clusters : (int)Math.Round(Math.Sqrt(trackIds.Length));
+                var probes = options.Probes > 0 ? options.Probes : Math.Max(16, (int)Math.Ceiling(clusters * 0.35));
+                _approximate = InvertedFileIndex.Build(vectors, trackIds, stride, clusters, probes);
+            }
         }
     }
 
     /// <summary>"exact scan", the HNSW graph's parameters (M, build and query beams) or the inverted-file layout (clusters, probes per query).</summary>
-    public string SearchMethod =>
-        _graph is not null ? $"HNSW graph (M {_graph.Links}, build beam {_graph.BuildBeam}, query beam {_graph.SearchBeam}, exact fallback)"
-        : _ivf is not null ? $"inverted file ({_ivf.Clusters} clusters, {_ivf.Probes} probed, exact re-rank)"
-        : "exact scan";
+    public string SearchMethod => _approximate?.Description ?? "exact scan";
 
     /// <summary>The HNSW graph when the index uses one (benchmarks tune its beam).</summary>
-    internal HnswIndex? Graph => _graph;
+    internal HnswIndex? Graph => _approximate as HnswIndex;
 
     public int Count => _trackIds.Length;
     /// <summary>Meaningful dimensions of the index space.</summary>
@@ -212,14 +224,9 @@ public sealed class SimilarityIndex
         if (query.Length != Stride)
             throw new ArgumentException($"query must have {Stride} values (index stride), got {query.Length}", nameof(query));
         if (best.Length == 0) return 0;
-        if (_graph is not null)
+        if (_approximate is not null)
         {
-            var found = _graph.TopK(query, best, isExcluded);
-            if (found == best.Length) return found;
-        }
-        else if (_ivf is not null)
-        {
-            var found = _ivf.TopK(query, best, isExcluded);
+            var found = _approximate.TopK(query, best, isExcluded);
             if (found == best.Length) return found;
         }
         return ExactTopK(query, best, isExcluded);
