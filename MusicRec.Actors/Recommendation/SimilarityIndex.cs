@@ -228,9 +228,13 @@ public sealed class SimilarityIndex
         {
             var found = _approximate.TopK(query, best, isExcluded);
             if (found == best.Length) return found;
+            FallbackScans++;
         }
         return ExactTopK(query, best, isExcluded);
     }
+
+    /// <summary>Queries on this thread the approximate index left to the exact scan (diagnostics for the benchmarks).</summary>
+    [ThreadStatic] internal static long FallbackScans;
 
     /// <summary>The exact answer by scanning every row (what the graph or the inverted file approximates).</summary>
     public int ExactTopK(ReadOnlySpan<float> query, Span<ScoredTrack> best, Func<int, bool>? isExcluded = null)

@@ -8,8 +8,6 @@ namespace MusicRec.Recommendation;
 /// </summary>
 public static class SuggestionPolicy
 {
-    /// <summary>How many recent listened/liked tracks are compared with a suggestion to explain it.</summary>
-    private const int ReasonAnchors = 20;
     /// <summary>Above this cosine similarity a suggestion is "close in timbre" to the anchor track.</summary>
     private const float CloseInTimbre = 0.8f;
 
@@ -37,38 +35,25 @@ public static class SuggestionPolicy
     /// <summary>A short human reason, anchored on the most similar track the user recently listened to or liked.</summary>
     public static string Explain(TrackInfo suggestion, UserTasteState state, ActivityEvent current, SimilarityIndex index)
     {
-        var anchors = new List<HistoryEntry>(ReasonAnchors);
-        if (current.Action != Actions.Skip) anchors.Add(new HistoryEntry(current.TrackId, current.Action));
-        // The history is a queue (oldest first) of up to MaxHistory entries: copy it once into a pooled buffer and walk
-        // it newest first (LINQ's Reverse allocated a fresh array per suggestion).
-        var buffer = System.Buffers.ArrayPool<HistoryEntry>.Shared.Rent(Math.Max(1, state.HistoryCount));
-        try
-        {
-            var count = 0;
-            foreach (var h in state.History) buffer[count++] = h;
-            for (var i = count - 1; i >= 0 && anchors.Count < ReasonAnchors; i--)
-            {
-                var h = buffer[i];
-                if (h.Action != Actions.Skip && anchors.TrueForAll(a => a.TrackId != h.TrackId)) anchors.Add(h);
-            }
-        }
-        finally
-        {
-            System.Buffers.ArrayPool<HistoryEntry>.Shared.Return(buffer);
-        }
-        if (anchors.Count == 0) return "unlike the tracks you skipped";
-
         var target = index.VectorOf(suggestion.TrackId);
         HistoryEntry? closest = null, sameGenre = null;
         TrackInfo? closestInfo = null, sameGenreInfo = null;
         var bestSimilarity = float.NegativeInfinity;
-        foreach (var a in anchors)
+        // The current event first (unless a skip), then the state's anchors newest first: at most MaxAnchors tracks.
+        var currentCounts = current.Action != Actions.Skip;
+        var anchors = state.Anchors;
+        var seen = 0;
+        for (var i = currentCounts ? -1 : 0; i < anchors.Length && seen < UserTasteState.MaxAnchors; i++)
         {
+            var a = i < 0 ? new HistoryEntry(current.TrackId, current.Action) : anchors[i];
+            if (i >= 0 && currentCounts && a.TrackId == current.TrackId) continue;
+            seen++;
             if (!index.TryGetInfo(a.TrackId, out var info)) continue;
             var sim = SimilarityIndex.Similarity(target, index.VectorOf(a.TrackId));
             if (sim > bestSimilarity) { bestSimilarity = sim; closest = a; closestInfo = info; }
             if (sameGenre is null && info.Genre == suggestion.Genre && info.Genre != "unknown") { sameGenre = a; sameGenreInfo = info; }
         }
+        if (seen == 0) return "unlike the tracks you skipped";
         if (closest is { } c && bestSimilarity >= CloseInTimbre)
             return $"close in timbre to {closestInfo!.Display}, which you {Verb(c.Action)}";
         if (sameGenre is { } g)

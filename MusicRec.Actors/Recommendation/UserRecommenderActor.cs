@@ -128,9 +128,11 @@ public sealed class UserRecommenderActor : ReceivePersistentActor
         }
         _writing = true;
         // PersistAsync: commands keep arriving (into _waiting) while this write is in flight; ordering is ours.
-        PersistAsync(new ActivitiesRecorded(recorded), stored =>
+        // Nothing else changes _state until this write is stored, so the state decided above is exactly
+        // _state.Apply(stored): keep it rather than applying the same events a second time.
+        PersistAsync(new ActivitiesRecorded(recorded), _ =>
         {
-            _state = _state.Apply(stored);
+            _state = next;
             foreach (var (replyTo, reply) in replies) replyTo.Tell(reply);
             _writing = false;
             if (_options.SnapshotEvery > 0 && _state.EventsApplied - _eventsAtLastSnapshot >= _options.SnapshotEvery)

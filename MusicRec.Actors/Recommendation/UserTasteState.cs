@@ -49,6 +49,8 @@ public readonly record struct HistoryEntry(int TrackId, string Action);
 public sealed record UserTasteState
 {
     public const int BatchSize = 3;
+    /// <summary>How many recent listened/liked tracks a suggestion's reason is compared with.</summary>
+    public const int MaxAnchors = 20;
 
     public required string UserId { get; init; }
     public required TasteSettings Settings { get; init; }
@@ -56,6 +58,11 @@ public sealed record UserTasteState
     public ImmutableArray<float> Profile { get; init; } = [];
     public ImmutableQueue<HistoryEntry> History { get; init; } = [];
     public int HistoryCount { get; init; }
+    /// <summary>
+    /// The most recent distinct tracks the user listened to or liked (newest first, at most <see cref="MaxAnchors"/>):
+    /// what a suggestion's reason is anchored on, kept apart so explaining never walks the whole history.
+    /// </summary>
+    public ImmutableArray<HistoryEntry> Anchors { get; init; } = [];
     /// <summary>How often each track occurs in <see cref="History"/> (the heard set).</summary>
     public ImmutableDictionary<int, int> Heard { get; init; } = ImmutableDictionary<int, int>.Empty;
     public ImmutableQueue<int> RecommendedOrder { get; init; } = [];
@@ -74,8 +81,25 @@ public sealed record UserTasteState
     public bool HasSeenEvent(string eventId) => RecentEvents.ContainsKey(eventId);
 
     /// <summary>True when the track must not be suggested: heard recently, already recommended or pending.</summary>
-    public bool IsExcluded(int trackId) =>
-        Heard.ContainsKey(trackId) || Recommended.Contains(trackId) || Pending.Exists(p => p.TrackId == trackId);
+    public bool IsExcluded(int trackId)
+    {
+        if (Heard.ContainsKey(trackId) || Recommended.Contains(trackId)) return true;
+        // A loop, not Exists(lambda): this runs for every candidate of every query and a capturing lambda allocates.
+        foreach (var p in Pending)
+            if (p.TrackId == trackId) return true;
+        return false;
+    }
+
+    /// <summary>The anchors after one more activity: a listened or liked track moves to the front.</summary>
+    public static ImmutableArray<HistoryEntry> NextAnchors(ImmutableArray<HistoryEntry> anchors, int trackId, string action)
+    {
+        if (action == Actions.Skip) return anchors;
+        var next = ImmutableArray.CreateBuilder<HistoryEntry>(MaxAnchors);
+        next.Add(new HistoryEntry(trackId, action));
+        foreach (var a in anchors)
+            if (a.TrackId != trackId && next.Count < MaxAnchors) next.Add(a);
+        return next.DrainToImmutable();
+    }
 
     /// <summary>The batch the given event completed, if it completed one that is still remembered.</summary>
     public IReadOnlyList<RecommendationBatch> BatchesCompletedBy(string eventId)
@@ -116,6 +140,7 @@ public sealed record UserTasteState
         var profile = NextProfile(Profile, e.Action, e.TrackVector ?? ReadOnlySpan<float>.Empty, Settings);
 
         var history = History.Enqueue(new HistoryEntry(e.TrackId, e.Action));
+        var anchors = NextAnchors(Anchors, e.TrackId, e.Action);
         var heard = Heard.SetItem(e.TrackId, Heard.GetValueOrDefault(e.TrackId) + 1);
         var historyCount = HistoryCount + 1;
         while (historyCount > Settings.MaxHistory)
@@ -169,6 +194,7 @@ public sealed record UserTasteState
             Profile = profile,
             History = history,
             HistoryCount = historyCount,
+            Anchors = anchors,
             Heard = heard,
             Pending = pending,
             Recommended = recommended,
@@ -200,7 +226,10 @@ public sealed record UserTasteState
         EventsApplied,
         BatchSequence,
         RecentEventIds.Select(id => new RecentEvent(id, RecentEvents[id])).ToArray(),
-        RecentBatches.ToArray());
+        RecentBatches.ToArray())
+    {
+        Anchors = Anchors.ToArray(),
+    };
 
     public static UserTasteState FromSnapshot(UserTasteSnapshot s, TasteSettings settings)
     {
@@ -213,6 +242,8 @@ public sealed record UserTasteState
             Profile = s.Profile.Length == 0 ? [] : ImmutableArray.Create(s.Profile),
             History = ImmutableQueue.CreateRange(s.History),
             HistoryCount = s.History.Count,
+            // Snapshots from before anchors were kept: the same tracks, found by walking the history newest first.
+            Anchors = s.Anchors is { } kept ? [.. kept] : AnchorsFrom(s.History),
             Heard = heard.ToImmutable(),
             RecommendedOrder = ImmutableQueue.CreateRange(s.Recommended),
             Recommended = s.Recommended.ToImmutableHashSet(),
@@ -223,6 +254,13 @@ public sealed record UserTasteState
             RecentEvents = s.RecentEvents.ToImmutableDictionary(r => r.EventId, r => r.CompletedBatch),
             RecentBatches = s.RecentBatches.ToImmutableList(),
         };
+    }
+
+    private static ImmutableArray<HistoryEntry> AnchorsFrom(IReadOnlyList<HistoryEntry> oldestFirst)
+    {
+        var anchors = ImmutableArray<HistoryEntry>.Empty;
+        foreach (var h in oldestFirst) anchors = NextAnchors(anchors, h.TrackId, h.Action);
+        return anchors;
     }
 }
 
@@ -238,4 +276,8 @@ public sealed record UserTasteSnapshot(
     long EventsApplied,
     long BatchSequence,
     IReadOnlyList<RecentEvent> RecentEvents,
-    IReadOnlyList<RecommendationBatch> RecentBatches);
+    IReadOnlyList<RecommendationBatch> RecentBatches)
+{
+    /// <summary>Recent listened/liked tracks, newest first; null in snapshots written before they were kept.</summary>
+    public IReadOnlyList<HistoryEntry>? Anchors { get; init; }
+}

@@ -98,6 +98,24 @@ public class UserTasteStateTests
     }
 
     [Fact]
+    public void Anchors_are_the_recent_distinct_listened_or_liked_tracks_newest_first()
+    {
+        var s = UserTasteState.Empty("u", new TasteSettings());
+        for (var i = 1; i <= 30; i++) s = s.Apply(Recorded(i, 100 + i, Actions.Listen));
+        s = s.Apply(Recorded(31, 105, Actions.Like));     // an older track again: it moves to the front
+        s = s.Apply(Recorded(32, 500, Actions.Skip));     // skips are never anchors
+        Assert.Equal(UserTasteState.MaxAnchors, s.Anchors.Length);
+        Assert.Equal(new HistoryEntry(105, Actions.Like), s.Anchors[0]);
+        Assert.Equal(new HistoryEntry(130, Actions.Listen), s.Anchors[1]);
+        Assert.Single(s.Anchors, a => a.TrackId == 105);
+        Assert.DoesNotContain(s.Anchors, a => a.TrackId == 500);
+
+        // A snapshot written before anchors were kept (no Anchors field) derives the same ones from its history.
+        var old = s.ToSnapshot() with { Anchors = null };
+        StateAssert.Equal(s, UserTasteState.FromSnapshot(old, s.Settings));
+    }
+
+    [Fact]
     public void Decide_never_suggests_heard_recommended_or_pending_tracks()
     {
         var s = UserTasteState.Empty("u", new TasteSettings());
@@ -142,6 +160,7 @@ internal static class StateAssert
         Assert.Equal(expected.Profile.ToArray(), actual.Profile.ToArray());
         Assert.Equal(expected.History.ToArray(), actual.History.ToArray());
         Assert.Equal(expected.HistoryCount, actual.HistoryCount);
+        Assert.Equal(expected.Anchors.ToArray(), actual.Anchors.ToArray());
         Assert.Equal(expected.Heard.OrderBy(k => k.Key), actual.Heard.OrderBy(k => k.Key));
         Assert.Equal(expected.RecommendedOrder.ToArray(), actual.RecommendedOrder.ToArray());
         Assert.Equal(expected.Recommended.Order(), actual.Recommended.Order());
