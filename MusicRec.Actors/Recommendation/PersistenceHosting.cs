@@ -100,7 +100,7 @@ public sealed record PersistenceOptions
     /// tag table is not needed (tags, if any, go in the journal row).
     /// </summary>
     internal Config WriterTuning() => Kind != JournalKind.Sqlite ? Config.Empty : ConfigurationFactory.ParseString("""
-        akka.persistence.journal.sql { parallelism = 1, batch-size = 1000, db-round-trip-max-batch-size = 1000, tag-write-mode = Csv }
+        akka.persistence.journal.sql { parallelism = 1, batch-size = 1000, db-round-trip-max-batch-size = 1000, tag-write-mode = Csv, prefer-parameters-on-multirow-insert = true }
         """);
 
     /// <summary>

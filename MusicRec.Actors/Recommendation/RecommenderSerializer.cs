@@ -7,8 +7,8 @@ using static MusicRec.Recommendation.UserRecommenderProtocol;
 namespace MusicRec.Recommendation;
 
 /// <summary>
-/// JSON (System.Text.Json) for the recommender's persisted events, snapshots and the messages that cross nodes
-/// under sharding. Short string manifests keep the journal readable and independent of CLR type names.
+/// JSON (System.Text.Json) for the recommender's snapshots and the messages that cross nodes under sharding; the
+/// journal's events (<see cref="ActivitiesRecorded"/>, one per write) in a compact binary form. Short string manifests keep the journal readable and independent of CLR type names.
 /// </summary>
 public sealed class RecommenderSerializer : SerializerWithStringManifest
 {
@@ -18,7 +18,8 @@ public sealed class RecommenderSerializer : SerializerWithStringManifest
     private static readonly Dictionary<Type, string> Manifests = new()
     {
         [typeof(ActivityRecorded)] = "ar",
-        [typeof(ActivitiesRecorded)] = "ars",
+        // Binary (ActivitiesBinaryFormat); "ars" rows written before it are JSON and still read.
+        [typeof(ActivitiesRecorded)] = "arb",
         [typeof(UserTasteSnapshot)] = "snap",
         [typeof(ApplyActivity)] = "apply",
         [typeof(ActivityApplied)] = "applied",
@@ -50,6 +51,7 @@ public sealed class RecommenderSerializer : SerializerWithStringManifest
     public override byte[] ToBinary(object obj) => obj switch
     {
         StopEntity => [],
+        ActivitiesRecorded activities => ActivitiesBinaryFormat.Write(activities),
         _ => JsonSerializer.SerializeToUtf8Bytes(obj, obj.GetType(), Json),
     };
 
@@ -57,6 +59,7 @@ public sealed class RecommenderSerializer : SerializerWithStringManifest
     {
         "ar" => Read<ActivityRecorded>(bytes, manifest),
         "ars" => Read<ActivitiesRecorded>(bytes, manifest),
+        "arb" => ActivitiesBinaryFormat.Read(bytes),
         "snap" => Read<UserTasteSnapshot>(bytes, manifest),
         "apply" => Read<ApplyActivity>(bytes, manifest),
         "applied" => Read<ActivityApplied>(bytes, manifest),

@@ -268,6 +268,6 @@ internal readonly record struct GcFigures(int Gen0, int Gen1, int Gen2, TimeSpan
         new(a.Gen0 - b.Gen0, a.Gen1 - b.Gen1, a.Gen2 - b.Gen2, a.Paused - b.Paused, a.Allocated - b.Allocated);
 
     public string Describe(long events) =>
-        $"{Gen0} gen0 / {Gen1} gen1 / {Gen2} gen2 collections, {Paused.TotalMilliseconds:0} ms paused, " +
+        $"{(System.Runtime.GCSettings.IsServerGC ? "server" : "workstation")} GC: {Gen0} gen0 / {Gen1} gen1 / {Gen2} gen2 collections, {Paused.TotalMilliseconds:0} ms paused, " +
         $"{Allocated / (double)Math.Max(1, events) / 1024:0.0} KB allocated per event";
 }
