@@ -26,7 +26,7 @@ internal sealed class HnswIndex : IApproximateIndex
     /// <summary>Upper bound on M, so the scratch arrays (2M + 1 candidates) have a fixed size.</summary>
     public const int MaxLinks = 100;
     private const int Seed = 20_26;
-    /// <summary>Beam entries re-ranked by exact cosine (at least; 2k or a quarter of the beam when larger).</summary>
+    /// <summary>Beam entries re-ranked by exact cosine (at least; 2k or the whole beam when larger).</summary>
     private const int Rerank = 16;
 
     private readonly float[] _vectors;      // Count x _stride, row-major (the index's own array)
@@ -131,10 +131,10 @@ internal sealed class HnswIndex : IApproximateIndex
     /// track id; returns how many were found. Fewer than k means the graph could not answer with confidence (too much
     /// of the neighbourhood excluded even with a widened beam) and the caller should scan exactly.
     /// </summary>
-    public int TopK(ReadOnlySpan<float> query, Span<ScoredTrack> best, Func<int, bool>? isExcluded) =>
-        TopK(query, best, isExcluded, SearchBeam);
+    public int TopK(ReadOnlySpan<float> query, Span<ScoredTrack> best, Func<int, bool>? isExcluded, int? searchBeam) =>
+        TopK(query, best, isExcluded, searchBeam ?? SearchBeam);
 
-    /// <summary><see cref="TopK(ReadOnlySpan{float}, Span{ScoredTrack}, Func{int, bool}?)"/> with another beam (tuning).</summary>
+    /// <summary><see cref="TopK(ReadOnlySpan{float}, Span{ScoredTrack}, Func{int, bool}?, int?)"/> with a given beam.</summary>
     internal int TopK(ReadOnlySpan<float> query, Span<ScoredTrack> best, Func<int, bool>? isExcluded, int searchBeam)
     {
         var k = best.Length;
@@ -149,10 +149,13 @@ internal sealed class HnswIndex : IApproximateIndex
         for (var beam = Math.Max(searchBeam, k); ; beam *= 4)
         {
             Search(scorer, entry, entryScore, beam, 0, scratch, out var size);
-            // Exact cosine for the beam's first quarter (at least 16, 2k), then the first k there that are not
-            // excluded. A beam's leading entries are found reliably, its tail less so: when exclusions push the answer
-            // beyond that quarter, widen the beam fourfold (its first quarter then covers the whole previous beam).
-            var count = Pick(scratch, Math.Min(size, Math.Max(Math.Max(Rerank, 2 * k), beam / 4)), best, isExcluded);
+            // Exact cosine for the whole beam, then the first k there that are not excluded; only when exclusions
+            // leave fewer than k in the beam is it widened fourfold (searched again from the top). Picking from the
+            // first quarter only and widening otherwise made a user with a long history (hundreds of heard and
+            // recommended tracks around the taste profile) pay for a 4x beam on most queries: measured on
+            // recommender-pipeline, users 300 events old, beam 64: 2,551 rows scored per query and the exact answer
+            // 97.1% of the time; the whole beam: 1,384 rows, 94.8%; beam 96, the whole beam: 1,907 rows, 98.6%.
+            var count = Pick(scratch, Math.Min(size, Math.Max(Math.Max(Rerank, 2 * k), beam)), best, isExcluded);
             if (count == k) return count;
             if (size < beam) return Pick(scratch, size, best, isExcluded);   // the whole reachable graph was seen
             if (beam * 4 > _trackIds.Length / 8) return 0;   // a beam that wide costs as much as the exact scan

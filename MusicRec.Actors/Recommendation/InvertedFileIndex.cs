@@ -104,7 +104,7 @@ internal sealed class InvertedFileIndex : IApproximateIndex
     /// Fills <paramref name="best"/> from the nearest <see cref="Probes"/> clusters; returns how many were found. Fewer
     /// than asked (everything probed excluded) tells the caller to fall back to the exact scan.
     /// </summary>
-    public int TopK(ReadOnlySpan<float> query, Span<ScoredTrack> best, Func<int, bool>? isExcluded)
+    public int TopK(ReadOnlySpan<float> query, Span<ScoredTrack> best, Func<int, bool>? isExcluded, int? searchBeam)
     {
         Span<int> probe = stackalloc int[Probes];
         Span<float> probeScore = stackalloc float[Probes];

@@ -120,9 +120,10 @@ public static class RecommendationQuality
     }
 
     /// <summary>The recommender logic without actors or a journal (the same Decide + Apply the actor runs).</summary>
-    public static Func<ApplyActivity, Task<ActivityApplied>> InProcess(SimilarityIndex index, TasteSettings? settings = null)
+    public static Func<ApplyActivity, Task<ActivityApplied>> InProcess(SimilarityIndex index, RecommenderOptions? options = null)
     {
-        var taste = settings ?? new TasteSettings();
+        options ??= new RecommenderOptions();
+        var taste = options.Taste;
         var states = new ConcurrentDictionary<string, UserTasteState>();
         var locks = new ConcurrentDictionary<string, object>();
         return cmd =>
@@ -133,7 +134,7 @@ public static class RecommendationQuality
                 var eventId = cmd.Activity.EventId;
                 if (state.HasSeenEvent(eventId))
                     return Task.FromResult(new ActivityApplied(eventId, state.BatchesCompletedBy(eventId), true));
-                state = state.Apply(SuggestionPolicy.Decide(state, cmd.Activity, index));
+                state = state.Apply(SuggestionPolicy.Decide(state, cmd.Activity, index, options.SuggestionBeam));
                 states[cmd.UserId] = state;
                 return Task.FromResult(new ActivityApplied(eventId, state.BatchesCompletedBy(eventId), false));
             }

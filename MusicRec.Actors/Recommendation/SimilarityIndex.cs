@@ -50,7 +50,7 @@ public sealed record SimilarityIndexOptions
     /// <summary>
     /// HNSW beam of a query (ef, at least k): the recall/latency dial. 128 gives recall@3 ≈ 0.97 on random vectors and
     /// ≈ 0.99 on a clustered catalogue with queries near its tracks (recommend benchmark; 96 falls to ≈ 0.94 on random
-    /// vectors). Widened fourfold, up to the exact scan, when exclusions push the answer out of the beam's first quarter.
+    /// vectors). Widened fourfold, up to the exact scan, when exclusions leave fewer than k allowed hits in the beam.
     /// </summary>
     public int GraphSearchBeam { get; init; } = 128;
     /// <summary>Clusters of the inverted-file index (0: about √count).</summary>
@@ -71,7 +71,8 @@ internal interface IApproximateIndex
     /// <summary>What <see cref="SimilarityIndex.SearchMethod"/> reports: the method and its parameters.</summary>
     string Description { get; }
 
-    int TopK(ReadOnlySpan<float> query, Span<ScoredTrack> best, Func<int, bool>? isExcluded);
+    /// <summary><paramref name="searchBeam"/>: the graph's beam for this query (null: its default); other methods ignore it.</summary>
+    int TopK(ReadOnlySpan<float> query, Span<ScoredTrack> best, Func<int, bool>? isExcluded, int? searchBeam);
 }
 
 /// <summary>Approximate search method for large catalogues.</summary>
@@ -219,14 +220,22 @@ public sealed class SimilarityIndex
     /// Ties keep the lower track id, so results are deterministic. Large catalogues go through the HNSW graph (or the
     /// inverted file); when exclusions leave it short of k hits even with a widened beam, the exact scan answers.
     /// </summary>
-    public int TopK(ReadOnlySpan<float> query, Span<ScoredTrack> best, Func<int, bool>? isExcluded = null)
+    public int TopK(ReadOnlySpan<float> query, Span<ScoredTrack> best, Func<int, bool>? isExcluded = null) =>
+        TopK(query, best, isExcluded, searchBeam: null);
+
+    /// <summary>
+    /// <see cref="TopK(ReadOnlySpan{float}, Span{ScoredTrack}, Func{int, bool}?)"/> with the HNSW beam of this one query
+    /// (null: <see cref="SimilarityIndexOptions.GraphSearchBeam"/>): callers that need fewer hits or less recall than the
+    /// index's generic top-k can search more cheaply. The exact scan and the inverted file ignore it.
+    /// </summary>
+    public int TopK(ReadOnlySpan<float> query, Span<ScoredTrack> best, Func<int, bool>? isExcluded, int? searchBeam)
     {
         if (query.Length != Stride)
             throw new ArgumentException($"query must have {Stride} values (index stride), got {query.Length}", nameof(query));
         if (best.Length == 0) return 0;
         if (_approximate is not null)
         {
-            var found = _approximate.TopK(query, best, isExcluded);
+            var found = _approximate.TopK(query, best, isExcluded, searchBeam);
             if (found == best.Length) return found;
             FallbackScans++;
         }

@@ -11,7 +11,8 @@ public static class SuggestionPolicy
     /// <summary>Above this cosine similarity a suggestion is "close in timbre" to the anchor track.</summary>
     private const float CloseInTimbre = 0.8f;
 
-    public static ActivityRecorded Decide(UserTasteState state, ActivityEvent activity, SimilarityIndex index)
+    /// <param name="searchBeam">The graph's beam for the suggestion query (null: the index's default); see <see cref="RecommenderOptions.SuggestionBeam"/>.</param>
+    public static ActivityRecorded Decide(UserTasteState state, ActivityEvent activity, SimilarityIndex index, int? searchBeam = null)
     {
         var vector = index.VectorOf(activity.TrackId);
         var profile = UserTasteState.NextProfile(state.Profile, activity.Action, vector, state.Settings);
@@ -22,7 +23,7 @@ public static class SuggestionPolicy
             if (SimilarityIndex.Normalise(query))
             {
                 Span<ScoredTrack> top = stackalloc ScoredTrack[1];
-                var found = index.TopK(query, top, id => id == activity.TrackId || state.IsExcluded(id));
+                var found = index.TopK(query, top, id => id == activity.TrackId || state.IsExcluded(id), searchBeam);
                 if (found == 1 && index.TryGetInfo(top[0].TrackId, out var info))
                     suggestion = new RecommendedTrack(info.TrackId, info.Title, info.Artist, info.Genre,
                         Math.Round(top[0].Score, 4), Explain(info, state, activity, index));

@@ -112,7 +112,7 @@ public sealed class UserRecommenderActor : ReceivePersistentActor
                 replies.Add((replyTo, new ActivityApplied(activity.EventId, next.BatchesCompletedBy(activity.EventId), Duplicate: true)));
                 continue;
             }
-            var e = SuggestionPolicy.Decide(next, activity, _index);
+            var e = SuggestionPolicy.Decide(next, activity, _index, _options.SuggestionBeam);
             next = next.Apply(e);
             recorded.Add(e);
             // The batch this event completes is known now; the same Apply runs again on the stored event.

@@ -201,7 +201,7 @@ public sealed class RecommendBenchmark : IBenchmark
         {
             var state = states.GetValueOrDefault(cmd.UserId) ?? UserTasteState.Empty(cmd.UserId, new TasteSettings());
             decide.Start();
-            var recorded = SuggestionPolicy.Decide(state, cmd.Activity, index);
+            var recorded = SuggestionPolicy.Decide(state, cmd.Activity, index, new RecommenderOptions().SuggestionBeam);
             decide.Stop();
             apply.Start();
             states[cmd.UserId] = state.Apply(recorded);

@@ -18,7 +18,8 @@ namespace MusicRec.Benchmarks.Recommendation;
 /// SQLite journal. First, what one event costs with no actors at all (the CPU floor). Users play tracks of their
 /// favourite genre (listen 50%, like 30%, skip 20%).
 /// Options: --tracks N (100000) --events E (100000) --users U (1000) --rate R (5000) --seconds S (10)
-/// --journal sqlite|memory|both or a list such as memory,sqlite (both) --parallelism P (asks in flight) --snapshot-every N --cpu-only (stop after the one-thread figures)
+/// --journal sqlite|memory|both or a list such as memory,sqlite (both) --parallelism P (asks in flight) --snapshot-every N
+/// --suggestion-beam N (the recommender's graph beam per suggestion; 0: the index's) --floor-events N (events of the one-thread figures; 50000) --cpu-only (stop after the one-thread figures)
 /// --kafka-only --no-kafka --kafka-property k=v --verbose; --method graph|ivf|both (graph; both prints the one-thread
 /// figures for each, the pipeline runs on the graph) with --m, --ef-build, --ef and --clusters, --probes for the index.
 /// </summary>
@@ -38,6 +39,7 @@ public sealed class RecommenderPipelineBenchmark : IBenchmark
         var seconds = BenchmarkOptions.Int(options, "--seconds", 10);
         var journal = BenchmarkOptions.Text(options, "--journal", "both");
         SnapshotEvery = BenchmarkOptions.Int(options, "--snapshot-every", SnapshotEvery);
+        SuggestionBeam = BenchmarkOptions.Int(options, "--suggestion-beam", SuggestionBeam ?? 0) is > 0 and var b ? b : null;
         var pipeline = new ActivityPipelineSettings();
         pipeline = pipeline with { RecommenderParallelism = BenchmarkOptions.Int(options, "--parallelism", pipeline.RecommenderParallelism) };
 
@@ -65,7 +67,7 @@ public sealed class RecommenderPipelineBenchmark : IBenchmark
             });
             BenchmarkReport.Info("index build (clustered catalogue, PCA 154 -> 32)", $"{sw.Elapsed.TotalSeconds:0.0} s, {index.Count} tracks, {index.SearchMethod}");
             byGenre = index.Tracks.GroupBy(t => t.Genre).OrderBy(g => g.Key).Select(g => g.Select(t => t.TrackId).ToArray()).ToArray();
-            CpuFloor(index, byGenre, users, Math.Min(events, 50_000));
+            CpuFloor(index, byGenre, users, BenchmarkOptions.Int(options, "--floor-events", Math.Min(events, 50_000)));
         }
         if (options.Contains("--cpu-only")) return ok;
         // A comma-separated list runs the journals in that order (JIT warm-up lands on the first).
@@ -124,7 +126,7 @@ public sealed class RecommenderPipelineBenchmark : IBenchmark
             var u = i % users;
             var bytes = GC.GetAllocatedBytesForCurrentThread();
             sw.Restart();
-            var recorded = SuggestionPolicy.Decide(states[u], activities[i], index);
+            var recorded = SuggestionPolicy.Decide(states[u], activities[i], index, SuggestionBeam);
             decide += sw.Elapsed;
             var decided = GC.GetAllocatedBytesForCurrentThread();
             decideBytes += decided - bytes;
@@ -133,21 +135,47 @@ public sealed class RecommenderPipelineBenchmark : IBenchmark
             apply += sw.Elapsed;
             applyBytes += GC.GetAllocatedBytesForCurrentThread() - decided;
         }
-        AgreementWithExact(index, activities, users, Math.Min(events, 20_000));
         BenchmarkReport.Info("per event, one thread, no actors: graph rows scored, exact-scan fallbacks",
             $"{HnswIndex.ScoredRows / (double)events:0} rows, {SimilarityIndex.FallbackScans} of {events} queries");
         BenchmarkReport.Info("per event, one thread, no actors: allocated by decide / apply", $"{decideBytes / (double)events:0} / {applyBytes / (double)events:0} bytes");
         BenchmarkReport.Info("per event, one thread, no actors: decide (index query + reason)", $"{decide.TotalMilliseconds * 1000 / events:0.0} µs");
         BenchmarkReport.Info("per event, one thread, no actors: apply (state update)", $"{apply.TotalMilliseconds * 1000 / events:0.0} µs");
         BenchmarkReport.Info("CPU floor, one thread", $"{events / (decide + apply).TotalSeconds:0} events/s");
+        TwoThreadFloor(index, activities, users);
+        AgreementWithExact(index, activities, users);
     }
 
     /// <summary>
-    /// How often a live suggestion is the true best: the same events decided again (untimed), every tenth query also
-    /// answered by the exact scan with the same exclusions.
+    /// The same decide + apply on every core at once (users split between threads, fresh states): what the cores
+    /// together can do with no actors, streams or journal. Cores that share caches or a physical core do less than
+    /// their count times the one-thread floor.
     /// </summary>
-    private static void AgreementWithExact(SimilarityIndex index, ActivityEvent[] activities, int users, int events)
+    private static void TwoThreadFloor(SimilarityIndex index, ActivityEvent[] activities, int users)
     {
+        var threads = Environment.ProcessorCount;
+        var states = new UserTasteState[users];
+        for (var u = 0; u < users; u++) states[u] = UserTasteState.Empty($"u{u}", new TasteSettings());
+        var clock = Stopwatch.StartNew();
+        Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
+        {
+            for (var i = 0; i < activities.Length; i++)
+            {
+                var u = i % users;
+                if (u % threads != t) continue;
+                states[u] = states[u].Apply(SuggestionPolicy.Decide(states[u], activities[i], index, SuggestionBeam));
+            }
+        });
+        BenchmarkReport.Info($"CPU floor, {threads} threads at once", $"{activities.Length / clock.Elapsed.TotalSeconds:0} events/s");
+    }
+
+    /// <summary>
+    /// How often a live suggestion is the true best: the same events decided again (untimed), about 2,000 of the
+    /// queries (evenly spread, so users of every age) also answered by the exact scan with the same exclusions.
+    /// </summary>
+    private static void AgreementWithExact(SimilarityIndex index, ActivityEvent[] activities, int users)
+    {
+        var events = activities.Length;
+        var every = Math.Max(1, events / 2000);   // about 2,000 exact scans, however long the run
         var states = new UserTasteState[users];
         for (var u = 0; u < users; u++) states[u] = UserTasteState.Empty($"u{u}", new TasteSettings());
         int compared = 0, agreeing = 0;
@@ -156,9 +184,9 @@ public sealed class RecommenderPipelineBenchmark : IBenchmark
         {
             var u = i % users;
             var before = states[u];
-            var recorded = SuggestionPolicy.Decide(before, activities[i], index);
+            var recorded = SuggestionPolicy.Decide(before, activities[i], index, SuggestionBeam);
             states[u] = before.Apply(recorded);
-            if (i % 10 != 0 || recorded.Suggestion is not { } suggestion) continue;
+            if (i % every != 0 || recorded.Suggestion is not { } suggestion) continue;
             var query = UserTasteState.NextProfile(before.Profile, activities[i].Action, index.VectorOf(activities[i].TrackId), before.Settings).ToArray();
             SimilarityIndex.Normalise(query);
             var trackId = activities[i].TrackId;
@@ -202,7 +230,7 @@ public sealed class RecommenderPipelineBenchmark : IBenchmark
         var system = ActorSystem.Create("bench", persistence.ToSetup(config));
         try
         {
-            var options = new RecommenderOptions { UseSharding = false, IdleTimeout = null, SnapshotEvery = SnapshotEvery };
+            var options = new RecommenderOptions { UseSharding = false, IdleTimeout = null, SnapshotEvery = SnapshotEvery, SuggestionBeam = SuggestionBeam };
             var random = new Random(11);
             var start = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
             var target = new StreamingBenchmark.Target(
@@ -226,6 +254,9 @@ public sealed class RecommenderPipelineBenchmark : IBenchmark
             if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
         }
     }
+
+    /// <summary>--suggestion-beam N (the recommender's default when absent; 0: the index's own beam).</summary>
+    private static int? SuggestionBeam = new RecommenderOptions().SuggestionBeam;
 
     /// <summary>--snapshot-every N (the recommender's default when absent).</summary>
     private static int SnapshotEvery = new RecommenderOptions().SnapshotEvery;

@@ -282,7 +282,7 @@ public class SimilarityIndexTests(ITestOutputHelper output)
             var excluded = nearest.Take(1200).ToHashSet();
             var padded = Padded(index, query);
             // The graph alone declines (fewer than k), so the index answers by the exact scan.
-            Assert.True(index.Graph!.TopK(padded, new ScoredTrack[3], excluded.Contains) < 3);
+            Assert.True(index.Graph!.TopK(padded, new ScoredTrack[3], excluded.Contains, searchBeam: null) < 3);
             var got = index.TopK(padded, 3, excluded.Contains).Select(h => h.TrackId).ToList();
             Assert.Equal(nearest.Skip(1200).ToList(), got);
         }
