@@ -20,7 +20,7 @@ namespace MusicRec.Benchmarks.Recommendation;
 /// Options: --tracks N (100000) --events E (100000) --users U (1000) --rate R (5000) --seconds S (10)
 /// --journal sqlite|memory|both or a list such as memory,sqlite (both) --parallelism P (asks in flight) --snapshot-every N
 /// --suggestion-beam N (the recommender's graph beam per suggestion; 0: the index's) --floor-events N (events of the one-thread figures; 50000) --cpu-only (stop after the one-thread figures)
-/// --kafka-only --no-kafka --kafka-property k=v --verbose; --method graph|ivf|both (graph; both prints the one-thread
+/// --kafka-only --no-kafka --kafka-property k=v --verbose --alloc-profile (allocation by type in the backlog runs); --method graph|ivf|both (graph; both prints the one-thread
 /// figures for each, the pipeline runs on the graph) with --m, --ef-build, --ef and --clusters, --probes for the index.
 /// </summary>
 public sealed class RecommenderPipelineBenchmark : IBenchmark
@@ -32,6 +32,7 @@ public sealed class RecommenderPipelineBenchmark : IBenchmark
     {
         BenchmarkReport.Info("load average (1, 5, 15 min; 2 cores shared with other jobs)", File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : "n/a");
         StreamingBenchmark.Verbose = options.Contains("--verbose");
+        if (options.Contains("--alloc-profile")) StreamingBenchmark.AllocationProfile ??= new AllocationSampler();
         var tracks = BenchmarkOptions.Int(options, "--tracks", 100_000);
         var events = BenchmarkOptions.Int(options, "--events", 100_000);
         var users = BenchmarkOptions.Int(options, "--users", 1000);
