@@ -115,7 +115,8 @@ public sealed record PersistenceOptions
     }
 
     internal DataOptions SqliteDataOptions() =>
-        new DataOptions().UseConnectionString(LinqToDB.ProviderName.SQLiteMS, ConnectionString).UseInterceptor(YieldingConnectionInterceptor.Instance);
+        new DataOptions().UseConnectionString(LinqToDB.ProviderName.SQLiteMS, ConnectionString)
+            .UseInterceptor(YieldingConnectionInterceptor.Instance);
 
     /// <summary>Creates the SQLite file's folder and switches the file to WAL (readers do not block the writer).</summary>
     internal void Prepare()

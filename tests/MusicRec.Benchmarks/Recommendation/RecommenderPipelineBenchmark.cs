@@ -13,7 +13,8 @@ namespace MusicRec.Benchmarks.Recommendation;
 /// The whole in-process path with the real recommender: ActivityPipeline on the InProcessBus → local parent →
 /// UserRecommenderActor (persisting every event) over a clustered 100,000-track SimilarityIndex → batches on the bus
 /// → commit. Measured with (a) the SQLite journal (the embedded default) and (b) the in-memory journal: backlog
-/// throughput (events/s from the first event until every offset is committed) and event-to-batch latency at a fixed
+/// throughput (sustained: events/s while the middle 80% of the backlog is committed; the rate from the first event
+/// until every offset is committed is printed too) and event-to-batch latency at a fixed
 /// offered rate; then (when MUSICREC_TEST_KAFKA is set) backlog throughput end to end through the real broker with the
 /// SQLite journal. First, what one event costs with no actors at all (the CPU floor). Users play tracks of their
 /// favourite genre (listen 50%, like 30%, skip 20%).
@@ -82,10 +83,12 @@ public sealed class RecommenderPipelineBenchmark : IBenchmark
         {
             var label = kind == JournalKind.Sqlite ? "SQLite journal" : "in-memory journal";
             Console.WriteLine($"  [{label}] backlog of {events} events for {users} users, then {rate}/s for {seconds} s");
-            var throughput = await Run(kind, index, byGenre, (system, transport, bus, target) =>
+            var (_, sustained) = await Run(kind, index, byGenre, (system, transport, bus, target) =>
                 StreamingBenchmark.Throughput(system, transport, events, users, pipeline,
                     () => bus.Lag("musicrec-recommender", Topics.UserActivity) == 0, target: target));
-            ok &= BenchmarkReport.Figure($"in-process events/s, real recommender, {label}", throughput, "events/s", 20_000, lowerIsBetter: false);
+            // The figure is a sustained rate: the middle of the backlog run (10% to 90% committed), after
+            // 1,000 users' actors were created and recovered; the whole-run rate is printed above it.
+            ok &= BenchmarkReport.Figure($"in-process events/s sustained, real recommender, {label}", sustained, "events/s", 20_000, lowerIsBetter: false);
 
             var (p50, p99, achieved) = await Run(kind, index, byGenre, (system, transport, _, target) =>
                 StreamingBenchmark.Latency(system, transport, pipeline, users, rate, seconds, target));
@@ -246,7 +249,9 @@ public sealed class RecommenderPipelineBenchmark : IBenchmark
                 });
             var bus = new InProcessBus(4);
             using var transport = new InProcessTransport(bus);
-            return await measure(system, transport, bus, target);
+            var result = await measure(system, transport, bus, target);
+            if (kind == JournalKind.Sqlite) ReportJournalRows(Path.Combine(dir, "journal.db"));
+            return result;
         }
         finally
         {
@@ -254,6 +259,17 @@ public sealed class RecommenderPipelineBenchmark : IBenchmark
             Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
             if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
         }
+    }
+
+    /// <summary>Rows the journal holds after a run: with group commit, fewer than the events applied when users are busy.</summary>
+    private static void ReportJournalRows(string path)
+    {
+        using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path};Mode=ReadOnly");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT COUNT(*), COALESCE(SUM(deleted), 0) FROM journal";
+        using var reader = command.ExecuteReader();
+        if (reader.Read()) BenchmarkReport.Info("journal rows written (events of all phases share them)", $"{reader.GetInt64(0)} ({reader.GetInt64(1)} marked deleted after snapshots)");
     }
 
     /// <summary>--suggestion-beam N (the recommender's default when absent; 0: the index's own beam).</summary>
