@@ -8,24 +8,51 @@ namespace MusicRec.Streaming.Transport;
 /// the partitions (range assignment) and rebalance when a member joins or leaves (every member revokes before
 /// anyone is given partitions again, as in Kafka's eager protocol); per-group committed offsets; a member
 /// starts each partition at the group's committed offset, so whatever was not committed is delivered again.
+/// Like a Kafka topic with size retention, each partition keeps only its newest records (a long-running
+/// <c>musicrec demo</c> or embedded <c>serve</c> would otherwise hold every event and batch it ever saw); a member
+/// whose position fell behind the oldest kept record continues from it (Kafka's auto.offset.reset = earliest).
 /// Thread-safe. Nothing survives the process.
 /// </summary>
 public sealed class InProcessBus
 {
+    /// <summary>Records kept per partition by default: about 40 MB per 4-partition topic of ~100-byte events.</summary>
+    public const int DefaultRetainPerPartition = 100_000;
+
     private readonly object _gate = new();
     private readonly int _defaultPartitions;
-    private readonly Dictionary<string, List<StoredRecord>[]> _topics = new(StringComparer.Ordinal);
+    private readonly int _retainPerPartition;
+    private readonly Dictionary<string, PartitionLog[]> _topics = new(StringComparer.Ordinal);
     private readonly Dictionary<string, GroupState> _groups = new(StringComparer.Ordinal);
     private long _nextMemberId;
     private long _roundRobin;
 
-    public InProcessBus(int defaultPartitions = 4)
+    public InProcessBus(int defaultPartitions = 4, int retainPerPartition = DefaultRetainPerPartition)
     {
         if (defaultPartitions < 1) throw new ArgumentOutOfRangeException(nameof(defaultPartitions));
+        if (retainPerPartition < 1) throw new ArgumentOutOfRangeException(nameof(retainPerPartition));
         _defaultPartitions = defaultPartitions;
+        _retainPerPartition = retainPerPartition;
     }
 
     private sealed record StoredRecord(string? Key, byte[] Value);
+
+    /// <summary>One partition: the kept records and the offset of the first of them (offsets never restart).</summary>
+    private sealed class PartitionLog
+    {
+        public long BaseOffset;
+        public readonly List<StoredRecord> Records = [];
+        public long EndOffset => BaseOffset + Records.Count;
+        public StoredRecord At(long offset) => Records[(int)(offset - BaseOffset)];
+
+        /// <summary>Drops the oldest records beyond <paramref name="retain"/>, a tenth more at a time so a full log is not shifted on every append.</summary>
+        public void Trim(int retain)
+        {
+            if (Records.Count <= retain) return;
+            var drop = Records.Count - retain + retain / 10;
+            Records.RemoveRange(0, drop);
+            BaseOffset += drop;
+        }
+    }
 
     /// <summary>Creates a topic with this many partitions; an existing topic keeps its partitions.</summary>
     public int CreateTopic(string topic, int partitions)
@@ -54,27 +81,36 @@ public sealed class InProcessBus
             var parts = Partitions(topic);
             var p = key is null ? (int)(_roundRobin++ % parts.Length) : PartitionFor(key, parts.Length);
             var log = parts[p];
-            log.Add(new StoredRecord(key, value));
+            log.Records.Add(new StoredRecord(key, value));
+            var offset = log.EndOffset - 1;
+            log.Trim(_retainPerPartition);
             Monitor.PulseAll(_gate);
-            return new DeliveryReport(new PartitionId(topic, p), log.Count - 1);
+            return new DeliveryReport(new PartitionId(topic, p), offset);
         }
     }
 
     public DeliveryReport Produce(string topic, string? key, string value) => Produce(topic, key, Encoding.UTF8.GetBytes(value));
 
-    /// <summary>Every record of a topic, partition by partition (tests, diagnostics).</summary>
+    /// <summary>Every kept record of a topic, partition by partition (tests, diagnostics).</summary>
     public IReadOnlyList<ConsumedRecord> ReadAll(string topic)
     {
         lock (_gate)
         {
             var parts = Partitions(topic);
-            return parts.SelectMany((log, p) => log.Select((r, i) => new ConsumedRecord(new PartitionId(topic, p), i, r.Key, r.Value))).ToList();
+            return parts.SelectMany((log, p) => log.Records.Select((r, i) =>
+                new ConsumedRecord(new PartitionId(topic, p), log.BaseOffset + i, r.Key, r.Value))).ToList();
         }
     }
 
     public long EndOffset(PartitionId partition)
     {
-        lock (_gate) return Partitions(partition.Topic)[partition.Partition].Count;
+        lock (_gate) return Partitions(partition.Topic)[partition.Partition].EndOffset;
+    }
+
+    /// <summary>The oldest offset still kept in the partition (0 until retention drops records).</summary>
+    public long StartOffset(PartitionId partition)
+    {
+        lock (_gate) return Partitions(partition.Topic)[partition.Partition].BaseOffset;
     }
 
     /// <summary>The group's committed offset (next to read), null when the group never committed this partition.</summary>
@@ -92,16 +128,16 @@ public sealed class InProcessBus
             var parts = Partitions(topic);
             long lag = 0;
             for (var p = 0; p < parts.Length; p++)
-                lag += parts[p].Count - (CommittedOffset(groupId, new PartitionId(topic, p)) ?? 0);
+                lag += parts[p].EndOffset - Math.Max(parts[p].BaseOffset, CommittedOffset(groupId, new PartitionId(topic, p)) ?? 0);
             return lag;
         }
     }
 
-    private List<StoredRecord>[] Partitions(string topic, int? count = null)
+    private PartitionLog[] Partitions(string topic, int? count = null)
     {
         if (!_topics.TryGetValue(topic, out var parts))
         {
-            parts = Enumerable.Range(0, count ?? _defaultPartitions).Select(_ => new List<StoredRecord>()).ToArray();
+            parts = Enumerable.Range(0, count ?? _defaultPartitions).Select(_ => new PartitionLog()).ToArray();
             _topics[topic] = parts;
         }
         return parts;
@@ -214,8 +250,11 @@ public sealed class InProcessBus
                     member.KnownGeneration = group.Generation;
                     member.Assigned = group.Assignment.TryGetValue(member, out var a) ? [.. a] : [];
                     foreach (var p in member.Assigned)
+                    {
+                        var log = Partitions(p.Topic)[p.Partition];
                         member.Positions[p] = group.Committed.TryGetValue(p, out var c) ? c
-                            : member.Options.StartFromEarliest ? 0 : Partitions(p.Topic)[p.Partition].Count;
+                            : member.Options.StartFromEarliest ? log.BaseOffset : log.EndOffset;
+                    }
                     var assigned = member.Assigned;
                     Unlocked(() => member.OnAssigned?.Invoke(assigned));
                     continue;
@@ -228,11 +267,12 @@ public sealed class InProcessBus
                         var p = member.Assigned[idx];
                         if (member.Paused.Contains(p)) continue;
                         var log = Partitions(p.Topic)[p.Partition];
-                        var pos = member.Positions[p];
-                        if (pos >= log.Count) continue;
+                        // Behind the oldest kept record (retention dropped what it had not read): continue from there.
+                        var pos = Math.Max(member.Positions[p], log.BaseOffset);
+                        if (pos >= log.EndOffset) continue;
                         member.Positions[p] = pos + 1;
                         member.NextIndex = idx + 1;
-                        var r = log[(int)pos];
+                        var r = log.At(pos);
                         return new ConsumedRecord(p, pos, r.Key, r.Value);
                     }
                 }

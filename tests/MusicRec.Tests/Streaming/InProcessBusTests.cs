@@ -27,6 +27,36 @@ public class InProcessBusTests
     }
 
     [Fact]
+    public void Each_partition_keeps_its_newest_records_and_a_member_behind_them_continues_from_the_oldest_kept()
+    {
+        var bus = new InProcessBus(1, retainPerPartition: 10);
+        var transport = new InProcessTransport(bus);
+        var group = transport.CreateConsumer(new ConsumerOptions("g", ["t"]));
+        group.Subscribe(_ => { }, _ => { });
+        bus.Produce("t", "k", "m0");
+        Assert.Equal("m0", StreamingTestData.Text(group.Consume(Poll)!));
+        group.Commit([new PartitionOffset(new PartitionId("t", 0), 1)]);
+        group.Close();
+
+        var reports = Enumerable.Range(1, 24).Select(i => bus.Produce("t", "k", $"m{i}")).ToList();
+        // Offsets keep counting; only the oldest records went.
+        Assert.Equal(Enumerable.Range(1, 24).Select(i => (long)i), reports.Select(r => r.Offset));
+        var partition = new PartitionId("t", 0);
+        Assert.Equal(25, bus.EndOffset(partition));
+        var kept = bus.ReadAll("t");
+        Assert.InRange(kept.Count, 9, 10);
+        Assert.Equal(bus.StartOffset(partition), kept[0].Offset);
+        Assert.Equal(Enumerable.Range((int)kept[0].Offset, kept.Count).Select(o => $"m{o}"), kept.Select(StreamingTestData.Text));
+        Assert.Equal(kept.Count, bus.Lag("g", "t"));
+
+        // The group committed offset 1, long gone: its next member starts at the oldest kept record.
+        var next = transport.CreateConsumer(new ConsumerOptions("g", ["t"]));
+        next.Subscribe(_ => { }, _ => { });
+        var read = Drain(next);
+        Assert.Equal(kept.Select(r => r.Offset), read.Select(r => r.Offset));
+    }
+
+    [Fact]
     public void Uncommitted_messages_come_again_to_the_next_member_of_the_group()
     {
         var bus = new InProcessBus(2);
