@@ -27,6 +27,8 @@ public sealed class UserRecommenderActor : ReceivePersistentActor
     private readonly List<(ApplyActivity Command, IActorRef ReplyTo)> _waiting = [];
     private UserTasteState _state;
     private bool _writing;
+    /// <summary>Who waits for the write in flight and what each is told once it is stored.</summary>
+    private List<(IActorRef ReplyTo, object Reply)> _inFlight = [];
     private bool _stopRequested;
     private long _eventsAtLastSnapshot;
 
@@ -127,6 +129,7 @@ public sealed class UserRecommenderActor : ReceivePersistentActor
             return;
         }
         _writing = true;
+        _inFlight = replies;
         // PersistAsync: commands keep arriving (into _waiting) while this write is in flight; ordering is ours.
         // Nothing else changes _state until this write is stored, so the state decided above is exactly
         // _state.Apply(stored): keep it rather than applying the same events a second time.
@@ -134,6 +137,7 @@ public sealed class UserRecommenderActor : ReceivePersistentActor
         {
             _state = next;
             foreach (var (replyTo, reply) in replies) replyTo.Tell(reply);
+            _inFlight = [];
             _writing = false;
             if (_options.SnapshotEvery > 0 && _state.EventsApplied - _eventsAtLastSnapshot >= _options.SnapshotEvery)
             {
@@ -161,9 +165,18 @@ public sealed class UserRecommenderActor : ReceivePersistentActor
         return null;
     }
 
+    /// <summary>
+    /// The journal refused the write (it could not serialise it, say): nothing was stored and the state stays as it
+    /// was, so every event of the write is answered with the failure (the pipeline sets it aside with its reason)
+    /// and the events that arrived meanwhile go on.
+    /// </summary>
     protected override void OnPersistRejected(Exception cause, object @event, long sequenceNr)
     {
         _log.Error(cause, "Event {0} of {1} was rejected by the journal", sequenceNr, PersistenceId);
-        base.OnPersistRejected(cause, @event, sequenceNr);
+        foreach (var (replyTo, _) in _inFlight)
+            replyTo.Tell(new Status.Failure(new InvalidOperationException($"the journal rejected the write of {PersistenceId}: {cause.Message}", cause)));
+        _inFlight = [];
+        _writing = false;
+        AfterWrite();
     }
 }

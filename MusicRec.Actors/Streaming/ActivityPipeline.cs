@@ -83,14 +83,22 @@ public static class ActivityPipeline
         switch (ActivityValidator.Validate(message.Value, trackExists))
         {
             case ActivityValidation.Invalid invalid:
-                Interlocked.Increment(ref metrics.DeadLettered);
-                var letter = new DeadLetter(message.ValueText, invalid.Reason, message.Topic, message.Partition, message.Offset);
-                return new ProducerEnvelope<CommittableOffset>(
-                    [new OutgoingRecord(settings.DeadLetterTopic, message.Key, StreamingJson.Serialize(letter))], message.CommittableOffset);
+                return DeadLettered(message, invalid.Reason, settings, metrics);
             case ActivityValidation.Valid valid:
                 var ev = valid.Event;
-                var applied = await recommender.Ask<UserRecommenderProtocol.ActivityApplied>(
-                    new UserRecommenderProtocol.ApplyActivity(ev.UserId, ev), settings.AskTimeout).ConfigureAwait(false);
+                UserRecommenderProtocol.ActivityApplied applied;
+                try
+                {
+                    applied = await recommender.Ask<UserRecommenderProtocol.ActivityApplied>(
+                        new UserRecommenderProtocol.ApplyActivity(ev.UserId, ev), settings.AskTimeout).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is not AskTimeoutException and not OperationCanceledException)
+                {
+                    // The recommender answered, with a refusal of this one event (the journal rejected its write,
+                    // say): set it aside with the reason and go on. A timeout is not an answer: the stream restarts
+                    // and the event comes again.
+                    return DeadLettered(message, $"the recommender refused the event: {e.Message}", settings, metrics);
+                }
                 Interlocked.Increment(ref metrics.Applied);
                 Interlocked.Add(ref metrics.BatchesPublished, applied.Batches.Count);
                 var records = applied.Batches.Count == 0
@@ -100,6 +108,16 @@ public static class ActivityPipeline
             default:
                 throw new InvalidOperationException("unreachable: validation is either valid or invalid");
         }
+    }
+
+    /// <summary>The event goes to the dead-letter topic with the reason; its offset is committed with the letter.</summary>
+    private static ProducerEnvelope<CommittableOffset> DeadLettered(CommittableMessage message, string reason,
+        ActivityPipelineSettings settings, ActivityPipelineMetrics metrics)
+    {
+        Interlocked.Increment(ref metrics.DeadLettered);
+        var letter = new DeadLetter(message.ValueText, reason, message.Topic, message.Partition, message.Offset);
+        return new ProducerEnvelope<CommittableOffset>(
+            [new OutgoingRecord(settings.DeadLetterTopic, message.Key, StreamingJson.Serialize(letter))], message.CommittableOffset);
     }
 }
 

@@ -54,6 +54,9 @@ internal static class MusicRecService
         log.LogInformation("MusicRec node {Address} started: catalogue {Store} ({Tracks} tracks), bus {Bus}, journal {Journal}, HTTP {Url}",
             Cluster.Get(system).SelfAddress, parts.Store.Describe(), parts.Index.Count, parts.Transport.Describe(),
             parts.Persistence.Describe(), listenUrl ?? "(none)");
+        // The binary defaults to workstation GC (the ETL's memory); a busy service wants DOTNET_gcServer=1 (deploy/).
+        log.LogInformation("GC: {Mode}{Hint}", System.Runtime.GCSettings.IsServerGC ? "server" : "workstation",
+            System.Runtime.GCSettings.IsServerGC ? "" : " (set DOTNET_gcServer=1 for a busy service: fewer, shorter collections)");
         if (options.WebUrl is not null) Console.WriteLine($"MusicRec web page: {options.WebUrl}");
         if (afterStart is not null) await afterStart(host.Services, lifetime.ApplicationStopping);
 

@@ -82,6 +82,8 @@ public sealed partial class ServiceNode : IAsyncDisposable
         // Nothing from the developer's own environment may change the node (a MUSICREC_KAFKA left set, say).
         foreach (var key in psi.Environment.Keys.Where(k => k.StartsWith("MUSICREC_", StringComparison.Ordinal)).ToList())
             psi.Environment.Remove(key);
+        // Three nodes, Kafka and PostgreSQL share this machine's two cores: one GC heap and thread per node, not the
+        // host's server GC (a heap and GC thread per core in every node). A node on its own machine keeps server GC.
         psi.Environment["DOTNET_gcServer"] = "0";
         foreach (var (k, v) in environment ?? new Dictionary<string, string>()) psi.Environment[k] = v;
 

@@ -94,6 +94,27 @@ public class ActivityPipelineTests : Akka.TestKit.Xunit2.TestKit
     }
 
     [Fact]
+    public async Task An_event_the_recommender_refuses_goes_to_the_dead_letter_topic_with_the_reason_and_the_stream_goes_on()
+    {
+        var bus = new InProcessBus(1);
+        var transport = new InProcessTransport(bus);
+        using var publisher = new TransportActivityPublisher(transport);
+        var recommender = Sys.ActorOf(FakeRecommender.Props(refusedTrack: 7));
+        var control = ActivityPipeline.Start(Sys, transport, recommender, Catalogue, Fast);
+
+        foreach (var track in new[] { 1, 7, 2, 3 }) await publisher.PublishAsync(Event("u1", track));
+        await Eventually(() => Batches(bus).Count == 1 && bus.ReadAll(Topics.UserActivityDlq).Count == 1, Wait,
+            () => $"batches {Batches(bus).Count}, dead letters {bus.ReadAll(Topics.UserActivityDlq).Count}");
+        await control.DrainAndShutdownAsync();
+
+        var letter = JsonDocument.Parse(Text(bus.ReadAll(Topics.UserActivityDlq).Single())).RootElement;
+        Assert.Equal("the recommender refused the event: the journal rejected the write", letter.GetProperty("reason").GetString());
+        Assert.Equal(1, letter.GetProperty("offset").GetInt64());
+        Assert.Equal(0, bus.Lag(Group, Topics.UserActivity));
+        Assert.Equal(0, control.Metrics.StreamRestarts);
+    }
+
+    [Fact]
     public async Task Abort_mid_stream_then_restart_loses_nothing_and_dedup_leaves_each_batch_once()
     {
         var bus = new InProcessBus(4);

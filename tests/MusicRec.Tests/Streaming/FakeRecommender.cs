@@ -7,7 +7,8 @@ namespace MusicRec.Tests.Streaming;
 /// <summary>
 /// Stands in for the per-user recommender: a batch every third new event per user, ids "{user}-{n}"; a repeated
 /// event id gets the same answer again (Duplicate = true), as the persisted actor does after a redelivery.
-/// The first <c>unansweredFirst</c> events get no reply at all (the stream's ask times out).
+/// The first <c>unansweredFirst</c> events get no reply at all (the stream's ask times out); events for track
+/// <c>refusedTrack</c> are answered with a failure (as the actor answers a write its journal rejected).
 /// </summary>
 public sealed class FakeRecommender : ReceiveActor
 {
@@ -21,10 +22,10 @@ public sealed class FakeRecommender : ReceiveActor
     private int _unanswered;
 
     /// <param name="workPerEvent">Time each event takes (like a journal write), so a test can stop the stream mid-way.</param>
-    public static Props Props(int unansweredFirst = 0, TimeSpan? workPerEvent = null) =>
-        Akka.Actor.Props.Create(() => new FakeRecommender(unansweredFirst, workPerEvent ?? TimeSpan.Zero));
+    public static Props Props(int unansweredFirst = 0, TimeSpan? workPerEvent = null, int? refusedTrack = null) =>
+        Akka.Actor.Props.Create(() => new FakeRecommender(unansweredFirst, workPerEvent ?? TimeSpan.Zero, refusedTrack));
 
-    public FakeRecommender(int unansweredFirst, TimeSpan workPerEvent)
+    public FakeRecommender(int unansweredFirst, TimeSpan workPerEvent, int? refusedTrack)
     {
         _unanswered = unansweredFirst;
         Receive<UserRecommenderProtocol.ApplyActivity>(apply =>
@@ -33,6 +34,11 @@ public sealed class FakeRecommender : ReceiveActor
             if (_unanswered > 0)
             {
                 _unanswered--;
+                return;
+            }
+            if (apply.Activity.TrackId == refusedTrack)
+            {
+                Sender.Tell(new Status.Failure(new InvalidOperationException("the journal rejected the write")));
                 return;
             }
             if (!_users.TryGetValue(apply.UserId, out var user)) _users[apply.UserId] = user = new UserState();
