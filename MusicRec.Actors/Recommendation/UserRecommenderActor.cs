@@ -117,7 +117,7 @@ public sealed class UserRecommenderActor : ReceivePersistentActor
             var e = SuggestionPolicy.Decide(next, activity, _index, _options.SuggestionBeam);
             next = next.Apply(e);
             recorded.Add(e);
-            // The batch this event completes is known now; the same Apply runs again on the stored event.
+            // The batch this event completes is known now; the state after it is kept for when the write is stored.
             replies.Add((replyTo, new ActivityApplied(e.EventId, next.BatchesCompletedBy(e.EventId), Duplicate: false)));
         }
         _waiting.RemoveRange(0, take);
@@ -173,8 +173,10 @@ public sealed class UserRecommenderActor : ReceivePersistentActor
     protected override void OnPersistRejected(Exception cause, object @event, long sequenceNr)
     {
         _log.Error(cause, "Event {0} of {1} was rejected by the journal", sequenceNr, PersistenceId);
-        foreach (var (replyTo, _) in _inFlight)
-            replyTo.Tell(new Status.Failure(new InvalidOperationException($"the journal rejected the write of {PersistenceId}: {cause.Message}", cause)));
+        var refusal = new Status.Failure(new InvalidOperationException($"the journal rejected the write of {PersistenceId}: {cause.Message}", cause));
+        // Repeats and refusals decided with the write keep their answers; the events it would have stored fail.
+        foreach (var (replyTo, reply) in _inFlight)
+            replyTo.Tell(reply is Status.Failure or ActivityApplied { Duplicate: true } ? reply : refusal);
         _inFlight = [];
         _writing = false;
         AfterWrite();
