@@ -38,11 +38,12 @@ public sealed record RecommenderOptions
     /// HNSW beam of the per-event suggestion query (one best allowed track, not the index's generic top-k; null: the
     /// index's own beam, 128). The taste profile is a decayed sum of catalogue tracks, so its nearest tracks sit in
     /// dense, well-linked parts of the graph and a narrower beam finds them. Measured on recommender-pipeline
-    /// (100,000 tracks, 1,000 users up to 300 events old): the live suggestion is the exact scan's answer (same
-    /// exclusions) 98.6% of the time at 96 (1,907 rows scored), 97.4% at 80, 94.8% at 64; the query is most of an
-    /// event's CPU.
+    /// (100,000 tracks, 1,000 users): the live suggestion is the exact scan's answer (same exclusions) 98.0% of the
+    /// time at 80 (97.4% once users are 300 events old; 1,653 rows scored), 98.6-99.3% at 96 (1,907 rows), 94.8% at
+    /// 64. The query is about half of an event's CPU: 80 gave 20,600-21,500 events/s sustained with the SQLite
+    /// journal where 96 gave 17,600-20,700.
     /// </summary>
-    public int? SuggestionBeam { get; init; } = 96;
+    public int? SuggestionBeam { get; init; } = 80;
     /// <summary>The index to recommend from; when null it is resolved from the service provider (register a SimilarityIndex singleton).</summary>
     public SimilarityIndex? Index { get; init; }
 }
