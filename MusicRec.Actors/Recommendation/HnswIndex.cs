@@ -182,18 +182,8 @@ internal sealed class HnswIndex : IApproximateIndex
         for (var i = 0; i < n; i++)
             exact[i] = new ScoredTrack(_trackIds[rows[i]], SimilarityIndex.Dot(ref Row(rows[i]), ref q, _stride));
         var hits = exact.AsSpan(0, n);
-        // Best first, ties to the lower track id (as the exact scan); insertion sort for the usual few dozen.
-        for (var i = 1; i < hits.Length; i++)
-        {
-            var h = hits[i];
-            var j = i;
-            while (j > 0 && (hits[j - 1].Score < h.Score || (hits[j - 1].Score == h.Score && hits[j - 1].TrackId > h.TrackId)))
-            {
-                hits[j] = hits[j - 1];
-                j--;
-            }
-            hits[j] = h;
-        }
+        // Best first, ties to the lower track id (as the exact scan).
+        SortBestFirst(hits);
         var count = 0;
         foreach (var h in hits)
         {
@@ -284,14 +274,17 @@ internal sealed class HnswIndex : IApproximateIndex
         }
     }
 
-    /// <summary>Insertion sort, best first (ties: lower node): a few dozen to a few hundred items, mostly in order.</summary>
-    private static void SortBestFirst(Span<Candidate> all)
+    /// <summary>
+    /// Insertion sort, best first (ties: lower id): a few dozen to a few hundred items, mostly in order. Generic over
+    /// the two structs it sorts (compiled for each, so no interface call in the loop).
+    /// </summary>
+    private static void SortBestFirst<T>(Span<T> all) where T : struct, IRanked
     {
         for (var i = 1; i < all.Length; i++)
         {
             var c = all[i];
             var j = i;
-            while (j > 0 && (all[j - 1].Score < c.Score || (all[j - 1].Score == c.Score && all[j - 1].Node > c.Node)))
+            while (j > 0 && (all[j - 1].Score < c.Score || (all[j - 1].Score == c.Score && all[j - 1].RankId > c.RankId)))
             {
                 all[j] = all[j - 1];
                 j--;
@@ -579,7 +572,10 @@ internal sealed class HnswIndex : IApproximateIndex
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private ref float Row(int row) => ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_vectors), row * _stride);
 
-    private readonly record struct Candidate(float Score, int Node);
+    private readonly record struct Candidate(float Score, int Node) : IRanked
+    {
+        int IRanked.RankId => Node;
+    }
 
     /// <summary>Marks a beam entry as expanded (node numbers are non-negative).</summary>
     private const int Expanded = int.MinValue;

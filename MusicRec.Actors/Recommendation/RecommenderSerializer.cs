@@ -8,7 +8,8 @@ namespace MusicRec.Recommendation;
 
 /// <summary>
 /// JSON (System.Text.Json) for the recommender's snapshots and the messages that cross nodes under sharding; the
-/// journal's events (<see cref="ActivitiesRecorded"/>, one per write) in a compact binary form. Short string manifests keep the journal readable and independent of CLR type names.
+/// journal's events (<see cref="ActivitiesRecorded"/>, one per write) in a compact binary form. Short string
+/// manifests keep the journal readable and independent of CLR type names.
 /// </summary>
 public sealed class RecommenderSerializer : SerializerWithStringManifest
 {

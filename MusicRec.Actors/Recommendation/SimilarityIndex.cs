@@ -14,7 +14,17 @@ public sealed record TrackInfo(int TrackId, string Title, string Artist, string 
 }
 
 /// <summary>One hit of a similarity query: cosine similarity in the index space.</summary>
-public readonly record struct ScoredTrack(int TrackId, float Score);
+public readonly record struct ScoredTrack(int TrackId, float Score) : IRanked
+{
+    int IRanked.RankId => TrackId;
+}
+
+/// <summary>What a best-first sort needs of an item: its score (higher first) and the id that breaks ties (lower first).</summary>
+internal interface IRanked
+{
+    float Score { get; }
+    int RankId { get; }
+}
 
 /// <summary>A catalogue document the index could not use, with the reason.</summary>
 public sealed record SkippedTrack(int TrackId, string Reason);

@@ -15,23 +15,34 @@ public static class SuggestionPolicy
     public static ActivityRecorded Decide(UserTasteState state, ActivityEvent activity, SimilarityIndex index, int? searchBeam = null)
     {
         var vector = index.VectorOf(activity.TrackId);
-        var profile = UserTasteState.NextProfile(state.Profile, activity.Action, vector, state.Settings);
         RecommendedTrack? suggestion = null;
-        if (!profile.IsDefaultOrEmpty && profile.Length == index.Stride)
+        if (Query(state, activity, index) is { } query)
         {
-            var query = profile.ToArray();
-            if (SimilarityIndex.Normalise(query))
-            {
-                Span<ScoredTrack> top = stackalloc ScoredTrack[1];
-                var found = index.TopK(query, top, id => id == activity.TrackId || state.IsExcluded(id), searchBeam);
-                if (found == 1 && index.TryGetInfo(top[0].TrackId, out var info))
-                    suggestion = new RecommendedTrack(info.TrackId, info.Title, info.Artist, info.Genre,
-                        Math.Round(top[0].Score, 4), Explain(info, state, activity, index));
-            }
+            Span<ScoredTrack> top = stackalloc ScoredTrack[1];
+            var found = index.TopK(query, top, Exclusions(state, activity), searchBeam);
+            if (found == 1 && index.TryGetInfo(top[0].TrackId, out var info))
+                suggestion = new RecommendedTrack(info.TrackId, info.Title, info.Artist, info.Genre,
+                    Math.Round(top[0].Score, 4), Explain(info, state, activity, index));
         }
         return new ActivityRecorded(activity.EventId, activity.TrackId, activity.Action, activity.Ts,
             vector.IsEmpty ? null : vector.ToArray(), suggestion);
     }
+
+    /// <summary>
+    /// What the suggestion for <paramref name="activity"/> searches with: the taste profile after it, normalised; null
+    /// while the user has no profile (no known track yet) or it is zero.
+    /// </summary>
+    public static float[]? Query(UserTasteState state, ActivityEvent activity, SimilarityIndex index)
+    {
+        var profile = UserTasteState.NextProfile(state.Profile, activity.Action, index.VectorOf(activity.TrackId), state.Settings);
+        if (profile.IsDefaultOrEmpty || profile.Length != index.Stride) return null;
+        var query = profile.ToArray();
+        return SimilarityIndex.Normalise(query) ? query : null;
+    }
+
+    /// <summary>What the suggestion for <paramref name="activity"/> may not be: its own track, and what the state excludes.</summary>
+    public static Func<int, bool> Exclusions(UserTasteState state, ActivityEvent activity) =>
+        id => id == activity.TrackId || state.IsExcluded(id);
 
     /// <summary>A short human reason, anchored on the most similar track the user recently listened to or liked.</summary>
     public static string Explain(TrackInfo suggestion, UserTasteState state, ActivityEvent current, SimilarityIndex index)

@@ -26,8 +26,7 @@ public sealed class UserRecommenderActor : ReceivePersistentActor
     private readonly string _userId;
     private readonly List<(ApplyActivity Command, IActorRef ReplyTo)> _waiting = [];
     private UserTasteState _state;
-    private bool _writing;
-    /// <summary>Who waits for the write in flight and what each is told once it is stored.</summary>
+    /// <summary>Who waits for the write in flight and what each is told once it is stored (empty: no write in flight).</summary>
     private List<(IActorRef ReplyTo, object Reply)> _inFlight = [];
     private bool _stopRequested;
     private long _eventsAtLastSnapshot;
@@ -53,13 +52,13 @@ public sealed class UserRecommenderActor : ReceivePersistentActor
         Command<ApplyActivity>(cmd =>
         {
             _waiting.Add((cmd, Sender));
-            if (!_writing) WriteWaiting();
+            if (_inFlight.Count == 0) WriteWaiting();
         });
         Command<GetUserState>(_ => Sender.Tell(_state.ToView()));
         Command<StopEntity>(_ =>
         {
             // Never stop with events accepted but not yet stored and answered.
-            if (_writing || _waiting.Count > 0) _stopRequested = true;
+            if (_inFlight.Count > 0 || _waiting.Count > 0) _stopRequested = true;
             else Context.Stop(Self);
         });
         // Ask the parent (shard or local parent) to stop us: it buffers this user's messages until we are gone.
@@ -121,35 +120,39 @@ public sealed class UserRecommenderActor : ReceivePersistentActor
             replies.Add((replyTo, new ActivityApplied(e.EventId, next.BatchesCompletedBy(e.EventId), Duplicate: false)));
         }
         _waiting.RemoveRange(0, take);
+        _inFlight = replies;
 
         if (recorded.Count == 0)
         {
-            foreach (var (replyTo, reply) in replies) replyTo.Tell(reply);
-            AfterWrite();
+            Answer(Unchanged);
             return;
         }
-        _writing = true;
-        _inFlight = replies;
         // PersistAsync: commands keep arriving (into _waiting) while this write is in flight; ordering is ours.
         // Nothing else changes _state until this write is stored, so the state decided above is exactly
         // _state.Apply(stored): keep it rather than applying the same events a second time.
         PersistAsync(new ActivitiesRecorded(recorded), _ =>
         {
             _state = next;
-            foreach (var (replyTo, reply) in replies) replyTo.Tell(reply);
-            _inFlight = [];
-            _writing = false;
             if (_options.SnapshotEvery > 0 && _state.EventsApplied - _eventsAtLastSnapshot >= _options.SnapshotEvery)
             {
                 _eventsAtLastSnapshot = _state.EventsApplied;
                 SaveSnapshot(_state.ToSnapshot());
             }
-            AfterWrite();
+            Answer(Unchanged);
         });
     }
 
-    private void AfterWrite()
+    private static readonly Func<object, object> Unchanged = reply => reply;
+
+    /// <summary>
+    /// Tells everyone the write held what <paramref name="answer"/> makes of the reply decided for them, then goes on:
+    /// the next waiting events, or the stop that was asked for meanwhile.
+    /// </summary>
+    private void Answer(Func<object, object> answer)
     {
+        var held = _inFlight;
+        _inFlight = [];
+        foreach (var (replyTo, reply) in held) replyTo.Tell(answer(reply));
         if (_waiting.Count > 0) WriteWaiting();
         else if (_stopRequested) Context.Stop(Self);
     }
@@ -175,10 +178,6 @@ public sealed class UserRecommenderActor : ReceivePersistentActor
         _log.Error(cause, "Event {0} of {1} was rejected by the journal", sequenceNr, PersistenceId);
         var refusal = new Status.Failure(new InvalidOperationException($"the journal rejected the write of {PersistenceId}: {cause.Message}", cause));
         // Repeats and refusals decided with the write keep their answers; the events it would have stored fail.
-        foreach (var (replyTo, reply) in _inFlight)
-            replyTo.Tell(reply is Status.Failure or ActivityApplied { Duplicate: true } ? reply : refusal);
-        _inFlight = [];
-        _writing = false;
-        AfterWrite();
+        Answer(reply => reply is Status.Failure or ActivityApplied { Duplicate: true } ? reply : refusal);
     }
 }

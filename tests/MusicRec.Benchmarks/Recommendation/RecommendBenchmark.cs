@@ -37,28 +37,13 @@ public sealed class RecommendBenchmark : IBenchmark
         var random = new Random(42);
         var docs = Enumerable.Range(1, tracks).Select(i => Document(i, "g" + i % 8, Enumerable.Range(0, 154).Select(_ => BenchmarkRandom.Gaussian(random)).ToArray())).ToList();
         BenchmarkReport.Info("catalogue generated", $"{tracks} tracks in {sw.Elapsed.TotalSeconds:0.0} s");
-        var methods = BenchmarkOptions.Text(options, "--method", "graph") switch
-        {
-            "ivf" => new[] { ApproximateSearch.InvertedFile },
-            "both" => [ApproximateSearch.Graph, ApproximateSearch.InvertedFile],
-            _ => [ApproximateSearch.Graph],
-        };
-        var defaults = new SimilarityIndexOptions();
-        SimilarityIndexOptions IndexOptions(ApproximateSearch method) => defaults with
-        {
-            Approximate = method,
-            Probes = BenchmarkOptions.Int(options, "--probes", 0),
-            Clusters = BenchmarkOptions.Int(options, "--clusters", 0),
-            GraphLinks = BenchmarkOptions.Int(options, "--m", defaults.GraphLinks),
-            GraphBuildBeam = BenchmarkOptions.Int(options, "--ef-build", defaults.GraphBuildBeam),
-            GraphSearchBeam = BenchmarkOptions.Int(options, "--ef", defaults.GraphSearchBeam),
-        };
+        var methods = IndexBenchmarkOptions.Methods(options);
         SimilarityIndex? clustered = null;
         foreach (var method in methods)
         {
             // The same query stream for every method, so their figures compare.
             var queryRandom = new Random(11);
-            var indexOptions = IndexOptions(method);
+            var indexOptions = IndexBenchmarkOptions.For(options, method);
             sw.Restart();
             var index = SimilarityIndex.Build(docs, indexOptions);
             BenchmarkReport.Info("index build (PCA 154 -> 32, normalise, approximate index)", $"{sw.Elapsed.TotalSeconds:0.00} s, {index.Count} tracks, {index.Count * index.Stride * 4 / 1e6:0.0} MB of vectors, {index.SearchMethod}");

@@ -45,28 +45,14 @@ public sealed class RecommenderPipelineBenchmark : IBenchmark
         var pipeline = new ActivityPipelineSettings();
         pipeline = pipeline with { RecommenderParallelism = BenchmarkOptions.Int(options, "--parallelism", pipeline.RecommenderParallelism) };
 
-        var methods = BenchmarkOptions.Text(options, "--method", "graph") switch
-        {
-            "ivf" => new[] { ApproximateSearch.InvertedFile },
-            "both" => [ApproximateSearch.InvertedFile, ApproximateSearch.Graph],
-            _ => [ApproximateSearch.Graph],
-        };
-        var defaults = new SimilarityIndexOptions();
         SimilarityIndex index = null!;
         int[][] byGenre = [];
         var ok = true;
-        foreach (var method in methods)
+        // With --method both the pipeline runs on the graph, the last built.
+        foreach (var method in IndexBenchmarkOptions.Methods(options, graphLast: true))
         {
             var sw = Stopwatch.StartNew();
-            index = SimilarityIndex.Build(RecommendBenchmark.Clustered(tracks, new Random(7)), defaults with
-            {
-                Approximate = method,
-                GraphLinks = BenchmarkOptions.Int(options, "--m", defaults.GraphLinks),
-                GraphBuildBeam = BenchmarkOptions.Int(options, "--ef-build", defaults.GraphBuildBeam),
-                GraphSearchBeam = BenchmarkOptions.Int(options, "--ef", defaults.GraphSearchBeam),
-                Probes = BenchmarkOptions.Int(options, "--probes", 0),
-                Clusters = BenchmarkOptions.Int(options, "--clusters", 0),
-            });
+            index = SimilarityIndex.Build(RecommendBenchmark.Clustered(tracks, new Random(7)), IndexBenchmarkOptions.For(options, method));
             BenchmarkReport.Info("index build (clustered catalogue, PCA 154 -> 32)", $"{sw.Elapsed.TotalSeconds:0.0} s, {index.Count} tracks, {index.SearchMethod}");
             byGenre = index.Tracks.GroupBy(t => t.Genre).OrderBy(g => g.Key).Select(g => g.Select(t => t.TrackId).ToArray()).ToArray();
             CpuFloor(index, byGenre, users, BenchmarkOptions.Int(options, "--floor-events", Math.Min(events, 50_000)));
@@ -108,17 +94,9 @@ public sealed class RecommenderPipelineBenchmark : IBenchmark
     private static void CpuFloor(SimilarityIndex index, int[][] byGenre, int users, int events)
     {
         var random = new Random(5);
-        var states = new UserTasteState[users];
-        for (var u = 0; u < users; u++) states[u] = UserTasteState.Empty($"u{u}", new TasteSettings());
-        var start = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        var states = FreshStates(users);
         var activities = new ActivityEvent[events];
-        for (var i = 0; i < events; i++)
-        {
-            var u = i % users;
-            var own = byGenre[u % byGenre.Length];
-            var action = random.Next(10) switch { < 5 => Actions.Listen, < 8 => Actions.Like, _ => Actions.Skip };
-            activities[i] = new ActivityEvent(Guid.NewGuid().ToString(), $"u{u}", own[random.Next(own.Length)], action, start.AddMilliseconds(i));
-        }
+        for (var i = 0; i < events; i++) activities[i] = FavouriteGenreEvent(random, byGenre, i, users);
         var decide = TimeSpan.Zero;
         var apply = TimeSpan.Zero;
         long decideBytes = 0, applyBytes = 0;
@@ -145,7 +123,7 @@ public sealed class RecommenderPipelineBenchmark : IBenchmark
         BenchmarkReport.Info("per event, one thread, no actors: decide (index query + reason)", $"{decide.TotalMilliseconds * 1000 / events:0.0} µs");
         BenchmarkReport.Info("per event, one thread, no actors: apply (state update)", $"{apply.TotalMilliseconds * 1000 / events:0.0} µs");
         BenchmarkReport.Info("CPU floor, one thread", $"{events / (decide + apply).TotalSeconds:0} events/s");
-        TwoThreadFloor(index, activities, users);
+        AllCoresFloor(index, activities, users);
         AgreementWithExact(index, activities, users);
     }
 
@@ -154,11 +132,10 @@ public sealed class RecommenderPipelineBenchmark : IBenchmark
     /// together can do with no actors, streams or journal. Cores that share caches or a physical core do less than
     /// their count times the one-thread floor.
     /// </summary>
-    private static void TwoThreadFloor(SimilarityIndex index, ActivityEvent[] activities, int users)
+    private static void AllCoresFloor(SimilarityIndex index, ActivityEvent[] activities, int users)
     {
         var threads = Environment.ProcessorCount;
-        var states = new UserTasteState[users];
-        for (var u = 0; u < users; u++) states[u] = UserTasteState.Empty($"u{u}", new TasteSettings());
+        var states = FreshStates(users);
         var clock = Stopwatch.StartNew();
         Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
         {
@@ -180,8 +157,7 @@ public sealed class RecommenderPipelineBenchmark : IBenchmark
     {
         var events = activities.Length;
         var every = Math.Max(1, events / 2000);   // about 2,000 exact scans, however long the run
-        var states = new UserTasteState[users];
-        for (var u = 0; u < users; u++) states[u] = UserTasteState.Empty($"u{u}", new TasteSettings());
+        var states = FreshStates(users);
         int compared = 0, agreeing = 0;
         var exact = new ScoredTrack[1];
         for (var i = 0; i < events; i++)
@@ -191,10 +167,8 @@ public sealed class RecommenderPipelineBenchmark : IBenchmark
             var recorded = SuggestionPolicy.Decide(before, activities[i], index, SuggestionBeam);
             states[u] = before.Apply(recorded);
             if (i % every != 0 || recorded.Suggestion is not { } suggestion) continue;
-            var query = UserTasteState.NextProfile(before.Profile, activities[i].Action, index.VectorOf(activities[i].TrackId), before.Settings).ToArray();
-            SimilarityIndex.Normalise(query);
-            var trackId = activities[i].TrackId;
-            if (index.ExactTopK(query, exact, id => id == trackId || before.IsExcluded(id)) != 1) continue;
+            if (SuggestionPolicy.Query(before, activities[i], index) is not { } query) continue;
+            if (index.ExactTopK(query, exact, SuggestionPolicy.Exclusions(before, activities[i])) != 1) continue;
             compared++;
             if (exact[0].TrackId == suggestion.TrackId) agreeing++;
         }
@@ -236,17 +210,10 @@ public sealed class RecommenderPipelineBenchmark : IBenchmark
         {
             var options = new RecommenderOptions { UseSharding = false, IdleTimeout = null, SnapshotEvery = SnapshotEvery, SuggestionBeam = SuggestionBeam };
             var random = new Random(11);
-            var start = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
             var target = new StreamingBenchmark.Target(
                 () => system.ActorOf(UserRecommenderParent.Props(id => UserRecommenderActor.Props(id, index, options)), "recommenders"),
                 index.Contains,
-                (i, n) =>
-                {
-                    var u = i % n;
-                    var own = byGenre[u % byGenre.Length];
-                    var action = random.Next(10) switch { < 5 => Actions.Listen, < 8 => Actions.Like, _ => Actions.Skip };
-                    return new ActivityEvent(Guid.NewGuid().ToString(), $"u{u}", own[random.Next(own.Length)], action, start.AddMilliseconds(i));
-                });
+                (i, n) => FavouriteGenreEvent(random, byGenre, i, n));
             var bus = new InProcessBus(4);
             using var transport = new InProcessTransport(bus);
             var result = await measure(system, transport, bus, target);
@@ -259,6 +226,25 @@ public sealed class RecommenderPipelineBenchmark : IBenchmark
             Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
             if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
         }
+    }
+
+    private static readonly DateTimeOffset Start = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+    /// <summary>Event <paramref name="i"/>: user i mod users plays a track of their favourite genre (listen 50%, like 30%, skip 20%).</summary>
+    private static ActivityEvent FavouriteGenreEvent(Random random, int[][] byGenre, int i, int users)
+    {
+        var u = i % users;
+        var own = byGenre[u % byGenre.Length];
+        var action = random.Next(10) switch { < 5 => Actions.Listen, < 8 => Actions.Like, _ => Actions.Skip };
+        return new ActivityEvent(Guid.NewGuid().ToString(), $"u{u}", own[random.Next(own.Length)], action, Start.AddMilliseconds(i));
+    }
+
+    /// <summary>Users u0 … u(n-1) before their first event.</summary>
+    private static UserTasteState[] FreshStates(int users)
+    {
+        var states = new UserTasteState[users];
+        for (var u = 0; u < users; u++) states[u] = UserTasteState.Empty($"u{u}", new TasteSettings());
+        return states;
     }
 
     /// <summary>Rows the journal holds after a run: with group commit, fewer than the events applied when users are busy.</summary>

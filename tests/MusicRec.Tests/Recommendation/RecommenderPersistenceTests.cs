@@ -39,6 +39,16 @@ public class RecommenderPersistenceTests : IDisposable
         }
     }
 
+    /// <summary>A COUNT(*) query on the journal's SQLite file.</summary>
+    private static int Count(string path, string sql)
+    {
+        using var connection = new SqliteConnection($"Data Source={path}");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return Convert.ToInt32(command.ExecuteScalar());
+    }
+
     [Theory]
     [InlineData(0)]   // events only
     [InlineData(4)]   // snapshots every 4 events, older events and snapshots deleted
@@ -71,16 +81,8 @@ public class RecommenderPersistenceTests : IDisposable
         var path = Path.Combine(_dir, "snap.db");
         var journal = PersistenceOptions.Sqlite(path);
         var options = new RecommenderOptions { UseSharding = false, IdleTimeout = null, SnapshotEvery = 5 };
-        int Count(string sql)
-        {
-            using var connection = new SqliteConnection($"Data Source={path}");
-            connection.Open();
-            using var command = connection.CreateCommand();
-            command.CommandText = sql;
-            return Convert.ToInt32(command.ExecuteScalar());
-        }
-        int Live() => Count("SELECT COUNT(*) FROM journal WHERE persistence_id = 'user-bob' AND deleted = 0");
-        int Snapshots() => Count("SELECT COUNT(*) FROM snapshot WHERE persistence_id = 'user-bob'");
+        int Live() => Count(path, "SELECT COUNT(*) FROM journal WHERE persistence_id = 'user-bob' AND deleted = 0");
+        int Snapshots() => Count(path, "SELECT COUNT(*) FROM snapshot WHERE persistence_id = 'user-bob'");
 
         var system = SystemFor("snap", journal);
         try
@@ -158,14 +160,7 @@ public class RecommenderPersistenceTests : IDisposable
         AssertSameView(sequentialView, view);
 
         // Fewer journal rows than events: the events that waited were stored together.
-        using (var connection = new SqliteConnection($"Data Source={path}"))
-        {
-            connection.Open();
-            using var command = connection.CreateCommand();
-            command.CommandText = "SELECT COUNT(*) FROM journal WHERE persistence_id = 'user-dave'";
-            var rows = Convert.ToInt32(command.ExecuteScalar());
-            Assert.InRange(rows, 1, events - 1);
-        }
+        Assert.InRange(Count(path, "SELECT COUNT(*) FROM journal WHERE persistence_id = 'user-dave'"), 1, events - 1);
 
         // And a restart recovers the same state from the grouped events.
         var (_, recovered) = await RunAsync(journal, options, "dave", 1, 0);

@@ -23,6 +23,20 @@ public class ActivityPipelineTests : Akka.TestKit.Xunit2.TestKit
         DrainTimeout = TimeSpan.FromSeconds(10),
     };
 
+    /// <summary>What every test here starts from: an in-process bus, a publisher on it and a fake recommender.</summary>
+    private sealed record PipelineRig(InProcessBus Bus, InProcessTransport Transport, TransportActivityPublisher Publisher, IActorRef Recommender)
+        : IDisposable
+    {
+        public static PipelineRig Create(ActorSystem system, int partitions, Props? recommender = null)
+        {
+            var bus = new InProcessBus(partitions);
+            var transport = new InProcessTransport(bus);
+            return new PipelineRig(bus, transport, new TransportActivityPublisher(transport), system.ActorOf(recommender ?? FakeRecommender.Props()));
+        }
+
+        public void Dispose() => Publisher.Dispose();
+    }
+
     private static List<RecommendationBatch> Batches(InProcessBus bus) =>
         bus.ReadAll(Topics.Recommendations).Select(r => StreamingJson.Deserialize<RecommendationBatch>(Text(r))!).ToList();
 
@@ -32,10 +46,8 @@ public class ActivityPipelineTests : Akka.TestKit.Xunit2.TestKit
     [Fact]
     public async Task Events_in_batches_out_and_every_offset_committed()
     {
-        var bus = new InProcessBus(4);
-        var transport = new InProcessTransport(bus);
-        using var publisher = new TransportActivityPublisher(transport);
-        var recommender = Sys.ActorOf(FakeRecommender.Props());
+        using var rig = PipelineRig.Create(Sys, 4);
+        var (bus, transport, publisher, recommender) = rig;
         var control = ActivityPipeline.Start(Sys, transport, recommender, Catalogue, Fast);
 
         foreach (var e in Events(users: 5, perUser: 9)) await publisher.PublishAsync(e);
@@ -59,10 +71,8 @@ public class ActivityPipelineTests : Akka.TestKit.Xunit2.TestKit
     [Fact]
     public async Task Invalid_events_go_to_the_dead_letter_topic_and_the_stream_goes_on()
     {
-        var bus = new InProcessBus(1);
-        var transport = new InProcessTransport(bus);
-        using var publisher = new TransportActivityPublisher(transport);
-        var recommender = Sys.ActorOf(FakeRecommender.Props());
+        using var rig = PipelineRig.Create(Sys, 1);
+        var (bus, transport, publisher, recommender) = rig;
         var control = ActivityPipeline.Start(Sys, transport, recommender, Catalogue, Fast);
 
         await publisher.PublishAsync(Event("u1", 1));
@@ -96,10 +106,8 @@ public class ActivityPipelineTests : Akka.TestKit.Xunit2.TestKit
     [Fact]
     public async Task An_event_the_recommender_refuses_goes_to_the_dead_letter_topic_with_the_reason_and_the_stream_goes_on()
     {
-        var bus = new InProcessBus(1);
-        var transport = new InProcessTransport(bus);
-        using var publisher = new TransportActivityPublisher(transport);
-        var recommender = Sys.ActorOf(FakeRecommender.Props(refusedTrack: 7));
+        using var rig = PipelineRig.Create(Sys, 1, FakeRecommender.Props(refusedTrack: 7));
+        var (bus, transport, publisher, recommender) = rig;
         var control = ActivityPipeline.Start(Sys, transport, recommender, Catalogue, Fast);
 
         foreach (var track in new[] { 1, 7, 2, 3 }) await publisher.PublishAsync(Event("u1", track));
@@ -117,10 +125,8 @@ public class ActivityPipelineTests : Akka.TestKit.Xunit2.TestKit
     [Fact]
     public async Task Abort_mid_stream_then_restart_loses_nothing_and_dedup_leaves_each_batch_once()
     {
-        var bus = new InProcessBus(4);
-        var transport = new InProcessTransport(bus);
-        using var publisher = new TransportActivityPublisher(transport);
-        var recommender = Sys.ActorOf(FakeRecommender.Props());
+        using var rig = PipelineRig.Create(Sys, 4);
+        var (bus, transport, publisher, recommender) = rig;
         var events = Events(users: 10, perUser: 30);
         foreach (var e in events) await publisher.PublishAsync(e);
 
@@ -156,10 +162,8 @@ public class ActivityPipelineTests : Akka.TestKit.Xunit2.TestKit
     [Fact]
     public async Task An_unanswered_ask_fails_the_stream_which_restarts_and_reads_the_event_again()
     {
-        var bus = new InProcessBus(1);
-        var transport = new InProcessTransport(bus);
-        using var publisher = new TransportActivityPublisher(transport);
-        var recommender = Sys.ActorOf(FakeRecommender.Props(unansweredFirst: 2));
+        using var rig = PipelineRig.Create(Sys, 1, FakeRecommender.Props(unansweredFirst: 2));
+        var (bus, transport, publisher, recommender) = rig;
         var settings = Fast with { AskTimeout = TimeSpan.FromMilliseconds(300) };
         var control = ActivityPipeline.Start(Sys, transport, recommender, Catalogue, settings);
         for (var i = 0; i < 6; i++) await publisher.PublishAsync(Event("solo", i + 1));
@@ -175,10 +179,8 @@ public class ActivityPipelineTests : Akka.TestKit.Xunit2.TestKit
     [Fact]
     public async Task Two_pipelines_in_one_group_share_the_partitions()
     {
-        var bus = new InProcessBus(4);
-        var transport = new InProcessTransport(bus);
-        using var publisher = new TransportActivityPublisher(transport);
-        var recommender = Sys.ActorOf(FakeRecommender.Props());
+        using var rig = PipelineRig.Create(Sys, 4);
+        var (bus, transport, publisher, recommender) = rig;
         var a = ActivityPipeline.Start(Sys, transport, recommender, Catalogue, Fast);
         var b = ActivityPipeline.Start(Sys, transport, recommender, Catalogue, Fast);
         await Eventually(() => a.Assignment.Count == 2 && b.Assignment.Count == 2, Wait,
@@ -196,10 +198,8 @@ public class ActivityPipelineTests : Akka.TestKit.Xunit2.TestKit
     [Fact]
     public async Task Recommendation_feed_reads_published_batches()
     {
-        var bus = new InProcessBus(2);
-        var transport = new InProcessTransport(bus);
-        using var publisher = new TransportActivityPublisher(transport);
-        var recommender = Sys.ActorOf(FakeRecommender.Props());
+        using var rig = PipelineRig.Create(Sys, 2);
+        var (bus, transport, publisher, recommender) = rig;
         var control = ActivityPipeline.Start(Sys, transport, recommender, Catalogue, Fast);
         foreach (var e in Events(users: 2, perUser: 3)) await publisher.PublishAsync(e);
 
