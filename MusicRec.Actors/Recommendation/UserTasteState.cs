@@ -18,8 +18,13 @@ public sealed record TasteSettings
     public int MaxRecommended { get; init; } = 2000;
     /// <summary>Event ids remembered to recognise a redelivered event.</summary>
     public int MaxRecentEventIds { get; init; } = 512;
-    /// <summary>Emitted batches kept so a redelivered event gets the same batch again.</summary>
-    public int MaxRecentBatches { get; init; } = 8;
+    /// <summary>
+    /// Emitted batches kept so a redelivered event gets the same batch again. The pipeline lets at most three times as
+    /// many of a user's events be undelivered at once (ActivityPipelineSettings.MaxInFlightPerUser), so after a crash
+    /// every batch that might not have reached the topic is still here (was 8: a user with more than 24 events in
+    /// flight at a crash could miss one).
+    /// </summary>
+    public int MaxRecentBatches { get; init; } = 64;
 
     public float WeightOf(string action) => action switch
     {
@@ -105,9 +110,11 @@ public sealed record UserTasteState
     public IReadOnlyList<RecommendationBatch> BatchesCompletedBy(string eventId)
     {
         if (!RecentEvents.TryGetValue(eventId, out var seq) || seq == 0) return [];
-        var id = BatchId(UserId, seq);
-        var batch = RecentBatches.Find(b => b.BatchId == id);
-        return batch is null ? [] : [batch];
+        // The kept batches are consecutive and end at BatchSequence: index, do not search (this runs for every event).
+        var index = RecentBatches.Count - 1 - (BatchSequence - seq);
+        if (index < 0 || index >= RecentBatches.Count) return [];
+        var batch = RecentBatches[(int)index];
+        return batch.BatchId == BatchId(UserId, seq) ? [batch] : [];
     }
 
     public static string BatchId(string userId, long sequence) => $"{userId}-{sequence}";

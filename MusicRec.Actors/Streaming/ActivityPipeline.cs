@@ -25,6 +25,12 @@ public sealed record ActivityPipelineSettings
     /// bounds what a crash replays: events in flight are not yet committed.
     /// </summary>
     public int RecommenderParallelism { get; init; } = 16384;
+    /// <summary>
+    /// One user's events at most between being sent to the recommender and having their batch delivered (0: no limit).
+    /// Keep it at most three times the recommender's <see cref="TasteSettings.MaxRecentBatches"/> (64 → 192): then an
+    /// event redelivered after a crash always gets its batch again (see <see cref="UserInFlightLimit"/>).
+    /// </summary>
+    public int MaxInFlightPerUser { get; init; } = 192;
     public int ProducerParallelism { get; init; } = 128;
     public TimeSpan AskTimeout { get; init; } = TimeSpan.FromSeconds(10);
     public int ConsumerBufferSize { get; init; } = 512;
@@ -74,10 +80,13 @@ public static class ActivityPipeline
         return new ActivityPipelineControl(system, transport, recommender, trackExists, settings, log);
     }
 
-    /// <summary>What one consumed message becomes: the records to produce and the offset to commit after them.</summary>
-    public static async Task<ProducerEnvelope<CommittableOffset>> ProcessAsync(
+    /// <summary>
+    /// What one consumed message becomes: the records to produce, then the offset to commit and the user's slot in
+    /// <paramref name="limit"/> to release once they are delivered.
+    /// </summary>
+    internal static async Task<ProducerEnvelope<ActivityProcessed>> ProcessAsync(
         CommittableMessage message, IActorRef recommender, Func<int, bool> trackExists, ActivityPipelineSettings settings,
-        ActivityPipelineMetrics metrics)
+        ActivityPipelineMetrics metrics, UserInFlightLimit? limit)
     {
         Interlocked.Increment(ref metrics.EventsIn);
         switch (ActivityValidator.Validate(message.Value, trackExists))
@@ -86,38 +95,72 @@ public static class ActivityPipeline
                 return DeadLettered(message, invalid.Reason, settings, metrics);
             case ActivityValidation.Valid valid:
                 var ev = valid.Event;
+                var command = new UserRecommenderProtocol.ApplyActivity(ev.UserId, ev);
+                Task<UserRecommenderProtocol.ActivityApplied> Ask()
+                {
+                    try
+                    {
+                        return recommender.Ask<UserRecommenderProtocol.ActivityApplied>(command, settings.AskTimeout);
+                    }
+                    catch (Exception e)
+                    {
+                        return Task.FromException<UserRecommenderProtocol.ActivityApplied>(e);
+                    }
+                }
+                Task<UserRecommenderProtocol.ActivityApplied> asked;
+                UserInFlightLimit.Slot? slot = null;
+                if (limit is null)
+                {
+                    asked = Ask();
+                }
+                else
+                {
+                    var sent = new TaskCompletionSource<Task<UserRecommenderProtocol.ActivityApplied>>(TaskCreationOptions.RunContinuationsAsynchronously);
+                    slot = limit.Enter(ev.UserId, () => sent.SetResult(Ask()));
+                    asked = sent.Task.Unwrap();
+                }
                 UserRecommenderProtocol.ActivityApplied applied;
                 try
                 {
-                    applied = await recommender.Ask<UserRecommenderProtocol.ActivityApplied>(
-                        new UserRecommenderProtocol.ApplyActivity(ev.UserId, ev), settings.AskTimeout).ConfigureAwait(false);
+                    applied = await asked.ConfigureAwait(false);
                 }
                 catch (Exception e) when (e is not AskTimeoutException and not OperationCanceledException)
                 {
                     // The recommender answered, with a refusal of this one event (the journal rejected its write,
                     // say): set it aside with the reason and go on. A timeout is not an answer: the stream restarts
                     // and the event comes again.
-                    return DeadLettered(message, $"the recommender refused the event: {e.Message}", settings, metrics);
+                    return DeadLettered(message, $"the recommender refused the event: {e.Message}", settings, metrics, slot);
                 }
                 Interlocked.Increment(ref metrics.Applied);
                 Interlocked.Add(ref metrics.BatchesPublished, applied.Batches.Count);
                 var records = applied.Batches.Count == 0
                     ? (IReadOnlyList<OutgoingRecord>)[]
                     : applied.Batches.Select(b => new OutgoingRecord(settings.RecommendationsTopic, b.UserId, StreamingJson.Serialize(b))).ToList();
-                return new ProducerEnvelope<CommittableOffset>(records, message.CommittableOffset);
+                return new ProducerEnvelope<ActivityProcessed>(records, new ActivityProcessed(message.CommittableOffset, slot));
             default:
                 throw new InvalidOperationException("unreachable: validation is either valid or invalid");
         }
     }
 
     /// <summary>The event goes to the dead-letter topic with the reason; its offset is committed with the letter.</summary>
-    private static ProducerEnvelope<CommittableOffset> DeadLettered(CommittableMessage message, string reason,
-        ActivityPipelineSettings settings, ActivityPipelineMetrics metrics)
+    private static ProducerEnvelope<ActivityProcessed> DeadLettered(CommittableMessage message, string reason,
+        ActivityPipelineSettings settings, ActivityPipelineMetrics metrics, UserInFlightLimit.Slot? slot = null)
     {
         Interlocked.Increment(ref metrics.DeadLettered);
         var letter = new DeadLetter(message.ValueText, reason, message.Topic, message.Partition, message.Offset);
-        return new ProducerEnvelope<CommittableOffset>(
-            [new OutgoingRecord(settings.DeadLetterTopic, message.Key, StreamingJson.Serialize(letter))], message.CommittableOffset);
+        return new ProducerEnvelope<ActivityProcessed>(
+            [new OutgoingRecord(settings.DeadLetterTopic, message.Key, StreamingJson.Serialize(letter))], new ActivityProcessed(message.CommittableOffset, slot));
+    }
+}
+
+/// <summary>A processed event once its records are produced: the offset to commit; the user's slot to release.</summary>
+internal sealed record ActivityProcessed(CommittableOffset Offset, UserInFlightLimit.Slot? Slot)
+{
+    /// <summary>Its records are delivered: the slot is free for the user's next event; the offset goes on to the committer.</summary>
+    public static CommittableOffset Delivered(ActivityProcessed processed)
+    {
+        processed.Slot?.Release();
+        return processed.Offset;
     }
 }
 
@@ -154,14 +197,17 @@ public sealed class ActivityPipelineControl : IAsyncDisposable
                 Interlocked.Increment(ref Metrics.Restarts);
                 _log.LogWarning("Activity pipeline: restarting the stream and subscribing again ({Transport})", transport.Describe());
             }
+            // Per stream: the slots of a failed stream's events are never released, and its events come again.
+            var limit = settings.MaxInFlightPerUser > 0 ? new UserInFlightLimit(settings.MaxInFlightPerUser) : null;
             return BusConsumer.CommittableSource(transport, consumerSettings, log)
                 .MapMaterializedValue(control =>
                 {
                     _current = control;
                     return Akka.NotUsed.Instance;
                 })
-                .SelectAsync(settings.RecommenderParallelism, m => ActivityPipeline.ProcessAsync(m, recommender, trackExists, settings, Metrics))
-                .Via(BusProducer.FlowWithPassThrough<CommittableOffset>(_producer, settings.ProducerParallelism))
+                .SelectAsync(settings.RecommenderParallelism, m => ActivityPipeline.ProcessAsync(m, recommender, trackExists, settings, Metrics, limit))
+                .Via(BusProducer.FlowWithPassThrough<ActivityProcessed>(_producer, settings.ProducerParallelism))
+                .Select(ActivityProcessed.Delivered)
                 .Via(Committer.Flow(settings.Committer));
         }, settings.Restart);
 

@@ -53,6 +53,7 @@ internal static class ServiceConfig
             DeadLetterTopic = p.GetString("dead-letter-topic", defaults.DeadLetterTopic),
             AskTimeout = p.GetTimeSpan("ask-timeout", defaults.AskTimeout),
             RecommenderParallelism = p.GetInt("parallelism", defaults.RecommenderParallelism),
+            MaxInFlightPerUser = p.GetInt("max-in-flight-per-user", defaults.MaxInFlightPerUser),
             DrainTimeout = p.GetTimeSpan("drain-timeout", defaults.DrainTimeout),
         };
     }

@@ -86,6 +86,18 @@ public class UserTasteStateTests
     }
 
     [Fact]
+    public void A_remembered_event_finds_its_batch_while_the_batch_is_kept()
+    {
+        var settings = new TasteSettings { MaxRecentEventIds = 100, MaxRecentBatches = 2 };
+        var s = UserTasteState.Empty("u", settings);
+        for (var i = 1; i <= 30; i++) s = s.Apply(Recorded(i, 100 + i, s: Suggestion(1000 + i)));
+        Assert.Equal("u-10", Assert.Single(s.BatchesCompletedBy("e30")).BatchId);
+        Assert.Equal("u-9", Assert.Single(s.BatchesCompletedBy("e27")).BatchId);
+        Assert.Empty(s.BatchesCompletedBy("e24"));   // remembered, but its batch is no longer kept
+        Assert.Empty(s.BatchesCompletedBy("e29"));   // completed no batch
+    }
+
+    [Fact]
     public void Snapshot_round_trip_keeps_the_state()
     {
         var s = UserTasteState.Empty("u", new TasteSettings());

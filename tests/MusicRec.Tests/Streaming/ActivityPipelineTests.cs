@@ -44,6 +44,44 @@ public class ActivityPipelineTests : Akka.TestKit.Xunit2.TestKit
         Enumerable.Range(0, perUser).SelectMany(n => Enumerable.Range(0, users).Select(u => Event($"u{u}", 1 + (n * 7 + u) % 1000))).ToList();
 
     [Fact]
+    public async Task A_busy_user_has_at_most_the_limit_in_flight_and_the_rest_follow_in_order_as_batches_are_delivered()
+    {
+        var probe = CreateTestProbe();
+        var bus = new InProcessBus(1);
+        var transport = new InProcessTransport(bus);
+        using var publisher = new TransportActivityPublisher(transport);
+        var control = ActivityPipeline.Start(Sys, transport, probe.Ref, Catalogue, Fast with { MaxInFlightPerUser = 3 });
+        var busy = Enumerable.Range(1, 8).Select(n => Event("busy", n, id: $"b{n}")).ToList();
+        foreach (var e in busy) await publisher.PublishAsync(e);
+        await publisher.PublishAsync(Event("quiet", 9, id: "q1"));
+
+        // Three of the busy user's events go to the recommender; the quiet user's is not held up behind the rest.
+        var received = new List<(string EventId, IActorRef ReplyTo)>();
+        for (var i = 0; i < 4; i++)
+        {
+            var apply = probe.ExpectMsg<UserRecommenderProtocol.ApplyActivity>(Wait);
+            received.Add((apply.Activity.EventId, probe.LastSender));
+        }
+        Assert.Equal(["b1", "b2", "b3", "q1"], received.Select(r => r.EventId));
+        probe.ExpectNoMsg(TimeSpan.FromMilliseconds(300));
+
+        // Each answer (and its delivery) frees a slot for the next waiting event, in the order they arrived.
+        for (var next = 4; next <= 8; next++)
+        {
+            var (eventId, replyTo) = received.Single(r => r.EventId == $"b{next - 3}");
+            replyTo.Tell(new UserRecommenderProtocol.ActivityApplied(eventId, [], Duplicate: false));
+            var apply = probe.ExpectMsg<UserRecommenderProtocol.ApplyActivity>(Wait);
+            Assert.Equal($"b{next}", apply.Activity.EventId);
+            received.Add((apply.Activity.EventId, probe.LastSender));
+        }
+        foreach (var (eventId, replyTo) in received.Where(r => r.EventId is "b6" or "b7" or "b8" or "q1"))
+            replyTo.Tell(new UserRecommenderProtocol.ActivityApplied(eventId, [], Duplicate: false));
+        await Eventually(() => bus.Lag(Group, Topics.UserActivity) == 0, Wait, () => $"lag {bus.Lag(Group, Topics.UserActivity)}");
+        await control.DrainAndShutdownAsync();
+        Assert.Equal(9, control.Metrics.EventsApplied);
+    }
+
+    [Fact]
     public async Task Events_in_batches_out_and_every_offset_committed()
     {
         using var rig = PipelineRig.Create(Sys, 4);
