@@ -81,8 +81,8 @@ public static class ActivityPipeline
     }
 
     /// <summary>
-    /// What one consumed message becomes: the records to produce, then the offset to commit and the user's slot in
-    /// <paramref name="limit"/> to release once they are delivered.
+    /// What one consumed message becomes: the records to produce, then the offset to commit and the user whose slot in
+    /// <paramref name="limit"/> is released once they are delivered.
     /// </summary>
     internal static async Task<ProducerEnvelope<ActivityProcessed>> ProcessAsync(
         CommittableMessage message, IActorRef recommender, Func<int, bool> trackExists, ActivityPipelineSettings settings,
@@ -96,29 +96,10 @@ public static class ActivityPipeline
             case ActivityValidation.Valid valid:
                 var ev = valid.Event;
                 var command = new UserRecommenderProtocol.ApplyActivity(ev.UserId, ev);
-                Task<UserRecommenderProtocol.ActivityApplied> Ask()
-                {
-                    try
-                    {
-                        return recommender.Ask<UserRecommenderProtocol.ActivityApplied>(command, settings.AskTimeout);
-                    }
-                    catch (Exception e)
-                    {
-                        return Task.FromException<UserRecommenderProtocol.ActivityApplied>(e);
-                    }
-                }
-                Task<UserRecommenderProtocol.ActivityApplied> asked;
-                UserInFlightLimit.Slot? slot = null;
-                if (limit is null)
-                {
-                    asked = Ask();
-                }
-                else
-                {
-                    var sent = new TaskCompletionSource<Task<UserRecommenderProtocol.ActivityApplied>>(TaskCreationOptions.RunContinuationsAsynchronously);
-                    slot = limit.Enter(ev.UserId, () => sent.SetResult(Ask()));
-                    asked = sent.Task.Unwrap();
-                }
+                // The common case (the user has a free slot) sends at once and allocates nothing for the limit.
+                var asked = limit is null || limit.TryEnter(ev.UserId)
+                    ? Ask(recommender, command, settings.AskTimeout)
+                    : AskWhenFree(limit, recommender, command, settings.AskTimeout);
                 UserRecommenderProtocol.ActivityApplied applied;
                 try
                 {
@@ -129,37 +110,62 @@ public static class ActivityPipeline
                     // The recommender answered, with a refusal of this one event (the journal rejected its write,
                     // say): set it aside with the reason and go on. A timeout is not an answer: the stream restarts
                     // and the event comes again.
-                    return DeadLettered(message, $"the recommender refused the event: {e.Message}", settings, metrics, slot);
+                    return DeadLettered(message, $"the recommender refused the event: {e.Message}", settings, metrics, new ActivityProcessed(message.CommittableOffset, limit, ev.UserId));
                 }
                 Interlocked.Increment(ref metrics.Applied);
                 Interlocked.Add(ref metrics.BatchesPublished, applied.Batches.Count);
                 var records = applied.Batches.Count == 0
                     ? (IReadOnlyList<OutgoingRecord>)[]
                     : applied.Batches.Select(b => new OutgoingRecord(settings.RecommendationsTopic, b.UserId, StreamingJson.Serialize(b))).ToList();
-                return new ProducerEnvelope<ActivityProcessed>(records, new ActivityProcessed(message.CommittableOffset, slot));
+                return new ProducerEnvelope<ActivityProcessed>(records, new ActivityProcessed(message.CommittableOffset, limit, ev.UserId));
             default:
                 throw new InvalidOperationException("unreachable: validation is either valid or invalid");
         }
     }
 
-    /// <summary>The event goes to the dead-letter topic with the reason; its offset is committed with the letter.</summary>
+    private static Task<UserRecommenderProtocol.ActivityApplied> Ask(IActorRef recommender, UserRecommenderProtocol.ApplyActivity command, TimeSpan timeout)
+    {
+        try
+        {
+            return recommender.Ask<UserRecommenderProtocol.ActivityApplied>(command, timeout);
+        }
+        catch (Exception e)
+        {
+            return Task.FromException<UserRecommenderProtocol.ActivityApplied>(e);
+        }
+    }
+
+    /// <summary>The user has no free slot: the ask goes out when an earlier event of theirs is delivered.</summary>
+    private static Task<UserRecommenderProtocol.ActivityApplied> AskWhenFree(UserInFlightLimit limit, IActorRef recommender,
+        UserRecommenderProtocol.ApplyActivity command, TimeSpan timeout)
+    {
+        var sent = new TaskCompletionSource<Task<UserRecommenderProtocol.ActivityApplied>>(TaskCreationOptions.RunContinuationsAsynchronously);
+        limit.Enter(command.UserId, () => sent.SetResult(Ask(recommender, command, timeout)));
+        return sent.Task.Unwrap();
+    }
+
+    /// <summary>
+    /// The event goes to the dead-letter topic with the reason; its offset is committed with the letter (and the slot
+    /// it held, if it reached the recommender, is released then).
+    /// </summary>
     private static ProducerEnvelope<ActivityProcessed> DeadLettered(CommittableMessage message, string reason,
-        ActivityPipelineSettings settings, ActivityPipelineMetrics metrics, UserInFlightLimit.Slot? slot = null)
+        ActivityPipelineSettings settings, ActivityPipelineMetrics metrics, ActivityProcessed? processed = null)
     {
         Interlocked.Increment(ref metrics.DeadLettered);
         var letter = new DeadLetter(message.ValueText, reason, message.Topic, message.Partition, message.Offset);
         return new ProducerEnvelope<ActivityProcessed>(
-            [new OutgoingRecord(settings.DeadLetterTopic, message.Key, StreamingJson.Serialize(letter))], new ActivityProcessed(message.CommittableOffset, slot));
+            [new OutgoingRecord(settings.DeadLetterTopic, message.Key, StreamingJson.Serialize(letter))],
+            processed ?? new ActivityProcessed(message.CommittableOffset, null, null));
     }
 }
 
-/// <summary>A processed event once its records are produced: the offset to commit; the user's slot to release.</summary>
-internal sealed record ActivityProcessed(CommittableOffset Offset, UserInFlightLimit.Slot? Slot)
+/// <summary>A processed event: the offset to commit and, if it took one, its user's slot in the limit.</summary>
+internal sealed record ActivityProcessed(CommittableOffset Offset, UserInFlightLimit? HeldIn, string? UserId)
 {
     /// <summary>Its records are delivered: the slot is free for the user's next event; the offset goes on to the committer.</summary>
     public static CommittableOffset Delivered(ActivityProcessed processed)
     {
-        processed.Slot?.Release();
+        if (processed is { HeldIn: { } limit, UserId: { } user }) limit.Release(user);
         return processed.Offset;
     }
 }

@@ -16,51 +16,47 @@ internal sealed class UserInFlightLimit(int limit)
     private sealed class User
     {
         public int InFlight;
-        public readonly Queue<Action> Waiting = new();
+        /// <summary>Created only for a user who ever waits.</summary>
+        public Queue<Action>? Waiting;
+    }
+
+    /// <summary>Takes a slot if the user has one free and nobody waiting (the caller then sends at once).</summary>
+    public bool TryEnter(string userId)
+    {
+        lock (_users) return TakeFree(userId) is null;
     }
 
     /// <summary>
     /// Runs <paramref name="send"/> now when the user has a free slot and nobody waiting, otherwise when an earlier
     /// event's slot is released; one user's sends run in the order they entered (under the lock, so two releases on
-    /// different threads cannot swap them). The returned slot is released once the event's batch is delivered.
+    /// different threads cannot swap them). Release the slot once the event's batch is delivered.
     /// </summary>
-    public Slot Enter(string userId, Action send)
+    public void Enter(string userId, Action send)
     {
         lock (_users)
         {
-            if (!_users.TryGetValue(userId, out var user)) _users[userId] = user = new User();
-            if (user.InFlight < limit && user.Waiting.Count == 0)
-            {
-                user.InFlight++;
-                send();
-            }
-            else
-            {
-                user.Waiting.Enqueue(send);
-            }
+            if (TakeFree(userId) is { } user) (user.Waiting ??= new Queue<Action>()).Enqueue(send);
+            else send();
         }
-        return new Slot(this, userId);
     }
 
-    private void Release(string userId)
+    /// <summary>One of the user's slots is free again: it passes straight to the user's next waiting event.</summary>
+    public void Release(string userId)
     {
         lock (_users)
         {
             var user = _users[userId];
-            // The slot passes straight to the user's next waiting event.
-            if (user.Waiting.TryDequeue(out var next)) next();
+            if (user.Waiting is { } waiting && waiting.TryDequeue(out var next)) next();
             else if (--user.InFlight == 0) _users.Remove(userId);
         }
     }
 
-    /// <summary>One event's place in its user's limit.</summary>
-    public sealed class Slot(UserInFlightLimit owner, string userId)
+    /// <summary>Takes a free slot (null) or returns the user, who has none free (the caller holds the lock).</summary>
+    private User? TakeFree(string userId)
     {
-        private int _released;
-
-        public void Release()
-        {
-            if (Interlocked.Exchange(ref _released, 1) == 0) owner.Release(userId);
-        }
+        if (!_users.TryGetValue(userId, out var user)) _users[userId] = user = new User();
+        if (user.InFlight >= limit || user.Waiting?.Count > 0) return user;
+        user.InFlight++;
+        return null;
     }
 }
