@@ -19,7 +19,8 @@ namespace MusicRec.Benchmarks.Recommendation;
 /// SQLite journal. First, what one event costs with no actors at all (the CPU floor). Users play tracks of their
 /// favourite genre (listen 50%, like 30%, skip 20%).
 /// Options: --tracks N (100000) --events E (100000) --users U (1000) --rate R (5000) --seconds S (10)
-/// --journal sqlite|memory|both or a list such as memory,sqlite (both) --parallelism P (asks in flight) --snapshot-every N
+/// --journal sqlite|memory|both or a list such as memory,sqlite (both) --parallelism P (asks in flight)
+/// --max-in-flight-per-user N (0: no limit) --snapshot-every N
 /// --suggestion-beam N (the recommender's graph beam per suggestion; 0: the index's) --floor-events N (events of the one-thread figures; 50000) --cpu-only (stop after the one-thread figures)
 /// --kafka-only --no-kafka --kafka-property k=v --verbose --alloc-profile (allocation by type in the backlog runs); --method graph|ivf|both (graph; both prints the one-thread
 /// figures for each, the pipeline runs on the graph) with --m, --ef-build, --ef and --clusters, --probes for the index.
@@ -43,7 +44,11 @@ public sealed class RecommenderPipelineBenchmark : IBenchmark
         SnapshotEvery = BenchmarkOptions.Int(options, "--snapshot-every", SnapshotEvery);
         SuggestionBeam = BenchmarkOptions.Int(options, "--suggestion-beam", SuggestionBeam ?? 0) is > 0 and var b ? b : null;
         var pipeline = new ActivityPipelineSettings();
-        pipeline = pipeline with { RecommenderParallelism = BenchmarkOptions.Int(options, "--parallelism", pipeline.RecommenderParallelism) };
+        pipeline = pipeline with
+        {
+            RecommenderParallelism = BenchmarkOptions.Int(options, "--parallelism", pipeline.RecommenderParallelism),
+            MaxInFlightPerUser = BenchmarkOptions.Int(options, "--max-in-flight-per-user", pipeline.MaxInFlightPerUser),
+        };
 
         SimilarityIndex index = null!;
         int[][] byGenre = [];
@@ -189,7 +194,7 @@ public sealed class RecommenderPipelineBenchmark : IBenchmark
             return false;
         }
         using var transport = new KafkaTransport(StreamingBenchmark.KafkaSettingsFrom(bootstrap, options));
-        var topics = StreamingBenchmark.FreshKafkaTopics() with { RecommenderParallelism = pipeline.RecommenderParallelism };
+        var topics = StreamingBenchmark.FreshKafkaTopics() with { RecommenderParallelism = pipeline.RecommenderParallelism, MaxInFlightPerUser = pipeline.MaxInFlightPerUser };
         await StreamingBenchmark.CreateTopics(topics.ActivityTopic, topics.RecommendationsTopic, topics.DeadLetterTopic);
         Console.WriteLine($"  [kafka {bootstrap}, SQLite journal] backlog of {events} events for {users} users");
         var rate = await Run(JournalKind.Sqlite, index, byGenre, (system, _, _, target) =>
