@@ -110,7 +110,8 @@ public static class ActivityPipeline
                     // The recommender answered, with a refusal of this one event (the journal rejected its write,
                     // say): set it aside with the reason and go on. A timeout is not an answer: the stream restarts
                     // and the event comes again.
-                    return DeadLettered(message, $"the recommender refused the event: {e.Message}", settings, metrics, new ActivityProcessed(message.CommittableOffset, limit, ev.UserId));
+                    return DeadLettered(message, $"the recommender refused the event: {e.Message}", settings, metrics,
+                        new ActivityProcessed(message.CommittableOffset, limit, ev.UserId));
                 }
                 Interlocked.Increment(ref metrics.Applied);
                 Interlocked.Add(ref metrics.BatchesPublished, applied.Batches.Count);
@@ -123,7 +124,9 @@ public static class ActivityPipeline
         }
     }
 
-    private static Task<UserRecommenderProtocol.ActivityApplied> Ask(IActorRef recommender, UserRecommenderProtocol.ApplyActivity command, TimeSpan timeout)
+    /// <summary>The ask, with a failure to send it as a failed task like any other refusal.</summary>
+    private static Task<UserRecommenderProtocol.ActivityApplied> Ask(IActorRef recommender, UserRecommenderProtocol.ApplyActivity command,
+        TimeSpan timeout)
     {
         try
         {
