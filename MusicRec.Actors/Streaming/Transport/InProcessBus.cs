@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Text;
 
 namespace MusicRec.Streaming.Transport;
@@ -34,23 +35,78 @@ public sealed class InProcessBus
         _retainPerPartition = retainPerPartition;
     }
 
-    private sealed record StoredRecord(string? Key, byte[] Value);
-
-    /// <summary>One partition: the kept records and the offset of the first of them (offsets never restart).</summary>
-    private sealed class PartitionLog
+    /// <summary>
+    /// One partition: its records packed into byte segments (as Kafka packs them into log segment files) rather than
+    /// an object per record. A kept record lives as long as the retention allows, seconds to hours: as objects, every
+    /// one of them is copied from generation to generation by the garbage collector; as bytes in a few large arrays
+    /// without references, the collector has nothing to trace. Retention drops whole segments, oldest first.
+    /// </summary>
+    private sealed class PartitionLog(int retain)
     {
-        public long BaseOffset;
-        public readonly List<StoredRecord> Records = [];
-        public long EndOffset => BaseOffset + Records.Count;
-        public StoredRecord At(long offset) => Records[(int)(offset - BaseOffset)];
+        /// <summary>A segment closes at this many bytes or a tenth of the retention in records, whichever comes first.</summary>
+        private const int SegmentBytes = 1 << 20;
+        private readonly int _recordsPerSegment = Math.Max(1, retain / 10);
+        private readonly List<Segment> _segments = [];
 
-        /// <summary>Drops the oldest records beyond <paramref name="retain"/>, a tenth more at a time so a full log is not shifted on every append.</summary>
-        public void Trim(int retain)
+        /// <summary>Offset of the oldest kept record (offsets never restart).</summary>
+        public long BaseOffset => _segments.Count == 0 ? EndOffset : _segments[0].FirstOffset;
+        public long EndOffset { get; private set; }
+
+        public void Append(string? key, byte[] value)
         {
-            if (Records.Count <= retain) return;
-            var drop = Records.Count - retain + retain / 10;
-            Records.RemoveRange(0, drop);
-            BaseOffset += drop;
+            var size = Segment.SizeOf(key, value);
+            if (_segments.Count == 0 || !_segments[^1].Fits(size, _recordsPerSegment))
+                _segments.Add(new Segment(EndOffset, Math.Min(SegmentBytes, Math.Max(size, 4096))));
+            _segments[^1].Append(key, value, size);
+            EndOffset++;
+            // Keep at least `retain` records: drop the oldest segment only while the rest still hold that many.
+            while (_segments.Count > 1 && EndOffset - _segments[1].FirstOffset >= retain) _segments.RemoveAt(0);
+        }
+
+        public (string? Key, byte[] Value) At(long offset)
+        {
+            var i = _segments.Count - 1;
+            while (_segments[i].FirstOffset > offset) i--;
+            return _segments[i].Read((int)(offset - _segments[i].FirstOffset));
+        }
+
+        /// <summary>Records as [key length, -1 for none][key UTF-8][value length][value]; where each starts.</summary>
+        private sealed class Segment(long firstOffset, int capacity)
+        {
+            public readonly long FirstOffset = firstOffset;
+            private byte[] _bytes = new byte[capacity];
+            private int _used;
+            private int[] _starts = new int[64];
+            private int _count;
+
+            public static int SizeOf(string? key, byte[] value) => 8 + (key is null ? 0 : Encoding.UTF8.GetByteCount(key)) + value.Length;
+
+            /// <summary>Room for one more record (a record larger than a whole segment gets a segment of its own).</summary>
+            public bool Fits(int size, int maxRecords) => _count < maxRecords && (_used + size <= SegmentBytes || _used == 0);
+
+            public void Append(string? key, byte[] value, int size)
+            {
+                if (_used + size > _bytes.Length) Array.Resize(ref _bytes, Math.Max(_used + size, Math.Min(SegmentBytes, _bytes.Length * 2)));
+                if (_count == _starts.Length) Array.Resize(ref _starts, _count * 2);
+                _starts[_count++] = _used;
+                var span = _bytes.AsSpan(_used);
+                var keyLength = key is null ? -1 : Encoding.UTF8.GetBytes(key, span[4..]);
+                BinaryPrimitives.WriteInt32LittleEndian(span, keyLength);
+                var at = 4 + Math.Max(0, keyLength);
+                BinaryPrimitives.WriteInt32LittleEndian(span[at..], value.Length);
+                value.CopyTo(span[(at + 4)..]);
+                _used += size;
+            }
+
+            public (string? Key, byte[] Value) Read(int index)
+            {
+                var span = _bytes.AsSpan(_starts[index]);
+                var keyLength = BinaryPrimitives.ReadInt32LittleEndian(span);
+                var key = keyLength < 0 ? null : Encoding.UTF8.GetString(span.Slice(4, keyLength));
+                var at = 4 + Math.Max(0, keyLength);
+                var valueLength = BinaryPrimitives.ReadInt32LittleEndian(span[at..]);
+                return (key, span.Slice(at + 4, valueLength).ToArray());
+            }
         }
     }
 
@@ -81,9 +137,8 @@ public sealed class InProcessBus
             var parts = Partitions(topic);
             var p = key is null ? (int)(_roundRobin++ % parts.Length) : PartitionFor(key, parts.Length);
             var log = parts[p];
-            log.Records.Add(new StoredRecord(key, value));
+            log.Append(key, value);
             var offset = log.EndOffset - 1;
-            log.Trim(_retainPerPartition);
             Monitor.PulseAll(_gate);
             return new DeliveryReport(new PartitionId(topic, p), offset);
         }
@@ -97,8 +152,14 @@ public sealed class InProcessBus
         lock (_gate)
         {
             var parts = Partitions(topic);
-            return parts.SelectMany((log, p) => log.Records.Select((r, i) =>
-                new ConsumedRecord(new PartitionId(topic, p), log.BaseOffset + i, r.Key, r.Value))).ToList();
+            var all = new List<ConsumedRecord>();
+            for (var p = 0; p < parts.Length; p++)
+                for (var offset = parts[p].BaseOffset; offset < parts[p].EndOffset; offset++)
+                {
+                    var (key, value) = parts[p].At(offset);
+                    all.Add(new ConsumedRecord(new PartitionId(topic, p), offset, key, value));
+                }
+            return all;
         }
     }
 
@@ -137,7 +198,7 @@ public sealed class InProcessBus
     {
         if (!_topics.TryGetValue(topic, out var parts))
         {
-            parts = Enumerable.Range(0, count ?? _defaultPartitions).Select(_ => new PartitionLog()).ToArray();
+            parts = Enumerable.Range(0, count ?? _defaultPartitions).Select(_ => new PartitionLog(_retainPerPartition)).ToArray();
             _topics[topic] = parts;
         }
         return parts;
@@ -272,8 +333,8 @@ public sealed class InProcessBus
                         if (pos >= log.EndOffset) continue;
                         member.Positions[p] = pos + 1;
                         member.NextIndex = idx + 1;
-                        var r = log.At(pos);
-                        return new ConsumedRecord(p, pos, r.Key, r.Value);
+                        var (key, value) = log.At(pos);
+                        return new ConsumedRecord(p, pos, key, value);
                     }
                 }
                 var remaining = deadline - DateTime.UtcNow;

@@ -27,6 +27,31 @@ public class InProcessBusTests
     }
 
     [Fact]
+    public void Records_come_back_byte_for_byte_across_segments_including_no_key_and_one_larger_than_a_segment()
+    {
+        var bus = new InProcessBus(1, retainPerPartition: 1000);
+        var random = new Random(3);
+        var sent = new List<(string? Key, byte[] Value)>();
+        for (var i = 0; i < 2500; i++)
+        {
+            var value = new byte[i == 1700 ? 1_500_000 : random.Next(0, 300)];
+            random.NextBytes(value);
+            var key = i % 7 == 0 ? null : $"k{i}é";
+            sent.Add((key, value));
+            bus.Produce("t", key, value);
+        }
+        var kept = bus.ReadAll("t");
+        Assert.InRange(kept.Count, 1000, 1100);
+        Assert.Equal(2500 - kept.Count, kept[0].Offset);
+        for (var i = 0; i < kept.Count; i++)
+        {
+            var (key, value) = sent[(int)kept[i].Offset];
+            Assert.Equal(key, kept[i].Key);
+            Assert.Equal(value, kept[i].Value);
+        }
+    }
+
+    [Fact]
     public void Each_partition_keeps_its_newest_records_and_a_member_behind_them_continues_from_the_oldest_kept()
     {
         var bus = new InProcessBus(1, retainPerPartition: 10);
