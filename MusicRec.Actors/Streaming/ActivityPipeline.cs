@@ -19,10 +19,10 @@ public sealed record ActivityPipelineSettings
     /// <summary>
     /// Asks in flight at once. Replies are taken in order, so one user's events stay in order. Wide, so that under a
     /// backlog each user's next events are already waiting while its last write is stored and share the next journal
-    /// write: measured on recommender-pipeline (SQLite journal, 1,000 users, sustained): 4,096 in flight gave 0.6
-    /// journal rows per event and 14,800 events/s, 16,384 gives 0.22 rows per event and 20,700 events/s (at 64 in
-    /// flight it was 4,300). At a rate the recommenders keep up with, few are in flight whatever the limit. It also
-    /// bounds what a crash replays: events in flight are not yet committed.
+    /// write: measured on recommender-pipeline (SQLite journal, 1,000 users): 64 in flight gave 4,300 events/s,
+    /// 4,096 gave 0.6 journal rows per event, 16,384 gives 0.22-0.25; 32,768 gave fewer rows (0.14-0.17) but no
+    /// higher rate in paired runs (docs/benchmarks.md). At a rate the recommenders keep up with, few are in flight
+    /// whatever the limit. It also bounds what a crash replays: events in flight are not yet committed.
     /// </summary>
     public int RecommenderParallelism { get; init; } = 16384;
     /// <summary>
@@ -95,6 +95,7 @@ public static class ActivityPipeline
                 return DeadLettered(message, invalid.Reason, settings, metrics);
             case ActivityValidation.Valid valid:
                 var ev = valid.Event;
+                var processed = new ActivityProcessed(message.CommittableOffset, limit, ev.UserId);
                 var command = new UserRecommenderProtocol.ApplyActivity(ev.UserId, ev);
                 // The common case (the user has a free slot) sends at once and allocates nothing for the limit.
                 var asked = limit is null || limit.TryEnter(ev.UserId)
@@ -110,15 +111,14 @@ public static class ActivityPipeline
                     // The recommender answered, with a refusal of this one event (the journal rejected its write,
                     // say): set it aside with the reason and go on. A timeout is not an answer: the stream restarts
                     // and the event comes again.
-                    return DeadLettered(message, $"the recommender refused the event: {e.Message}", settings, metrics,
-                        new ActivityProcessed(message.CommittableOffset, limit, ev.UserId));
+                    return DeadLettered(message, $"the recommender refused the event: {e.Message}", settings, metrics, processed);
                 }
                 Interlocked.Increment(ref metrics.Applied);
                 Interlocked.Add(ref metrics.BatchesPublished, applied.Batches.Count);
                 var records = applied.Batches.Count == 0
                     ? (IReadOnlyList<OutgoingRecord>)[]
                     : applied.Batches.Select(b => new OutgoingRecord(settings.RecommendationsTopic, b.UserId, StreamingJson.Serialize(b))).ToList();
-                return new ProducerEnvelope<ActivityProcessed>(records, new ActivityProcessed(message.CommittableOffset, limit, ev.UserId));
+                return new ProducerEnvelope<ActivityProcessed>(records, processed);
             default:
                 throw new InvalidOperationException("unreachable: validation is either valid or invalid");
         }

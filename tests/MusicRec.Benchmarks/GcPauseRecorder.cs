@@ -8,29 +8,19 @@ namespace MusicRec.Benchmarks;
 /// the bytes it promoted, from the runtime's own GC events: the latency tail is set by the longest of these, which
 /// the totals of <see cref="GcFigures"/> do not show.
 /// </summary>
-internal sealed class GcPauseRecorder : EventListener
+internal sealed class GcPauseRecorder : RuntimeGcListener
 {
-    private const EventKeywords GcKeyword = (EventKeywords)0x1;
     private readonly ConcurrentQueue<(double Ms, int Generation, long Promoted)> _pauses = new();
     private DateTime _suspendedAt;
     private int _generation = -1;
     private long _promoted;
-    private volatile bool _on;
 
-    protected override void OnEventSourceCreated(EventSource source)
-    {
-        if (source.Name == "Microsoft-Windows-DotNETRuntime") EnableEvents(source, EventLevel.Informational, GcKeyword);
-    }
+    protected override EventLevel Level => EventLevel.Informational;
 
-    public void Start()
-    {
-        _pauses.Clear();
-        _on = true;
-    }
+    protected override void Clear() => _pauses.Clear();
 
-    protected override void OnEventWritten(EventWrittenEventArgs e)
+    protected override void OnGcEvent(string name, EventWrittenEventArgs e)
     {
-        if (!_on || e.EventName is not { } name) return;
         if (name.StartsWith("GCSuspendEEBegin", StringComparison.Ordinal))
         {
             _suspendedAt = e.TimeStamp;
@@ -52,13 +42,10 @@ internal sealed class GcPauseRecorder : EventListener
         }
     }
 
-    private static long Payload(EventWrittenEventArgs e, string name) =>
-        e.Payload is not null && e.PayloadNames!.IndexOf(name) is var i and >= 0 ? Convert.ToInt64(e.Payload[i]) : 0;
-
     /// <summary>Pause count, the longest pauses and the time paused per generation since <see cref="Start"/>.</summary>
     public string Describe()
     {
-        _on = false;
+        Stop();
         var pauses = _pauses.ToArray();
         if (pauses.Length == 0) return "no pauses";
         // Generation -1: the runtime suspended the threads for something other than a collection.

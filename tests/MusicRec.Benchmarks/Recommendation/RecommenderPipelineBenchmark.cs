@@ -22,7 +22,7 @@ namespace MusicRec.Benchmarks.Recommendation;
 /// --journal sqlite|memory|both or a list such as memory,sqlite (both) --parallelism P (asks in flight)
 /// --max-in-flight-per-user N (0: no limit) --snapshot-every N
 /// --suggestion-beam N (the recommender's graph beam per suggestion; 0: the index's) --floor-events N (events of the one-thread figures; 50000) --cpu-only (stop after the one-thread figures)
-/// --kafka-only --no-kafka --kafka-property k=v --verbose --alloc-profile (allocation by type in the backlog runs); --method graph|ivf|both (graph; both prints the one-thread
+/// --kafka-only --no-kafka --kafka-property k=v --verbose --alloc-profile (allocation by type in the backlog and latency runs); --method graph|ivf|both (graph; both prints the one-thread
 /// figures for each, the pipeline runs on the graph) with --m, --ef-build, --ef and --clusters, --probes for the index.
 /// </summary>
 public sealed class RecommenderPipelineBenchmark : IBenchmark
@@ -74,7 +74,7 @@ public sealed class RecommenderPipelineBenchmark : IBenchmark
         {
             var label = kind == JournalKind.Sqlite ? "SQLite journal" : "in-memory journal";
             Console.WriteLine($"  [{label}] backlog of {events} events for {users} users, then {rate}/s for {seconds} s");
-            var (_, sustained) = await Run(kind, index, byGenre, (system, transport, bus, target) =>
+            var (sustained, _) = await Run(kind, index, byGenre, (system, transport, bus, target) =>
                 StreamingBenchmark.Throughput(system, transport, events, users, pipeline,
                     () => bus.Lag("musicrec-recommender", Topics.UserActivity) == 0, target: target, warmUp: true));
             // The figure is a sustained rate: every user's actor already created and recovered (one warm-up

@@ -27,11 +27,15 @@ public class ActivityPipelineTests : Akka.TestKit.Xunit2.TestKit
     private sealed record PipelineRig(InProcessBus Bus, InProcessTransport Transport, TransportActivityPublisher Publisher, IActorRef Recommender)
         : IDisposable
     {
-        public static PipelineRig Create(ActorSystem system, int partitions, Props? recommender = null)
+        public static PipelineRig Create(ActorSystem system, int partitions, Props? recommender = null) =>
+            For(partitions, system.ActorOf(recommender ?? FakeRecommender.Props()));
+
+        /// <summary>The same around a given recommender (a test probe).</summary>
+        public static PipelineRig For(int partitions, IActorRef recommender)
         {
             var bus = new InProcessBus(partitions);
             var transport = new InProcessTransport(bus);
-            return new PipelineRig(bus, transport, new TransportActivityPublisher(transport), system.ActorOf(recommender ?? FakeRecommender.Props()));
+            return new PipelineRig(bus, transport, new TransportActivityPublisher(transport), recommender);
         }
 
         public void Dispose() => Publisher.Dispose();
@@ -47,9 +51,8 @@ public class ActivityPipelineTests : Akka.TestKit.Xunit2.TestKit
     public async Task A_busy_user_has_at_most_the_limit_in_flight_and_the_rest_follow_in_order_as_batches_are_delivered()
     {
         var probe = CreateTestProbe();
-        var bus = new InProcessBus(1);
-        var transport = new InProcessTransport(bus);
-        using var publisher = new TransportActivityPublisher(transport);
+        using var rig = PipelineRig.For(1, probe.Ref);
+        var (bus, transport, publisher, _) = rig;
         var control = ActivityPipeline.Start(Sys, transport, probe.Ref, Catalogue, Fast with { MaxInFlightPerUser = 3 });
         var busy = Enumerable.Range(1, 8).Select(n => Event("busy", n, id: $"b{n}")).ToList();
         foreach (var e in busy) await publisher.PublishAsync(e);
