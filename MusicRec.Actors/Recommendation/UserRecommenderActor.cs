@@ -27,7 +27,7 @@ public sealed class UserRecommenderActor : ReceivePersistentActor
     private readonly List<(ApplyActivity Command, IActorRef ReplyTo)> _waiting = [];
     private UserTasteState _state;
     /// <summary>Who waits for the write in flight and what each is told once it is stored (empty: no write in flight).</summary>
-    private List<(IActorRef ReplyTo, object Reply)> _inFlight = [];
+    private List<(ApplyActivity Command, IActorRef ReplyTo, object Reply)> _inFlight = [];
     private bool _stopRequested;
     private long _eventsAtLastSnapshot;
 
@@ -99,25 +99,25 @@ public sealed class UserRecommenderActor : ReceivePersistentActor
         var take = Math.Min(_waiting.Count, Math.Max(1, _options.MaxEventsPerWrite));
         var next = _state;
         var recorded = new List<ActivityRecorded>(take);
-        var replies = new List<(IActorRef ReplyTo, object Reply)>(take);
+        var replies = new List<(ApplyActivity Command, IActorRef ReplyTo, object Reply)>(take);
         foreach (var (cmd, replyTo) in _waiting.Take(take))
         {
             var activity = cmd.Activity;
             if (Reject(cmd) is { } failure)
             {
-                replies.Add((replyTo, failure));
+                replies.Add((cmd, replyTo, failure));
                 continue;
             }
             if (next.HasSeenEvent(activity.EventId))
             {
-                replies.Add((replyTo, new ActivityApplied(activity.EventId, next.BatchesCompletedBy(activity.EventId), Duplicate: true)));
+                replies.Add((cmd, replyTo, new ActivityApplied(activity.EventId, next.BatchesCompletedBy(activity.EventId), Duplicate: true)));
                 continue;
             }
             var e = SuggestionPolicy.Decide(next, activity, _index, _options.SuggestionBeam);
             next = next.Apply(e);
             recorded.Add(e);
             // The batch this event completes is known now; the state after it is kept for when the write is stored.
-            replies.Add((replyTo, new ActivityApplied(e.EventId, next.BatchesCompletedBy(e.EventId), Duplicate: false)));
+            replies.Add((cmd, replyTo, new ActivityApplied(e.EventId, next.BatchesCompletedBy(e.EventId), Duplicate: false)));
         }
         _waiting.RemoveRange(0, take);
         _inFlight = replies;
@@ -152,7 +152,7 @@ public sealed class UserRecommenderActor : ReceivePersistentActor
     {
         var held = _inFlight;
         _inFlight = [];
-        foreach (var (replyTo, reply) in held) replyTo.Tell(answer(reply));
+        foreach (var (command, replyTo, reply) in held) replyTo.Tell(UserRecommenderProtocol.Answer(command, answer(reply)));
         if (_waiting.Count > 0) WriteWaiting();
         else if (_stopRequested) Context.Stop(Self);
     }

@@ -59,9 +59,9 @@ public sealed class ActivityPipelineMetrics
 }
 
 /// <summary>
-/// user_activity → validate (invalid → user_activity.dlq) → the user's recommender (Ask ApplyActivity; the
-/// reply comes once the event is persisted) → each completed batch to recommendations (delivery awaited) →
-/// commit. At-least-once: an offset is committed only after everything the event caused is delivered, so
+/// user_activity → validate (invalid → user_activity.dlq) → the user's recommender (ApplyActivity through a
+/// <see cref="RecommenderAsker"/>; the reply comes once the event is persisted) → each completed batch to
+/// recommendations (delivery awaited) → commit. At-least-once: an offset is committed only after everything the event caused is delivered, so
 /// after a crash the event comes again and the recommender answers a repeat with the same batch ids.
 /// The same code runs on Kafka and on the in-process bus.
 /// </summary>
@@ -85,7 +85,7 @@ public static class ActivityPipeline
     /// <paramref name="limit"/> is released once they are delivered.
     /// </summary>
     internal static async Task<ProducerEnvelope<ActivityProcessed>> ProcessAsync(
-        CommittableMessage message, IActorRef recommender, Func<int, bool> trackExists, ActivityPipelineSettings settings,
+        CommittableMessage message, RecommenderAsker recommender, Func<int, bool> trackExists, ActivityPipelineSettings settings,
         ActivityPipelineMetrics metrics, UserInFlightLimit? limit)
     {
         Interlocked.Increment(ref metrics.EventsIn);
@@ -99,8 +99,8 @@ public static class ActivityPipeline
                 var command = new UserRecommenderProtocol.ApplyActivity(ev.UserId, ev);
                 // The common case (the user has a free slot) sends at once and allocates nothing for the limit.
                 var asked = limit is null || limit.TryEnter(ev.UserId)
-                    ? Ask(recommender, command, settings.AskTimeout)
-                    : AskWhenFree(limit, recommender, command, settings.AskTimeout);
+                    ? recommender.Ask(command)
+                    : AskWhenFree(limit, recommender, command);
                 UserRecommenderProtocol.ActivityApplied applied;
                 try
                 {
@@ -124,26 +124,12 @@ public static class ActivityPipeline
         }
     }
 
-    /// <summary>The ask, with a failure to send it as a failed task like any other refusal.</summary>
-    private static Task<UserRecommenderProtocol.ActivityApplied> Ask(IActorRef recommender, UserRecommenderProtocol.ApplyActivity command,
-        TimeSpan timeout)
-    {
-        try
-        {
-            return recommender.Ask<UserRecommenderProtocol.ActivityApplied>(command, timeout);
-        }
-        catch (Exception e)
-        {
-            return Task.FromException<UserRecommenderProtocol.ActivityApplied>(e);
-        }
-    }
-
     /// <summary>The user has no free slot: the ask goes out when an earlier event of theirs is delivered.</summary>
-    private static Task<UserRecommenderProtocol.ActivityApplied> AskWhenFree(UserInFlightLimit limit, IActorRef recommender,
-        UserRecommenderProtocol.ApplyActivity command, TimeSpan timeout)
+    private static Task<UserRecommenderProtocol.ActivityApplied> AskWhenFree(UserInFlightLimit limit, RecommenderAsker recommender,
+        UserRecommenderProtocol.ApplyActivity command)
     {
         var sent = new TaskCompletionSource<Task<UserRecommenderProtocol.ActivityApplied>>(TaskCreationOptions.RunContinuationsAsynchronously);
-        limit.Enter(command.UserId, () => sent.SetResult(Ask(recommender, command, timeout)));
+        limit.Enter(command.UserId, () => sent.SetResult(recommender.Ask(command)));
         return sent.Task.Unwrap();
     }
 
@@ -180,6 +166,7 @@ public sealed class ActivityPipelineControl : IAsyncDisposable
     private readonly ILogger _log;
     private readonly IProducerClient _producer;
     private readonly UniqueKillSwitch _killSwitch;
+    private readonly RecommenderAsker _recommender;
     private volatile IConsumerControl? _current;
     private volatile bool _draining;
     private int _finished;
@@ -191,6 +178,7 @@ public sealed class ActivityPipelineControl : IAsyncDisposable
         _settings = settings;
         _log = log;
         _producer = transport.CreateProducer();
+        _recommender = new RecommenderAsker(system, recommender, settings.AskTimeout);
         var consumerSettings = new ConsumerSettings(settings.GroupId, [settings.ActivityTopic])
         {
             BufferSize = settings.ConsumerBufferSize,
@@ -214,7 +202,7 @@ public sealed class ActivityPipelineControl : IAsyncDisposable
                     _current = control;
                     return Akka.NotUsed.Instance;
                 })
-                .SelectAsync(settings.RecommenderParallelism, m => ActivityPipeline.ProcessAsync(m, recommender, trackExists, settings, Metrics, limit))
+                .SelectAsync(settings.RecommenderParallelism, m => ActivityPipeline.ProcessAsync(m, _recommender, trackExists, settings, Metrics, limit))
                 .Via(BusProducer.FlowWithPassThrough<ActivityProcessed>(_producer, settings.ProducerParallelism))
                 .Select(ActivityProcessed.Delivered)
                 .Via(Committer.Flow(settings.Committer));
@@ -274,6 +262,7 @@ public sealed class ActivityPipelineControl : IAsyncDisposable
         await Completion.ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
         _producer.Flush(TimeSpan.FromSeconds(10));
         _producer.Dispose();
+        _recommender.Dispose();
     }
 
     /// <summary>Ends at once, as a crash would: nothing more is committed, the consumer leaves its group.</summary>
@@ -285,6 +274,7 @@ public sealed class ActivityPipelineControl : IAsyncDisposable
         if (_current is { } current) await current.AbortAsync().ConfigureAwait(false);
         await Completion.ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
         _producer.Dispose();
+        _recommender.Dispose();
     }
 
     public ValueTask DisposeAsync() => new(DrainAndShutdownAsync());

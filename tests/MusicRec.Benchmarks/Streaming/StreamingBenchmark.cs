@@ -185,6 +185,7 @@ public sealed class StreamingBenchmark : IBenchmark
         }
         var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
         var gcBefore = GcFigures.Now();
+        GcPauses.Start();
         AllocationProfile?.Start();
         var clock = Stopwatch.StartNew();
         if (warmUp) await Produce(users, events);
@@ -222,6 +223,7 @@ public sealed class StreamingBenchmark : IBenchmark
         BenchmarkReport.Info("process CPU per event (all threads)", $"{cpu.TotalMilliseconds * 1000 / Math.Max(1, done):0.0} µs " +
             $"(so 2 free cores would allow about {2e6 / Math.Max(1e-9, cpu.TotalMilliseconds * 1000 / Math.Max(1, done)):0} events/s)");
         BenchmarkReport.Info("garbage collection during the run", gc.Describe(done));
+        BenchmarkReport.Info("runtime pauses during the run", GcPauses.Describe());
         AllocationProfile?.Report("backlog run", done);
         var wholeRun = done / sinceFirst.TotalSeconds;
         var middle = from is { } a && to is { } b && b.At > a.At ? (b.Committed - a.Committed) / (b.At - a.At).TotalSeconds : wholeRun;

@@ -20,7 +20,7 @@ public sealed class TrivialRecommender : ReceiveActor
                 ? [new RecommendationBatch($"{apply.UserId}-{n / 3}", apply.UserId, DateTimeOffset.UtcNow,
                     [new RecommendedTrack(1, "a", "b", "Rock", 0.9, "x"), new RecommendedTrack(2, "a", "b", "Rock", 0.8, "x"), new RecommendedTrack(3, "a", "b", "Rock", 0.7, "x")])]
                 : None;
-            Sender.Tell(new UserRecommenderProtocol.ActivityApplied(apply.Activity.EventId, batches, false));
+            Sender.Tell(UserRecommenderProtocol.Answer(apply, new UserRecommenderProtocol.ActivityApplied(apply.Activity.EventId, batches, false)));
         });
     }
 }

@@ -35,6 +35,9 @@ public class RecommenderSerializerTests() : TestKit(ConfigFor(PersistenceOptions
         var applied = RoundTrip(new ActivityApplied("e3", state.BatchesCompletedBy("e3"), true));
         BatchAssert.Equal(state.BatchesCompletedBy("e3"), applied.Batches);
         Assert.True(applied.Duplicate);
+        Assert.Equal(7, RoundTrip(new ActivityApplied("e3", [], false) { CorrelationId = 7 }).CorrelationId);
+        Assert.Equal(8, RoundTrip(activity with { CorrelationId = 8 }).CorrelationId);
+        Assert.Equal(new ActivityRefused(9, "e4", "the journal rejected the write"), RoundTrip(new ActivityRefused(9, "e4", "the journal rejected the write")));
         Assert.Equal(new GetUserState("u"), RoundTrip(new GetUserState("u")));
         var view = state.ToView();
         AssertSameView(view, RoundTrip(view));

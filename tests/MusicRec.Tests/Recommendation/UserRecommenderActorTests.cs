@@ -166,6 +166,19 @@ public class UserRecommenderActorTests(ITestOutputHelper output)
         Assert.Equal(0, (await View(parent, "u7")).EventsApplied);
     }
 
+    [Fact]
+    public void A_correlated_event_is_answered_with_its_correlation_id_and_a_refusal_is_a_message_not_a_failure()
+    {
+        var parent = LocalParent(Sys, Index, Options);
+        parent.Tell(new ApplyActivity("u8", Event("u8", 1, Track(1))) { CorrelationId = 41 }, TestActor);
+        parent.Tell(new ApplyActivity("u8", Event("someone-else", 2, Track(2))) { CorrelationId = 42 }, TestActor);
+        var applied = ExpectMsg<ActivityApplied>(AskTimeout);
+        Assert.Equal((41L, false), (applied.CorrelationId, applied.Duplicate));
+        var refused = ExpectMsg<ActivityRefused>(AskTimeout);
+        Assert.Equal(42, refused.CorrelationId);
+        Assert.Contains("is for user 'someone-else'", refused.Reason);
+    }
+
     /// <summary>The first incarnation passivates after its first message and stops 500 ms after the stop message; reports to the probe.</summary>
     private sealed class SlowToPassivate : ReceiveActor, IWithTimers
     {

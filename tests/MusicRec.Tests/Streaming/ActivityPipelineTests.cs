@@ -59,30 +59,34 @@ public class ActivityPipelineTests : Akka.TestKit.Xunit2.TestKit
         await publisher.PublishAsync(Event("quiet", 9, id: "q1"));
 
         // Three of the busy user's events go to the recommender; the quiet user's is not held up behind the rest.
-        var received = new List<(string EventId, IActorRef ReplyTo)>();
+        var received = new List<(UserRecommenderProtocol.ApplyActivity Command, IActorRef ReplyTo)>();
         for (var i = 0; i < 4; i++)
         {
             var apply = probe.ExpectMsg<UserRecommenderProtocol.ApplyActivity>(Wait);
-            received.Add((apply.Activity.EventId, probe.LastSender));
+            received.Add((apply, probe.LastSender));
         }
-        Assert.Equal(["b1", "b2", "b3", "q1"], received.Select(r => r.EventId));
+        Assert.Equal(["b1", "b2", "b3", "q1"], received.Select(r => r.Command.Activity.EventId));
         probe.ExpectNoMsg(TimeSpan.FromMilliseconds(300));
 
         // Each answer (and its delivery) frees a slot for the next waiting event, in the order they arrived.
         for (var next = 4; next <= 8; next++)
         {
-            var (eventId, replyTo) = received.Single(r => r.EventId == $"b{next - 3}");
-            replyTo.Tell(new UserRecommenderProtocol.ActivityApplied(eventId, [], Duplicate: false));
+            var (command, replyTo) = received.Single(r => r.Command.Activity.EventId == $"b{next - 3}");
+            replyTo.Tell(Applied(command));
             var apply = probe.ExpectMsg<UserRecommenderProtocol.ApplyActivity>(Wait);
             Assert.Equal($"b{next}", apply.Activity.EventId);
-            received.Add((apply.Activity.EventId, probe.LastSender));
+            received.Add((apply, probe.LastSender));
         }
-        foreach (var (eventId, replyTo) in received.Where(r => r.EventId is "b6" or "b7" or "b8" or "q1"))
-            replyTo.Tell(new UserRecommenderProtocol.ActivityApplied(eventId, [], Duplicate: false));
+        foreach (var (command, replyTo) in received.Where(r => r.Command.Activity.EventId is "b6" or "b7" or "b8" or "q1"))
+            replyTo.Tell(Applied(command));
         await Eventually(() => bus.Lag(Group, Topics.UserActivity) == 0, Wait, () => $"lag {bus.Lag(Group, Topics.UserActivity)}");
         await control.DrainAndShutdownAsync();
         Assert.Equal(9, control.Metrics.EventsApplied);
     }
+
+    /// <summary>What the recommender answers a new event without a batch, correlated as the pipeline asks.</summary>
+    private static object Applied(UserRecommenderProtocol.ApplyActivity command) =>
+        UserRecommenderProtocol.Answer(command, new UserRecommenderProtocol.ActivityApplied(command.Activity.EventId, [], Duplicate: false));
 
     [Fact]
     public async Task Events_in_batches_out_and_every_offset_committed()

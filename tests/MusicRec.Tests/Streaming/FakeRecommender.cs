@@ -38,20 +38,20 @@ public sealed class FakeRecommender : ReceiveActor
             }
             if (apply.Activity.TrackId == refusedTrack)
             {
-                Sender.Tell(new Status.Failure(new InvalidOperationException("the journal rejected the write")));
+                Sender.Tell(UserRecommenderProtocol.Answer(apply, new Status.Failure(new InvalidOperationException("the journal rejected the write"))));
                 return;
             }
             if (!_users.TryGetValue(apply.UserId, out var user)) _users[apply.UserId] = user = new UserState();
             var id = apply.Activity.EventId;
             if (user.Seen.TryGetValue(id, out var before))
             {
-                Sender.Tell(new UserRecommenderProtocol.ActivityApplied(id, before, Duplicate: true));
+                Sender.Tell(UserRecommenderProtocol.Answer(apply, new UserRecommenderProtocol.ActivityApplied(id, before, Duplicate: true)));
                 return;
             }
             user.Applied++;
             IReadOnlyList<RecommendationBatch> batches = user.Applied % 3 == 0 ? [Batch(apply.UserId, user.Applied / 3)] : [];
             user.Seen[id] = batches;
-            Sender.Tell(new UserRecommenderProtocol.ActivityApplied(id, batches, Duplicate: false));
+            Sender.Tell(UserRecommenderProtocol.Answer(apply, new UserRecommenderProtocol.ActivityApplied(id, batches, Duplicate: false)));
         });
         Receive<UserRecommenderProtocol.GetUserState>(get =>
         {
