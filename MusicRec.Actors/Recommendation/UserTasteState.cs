@@ -69,26 +69,63 @@ public sealed record UserTasteState
     /// </summary>
     public ImmutableArray<HistoryEntry> Anchors { get; init; } = [];
     /// <summary>How often each track occurs in <see cref="History"/> (the heard set).</summary>
-    public ImmutableDictionary<int, int> Heard { get; init; } = ImmutableDictionary<int, int>.Empty;
+    public IntMap<int> Heard { get; init; } = IntMap<int>.Empty;
     public ImmutableQueue<int> RecommendedOrder { get; init; } = [];
-    public ImmutableHashSet<int> Recommended { get; init; } = [];
+    /// <summary>The tracks of <see cref="RecommendedOrder"/> as a set (the value is unused).</summary>
+    public IntMap<bool> Recommended { get; init; } = IntMap<bool>.Empty;
     public ImmutableList<RecommendedTrack> Pending { get; init; } = [];
     public long EventsApplied { get; init; }
     /// <summary>Sequence number of the last emitted batch; batch ids are "{user}-{seq}" from 1.</summary>
     public long BatchSequence { get; init; }
     public ImmutableQueue<string> RecentEventIds { get; init; } = [];
+    /// <summary>How many ids <see cref="RecentEventIds"/> holds.</summary>
+    public int RecentEventCount { get; init; }
     /// <summary>Recent event id → the batch sequence it completed (0 when none).</summary>
-    public ImmutableDictionary<string, long> RecentEvents { get; init; } = ImmutableDictionary<string, long>.Empty;
+    /// <remarks>Keyed by the id's hash (<see cref="EventKey"/>); ids that share a hash are chained.</remarks>
+    public IntMap<RecentEventEntry> RecentEvents { get; init; } = IntMap<RecentEventEntry>.Empty;
     public ImmutableList<RecommendationBatch> RecentBatches { get; init; } = [];
 
     public static UserTasteState Empty(string userId, TasteSettings settings) => new() { UserId = userId, Settings = settings };
 
-    public bool HasSeenEvent(string eventId) => RecentEvents.ContainsKey(eventId);
+    public bool HasSeenEvent(string eventId) => TryGetRecentEvent(eventId, out _);
+
+    /// <summary>The batch a recent event completed (0: none), if the event is among the recent ones.</summary>
+    public bool TryGetRecentEvent(string eventId, out long completedBatch)
+    {
+        if (RecentEvents.TryGetValue(EventKey(eventId), out var entry))
+            for (var e = entry; e is not null; e = e.Next)
+                if (e.EventId == eventId)
+                {
+                    completedBatch = e.CompletedBatch;
+                    return true;
+                }
+        completedBatch = 0;
+        return false;
+    }
+
+    /// <summary>Where an event id sits in <see cref="RecentEvents"/> (the map lives in memory only, so the per-process string hash will do).</summary>
+    private static int EventKey(string eventId) => StringComparer.Ordinal.GetHashCode(eventId);
+
+    private static IntMap<RecentEventEntry> WithRecentEvent(IntMap<RecentEventEntry> events, string eventId, long completedBatch)
+    {
+        var key = EventKey(eventId);
+        return events.SetItem(key, new RecentEventEntry(eventId, completedBatch, events.GetValueOrDefault(key)));
+    }
+
+    private static IntMap<RecentEventEntry> WithoutRecentEvent(IntMap<RecentEventEntry> events, string eventId)
+    {
+        var key = EventKey(eventId);
+        if (!events.TryGetValue(key, out var chain)) return events;
+        RecentEventEntry? kept = null;
+        for (var e = chain; e is not null; e = e.Next)
+            if (e.EventId != eventId) kept = new RecentEventEntry(e.EventId, e.CompletedBatch, kept);
+        return kept is null ? events.Remove(key) : events.SetItem(key, kept);
+    }
 
     /// <summary>True when the track must not be suggested: heard recently, already recommended or pending.</summary>
     public bool IsExcluded(int trackId)
     {
-        if (Heard.ContainsKey(trackId) || Recommended.Contains(trackId)) return true;
+        if (Heard.ContainsKey(trackId) || Recommended.ContainsKey(trackId)) return true;
         // A loop, not Exists(lambda): this runs for every candidate of every query and a capturing lambda allocates.
         foreach (var p in Pending)
             if (p.TrackId == trackId) return true;
@@ -109,7 +146,7 @@ public sealed record UserTasteState
     /// <summary>The batch the given event completed, if it completed one that is still remembered.</summary>
     public IReadOnlyList<RecommendationBatch> BatchesCompletedBy(string eventId)
     {
-        if (!RecentEvents.TryGetValue(eventId, out var seq) || seq == 0) return [];
+        if (!TryGetRecentEvent(eventId, out var seq) || seq == 0) return [];
         // The kept batches are consecutive and end at BatchSequence: index, do not search (this runs for every event).
         var index = RecentBatches.Count - 1 - (BatchSequence - seq);
         if (index < 0 || index >= RecentBatches.Count) return [];
@@ -161,10 +198,10 @@ public sealed record UserTasteState
         var pending = Pending;
         var recommendedOrder = RecommendedOrder;
         var recommended = Recommended;
-        if (e.Suggestion is { } s && !recommended.Contains(s.TrackId) && !pending.Exists(p => p.TrackId == s.TrackId))
+        if (e.Suggestion is { } s && !recommended.ContainsKey(s.TrackId) && !pending.Exists(p => p.TrackId == s.TrackId))
         {
             pending = pending.Add(s);
-            recommended = recommended.Add(s.TrackId);
+            recommended = recommended.SetItem(s.TrackId, true);
             recommendedOrder = recommendedOrder.Enqueue(s.TrackId);
             while (recommended.Count > Settings.MaxRecommended)
             {
@@ -187,12 +224,12 @@ public sealed record UserTasteState
         }
 
         var eventIds = RecentEventIds.Enqueue(e.EventId);
-        var events = RecentEvents.SetItem(e.EventId, completed);
-        var idCount = events.Count;
+        var events = WithRecentEvent(RecentEvents, e.EventId, completed);
+        var idCount = RecentEventCount + 1;
         while (idCount > Settings.MaxRecentEventIds)
         {
             eventIds = eventIds.Dequeue(out var oldId);
-            events = events.Remove(oldId);
+            events = WithoutRecentEvent(events, oldId);
             idCount--;
         }
 
@@ -210,6 +247,7 @@ public sealed record UserTasteState
             BatchSequence = sequence,
             RecentBatches = batches,
             RecentEventIds = eventIds,
+            RecentEventCount = idCount,
             RecentEvents = events,
         };
     }
@@ -232,7 +270,7 @@ public sealed record UserTasteState
         Pending.ToArray(),
         EventsApplied,
         BatchSequence,
-        RecentEventIds.Select(id => new RecentEvent(id, RecentEvents[id])).ToArray(),
+        RecentEventIds.Select(id => new RecentEvent(id, TryGetRecentEvent(id, out var batch) ? batch : 0)).ToArray(),
         RecentBatches.ToArray())
     {
         Anchors = Anchors.ToArray(),
@@ -240,8 +278,10 @@ public sealed record UserTasteState
 
     public static UserTasteState FromSnapshot(UserTasteSnapshot s, TasteSettings settings)
     {
-        var heard = ImmutableDictionary.CreateBuilder<int, int>();
+        var heard = new Dictionary<int, int>();
         foreach (var h in s.History) heard[h.TrackId] = heard.GetValueOrDefault(h.TrackId) + 1;
+        var recentEvents = IntMap<RecentEventEntry>.Empty;
+        foreach (var r in s.RecentEvents) recentEvents = WithRecentEvent(recentEvents, r.EventId, r.CompletedBatch);
         return new UserTasteState
         {
             UserId = s.UserId,
@@ -251,14 +291,15 @@ public sealed record UserTasteState
             HistoryCount = s.History.Count,
             // Snapshots from before anchors were kept: the same tracks, found by walking the history newest first.
             Anchors = s.Anchors is { } kept ? [.. kept] : AnchorsFrom(s.History),
-            Heard = heard.ToImmutable(),
+            Heard = IntMap<int>.CreateRange(heard),
             RecommendedOrder = ImmutableQueue.CreateRange(s.Recommended),
-            Recommended = s.Recommended.ToImmutableHashSet(),
+            Recommended = IntMap<bool>.CreateRange(s.Recommended.Select(id => KeyValuePair.Create(id, true))),
             Pending = s.Pending.ToImmutableList(),
             EventsApplied = s.EventsApplied,
             BatchSequence = s.BatchSequence,
             RecentEventIds = ImmutableQueue.CreateRange(s.RecentEvents.Select(r => r.EventId)),
-            RecentEvents = s.RecentEvents.ToImmutableDictionary(r => r.EventId, r => r.CompletedBatch),
+            RecentEventCount = s.RecentEvents.Count,
+            RecentEvents = recentEvents,
             RecentBatches = s.RecentBatches.ToImmutableList(),
         };
     }
@@ -272,6 +313,9 @@ public sealed record UserTasteState
 }
 
 public sealed record RecentEvent(string EventId, long CompletedBatch);
+
+/// <summary>A recent event id and the batch it completed (0: none); <paramref name="Next"/> chains ids of the same hash.</summary>
+public sealed record RecentEventEntry(string EventId, long CompletedBatch, RecentEventEntry? Next);
 
 /// <summary>The snapshot form of <see cref="UserTasteState"/>: plain arrays, serialised by <see cref="RecommenderSerializer"/>.</summary>
 public sealed record UserTasteSnapshot(

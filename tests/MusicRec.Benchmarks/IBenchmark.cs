@@ -7,6 +7,8 @@ public interface IBenchmark
 {
     string Name { get; }
     string Description { get; }
+    /// <summary>It measures the long-running service: it runs with the deployed service's runtime (<see cref="DeployedServiceRuntime"/>).</summary>
+    bool MeasuresTheService => false;
     Task<bool> RunAsync(string[] options);
 }
 

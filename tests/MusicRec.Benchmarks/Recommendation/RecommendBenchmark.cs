@@ -21,6 +21,7 @@ namespace MusicRec.Benchmarks.Recommendation;
 public sealed class RecommendBenchmark : IBenchmark
 {
     public string Name => "recommend";
+    public bool MeasuresTheService => true;
     public string Description => "top-3 latency on 100k tracks, recall vs exact, recommender actor events/s (in-memory, SQLite)";
 
     public async Task<bool> RunAsync(string[] options)

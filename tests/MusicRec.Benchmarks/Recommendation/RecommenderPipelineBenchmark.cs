@@ -28,6 +28,7 @@ namespace MusicRec.Benchmarks.Recommendation;
 public sealed class RecommenderPipelineBenchmark : IBenchmark
 {
     public string Name => "recommender-pipeline";
+    public bool MeasuresTheService => true;
     public string Description => "activity pipeline with the real recommender actors on a 100k-track index: events/s and p99 latency (SQLite and in-memory journal)";
 
     public async Task<bool> RunAsync(string[] options)

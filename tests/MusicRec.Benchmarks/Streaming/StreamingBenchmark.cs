@@ -17,6 +17,7 @@ namespace MusicRec.Benchmarks.Streaming;
 public sealed class StreamingBenchmark : IBenchmark
 {
     public string Name => "streaming";
+    public bool MeasuresTheService => true;
     public string Description => "activity pipeline events/s and event-to-batch latency, in-process bus and real Kafka";
 
     internal static bool Verbose;

@@ -24,6 +24,7 @@ namespace MusicRec.Benchmarks.Web;
 public sealed class WebSseBenchmark : IBenchmark
 {
     public string Name => "web-sse";
+    public bool MeasuresTheService => true;
     public string Description => "500 concurrent SSE clients on loopback receive each new batch; p99 delivery latency < 200 ms";
 
     public async Task<bool> RunAsync(string[] options)
