@@ -4,12 +4,15 @@ namespace MusicRec.Benchmarks;
 
 /// <summary>
 /// The runtime's GC events, in process (no external profiler): subscribes at the level a subclass needs and hands it
-/// the events written between <see cref="Start"/> and <see cref="Stop"/>.
+/// the events written between <see cref="Start"/> and <see cref="Stop"/>. The runtime hands events to in-process
+/// listeners a little later, on its own thread: the window is by the events' own timestamps, so the full collection
+/// just before <see cref="Start"/> is not counted in the measurement and a pause just before <see cref="Stop"/> is.
 /// </summary>
 internal abstract class RuntimeGcListener : EventListener
 {
     private const EventKeywords GcKeyword = (EventKeywords)0x1;
-    private volatile bool _on;
+    private long _fromTicks = long.MaxValue;
+    private long _toTicks = long.MaxValue;
 
     /// <summary>
     /// The events' level (a constant: the base constructor subscribes to the sources that already exist, before any
@@ -26,10 +29,11 @@ internal abstract class RuntimeGcListener : EventListener
     public void Start()
     {
         Clear();
-        _on = true;
+        Interlocked.Exchange(ref _toTicks, long.MaxValue);
+        Interlocked.Exchange(ref _fromTicks, DateTime.UtcNow.Ticks);
     }
 
-    protected void Stop() => _on = false;
+    protected void Stop() => Interlocked.Exchange(ref _toTicks, DateTime.UtcNow.Ticks);
 
     protected abstract void Clear();
 
@@ -37,7 +41,8 @@ internal abstract class RuntimeGcListener : EventListener
 
     protected sealed override void OnEventWritten(EventWrittenEventArgs e)
     {
-        if (_on && e.EventName is { } name) OnGcEvent(name, e);
+        var at = e.TimeStamp.ToUniversalTime().Ticks;
+        if (at >= Interlocked.Read(ref _fromTicks) && at <= Interlocked.Read(ref _toTicks) && e.EventName is { } name) OnGcEvent(name, e);
     }
 
     /// <summary>A numeric field of the event's payload (0 when absent).</summary>
