@@ -126,8 +126,13 @@ public sealed record UserTasteState
     public bool IsExcluded(int trackId)
     {
         if (Heard.ContainsKey(trackId) || Recommended.ContainsKey(trackId)) return true;
-        // A loop, not Exists(lambda): this runs for every candidate of every query and a capturing lambda allocates.
-        foreach (var p in Pending)
+        return IsPending(Pending, trackId);
+    }
+
+    // A loop, not Exists(lambda): this runs for every candidate of every query and a capturing lambda allocates.
+    private static bool IsPending(ImmutableList<RecommendedTrack> pending, int trackId)
+    {
+        foreach (var p in pending)
             if (p.TrackId == trackId) return true;
         return false;
     }
@@ -198,7 +203,7 @@ public sealed record UserTasteState
         var pending = Pending;
         var recommendedOrder = RecommendedOrder;
         var recommended = Recommended;
-        if (e.Suggestion is { } s && !recommended.ContainsKey(s.TrackId) && !pending.Exists(p => p.TrackId == s.TrackId))
+        if (e.Suggestion is { } s && !recommended.ContainsKey(s.TrackId) && !IsPending(pending, s.TrackId))
         {
             pending = pending.Add(s);
             recommended = recommended.SetItem(s.TrackId, true);

@@ -66,7 +66,9 @@ public static partial class ActivityValidator
             if (!DateTimeOffset.TryParse(tsText, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var ts))
                 return new ActivityValidation.Invalid("ts must be an ISO-8601 timestamp");
             if (!trackExists(trackId)) return new ActivityValidation.Invalid($"unknown track {trackId}");
-            return new ActivityValidation.Valid(new ActivityEvent(eventId, userId, trackId, action, ts));
+            // The shared constant, not the parsed copy: the action is kept in every history entry of the user's state.
+            var known = action switch { Actions.Listen => Actions.Listen, Actions.Like => Actions.Like, _ => Actions.Skip };
+            return new ActivityValidation.Valid(new ActivityEvent(eventId, userId, trackId, known, ts));
         }
     }
 
