@@ -38,6 +38,22 @@ public class RecommenderAskerTests : Akka.TestKit.Xunit2.TestKit
     }
 
     [Fact]
+    public async Task An_answer_without_a_correlation_id_reaches_the_oldest_waiting_ask_for_its_event()
+    {
+        // As a node of an earlier version answers during a rolling upgrade.
+        var (recommender, asker) = Rig();
+        var first = asker.Ask(Command("e1"));
+        var again = asker.Ask(Command("e1"));
+        recommender.ExpectMsg<ApplyActivity>(Wait);
+        recommender.ExpectMsg<ApplyActivity>(Wait);
+        recommender.LastSender.Tell(new ActivityApplied("e1", [], Duplicate: false));
+        Assert.False((await first.WaitAsync(Wait)).Duplicate);
+        Assert.False(again.IsCompleted);
+        recommender.LastSender.Tell(new ActivityApplied("e1", [], Duplicate: true));
+        Assert.True((await again.WaitAsync(Wait)).Duplicate);
+    }
+
+    [Fact]
     public async Task A_refusal_fails_its_event_with_the_reason()
     {
         var (recommender, asker) = Rig();
