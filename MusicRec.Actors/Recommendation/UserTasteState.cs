@@ -90,37 +90,17 @@ public sealed record UserTasteState
     public bool HasSeenEvent(string eventId) => TryGetRecentEvent(eventId, out _);
 
     /// <summary>The batch a recent event completed (0: none), if the event is among the recent ones.</summary>
-    public bool TryGetRecentEvent(string eventId, out long completedBatch)
-    {
-        if (RecentEvents.TryGetValue(EventKey(eventId), out var entry))
-            for (var e = entry; e is not null; e = e.Next)
-                if (e.EventId == eventId)
-                {
-                    completedBatch = e.CompletedBatch;
-                    return true;
-                }
-        completedBatch = 0;
-        return false;
-    }
+    public bool TryGetRecentEvent(string eventId, out long completedBatch) =>
+        RecentEventChains.TryGet(RecentEvents, EventKey(eventId), eventId, out completedBatch);
 
     /// <summary>Where an event id sits in <see cref="RecentEvents"/> (the map lives in memory only, so the per-process string hash will do).</summary>
     private static int EventKey(string eventId) => StringComparer.Ordinal.GetHashCode(eventId);
 
-    private static IntMap<RecentEventEntry> WithRecentEvent(IntMap<RecentEventEntry> events, string eventId, long completedBatch)
-    {
-        var key = EventKey(eventId);
-        return events.SetItem(key, new RecentEventEntry(eventId, completedBatch, events.GetValueOrDefault(key)));
-    }
+    private static IntMap<RecentEventEntry> WithRecentEvent(IntMap<RecentEventEntry> events, string eventId, long completedBatch) =>
+        RecentEventChains.With(events, EventKey(eventId), eventId, completedBatch);
 
-    private static IntMap<RecentEventEntry> WithoutRecentEvent(IntMap<RecentEventEntry> events, string eventId)
-    {
-        var key = EventKey(eventId);
-        if (!events.TryGetValue(key, out var chain)) return events;
-        RecentEventEntry? kept = null;
-        for (var e = chain; e is not null; e = e.Next)
-            if (e.EventId != eventId) kept = new RecentEventEntry(e.EventId, e.CompletedBatch, kept);
-        return kept is null ? events.Remove(key) : events.SetItem(key, kept);
-    }
+    private static IntMap<RecentEventEntry> WithoutRecentEvent(IntMap<RecentEventEntry> events, string eventId) =>
+        RecentEventChains.Without(events, EventKey(eventId), eventId);
 
     /// <summary>True when the track must not be suggested: heard recently, already recommended or pending.</summary>
     public bool IsExcluded(int trackId)
@@ -285,8 +265,10 @@ public sealed record UserTasteState
     {
         var heard = new Dictionary<int, int>();
         foreach (var h in s.History) heard[h.TrackId] = heard.GetValueOrDefault(h.TrackId) + 1;
-        var recentEvents = IntMap<RecentEventEntry>.Empty;
-        foreach (var r in s.RecentEvents) recentEvents = WithRecentEvent(recentEvents, r.EventId, r.CompletedBatch);
+        // Built in one go (a recovery of a thousand users should not copy a leaf per remembered event).
+        var recentEvents = new Dictionary<int, RecentEventEntry>();
+        foreach (var r in s.RecentEvents)
+            recentEvents[EventKey(r.EventId)] = new RecentEventEntry(r.EventId, r.CompletedBatch, recentEvents.GetValueOrDefault(EventKey(r.EventId)));
         return new UserTasteState
         {
             UserId = s.UserId,
@@ -304,7 +286,7 @@ public sealed record UserTasteState
             BatchSequence = s.BatchSequence,
             RecentEventIds = ImmutableQueue.CreateRange(s.RecentEvents.Select(r => r.EventId)),
             RecentEventCount = s.RecentEvents.Count,
-            RecentEvents = recentEvents,
+            RecentEvents = IntMap<RecentEventEntry>.CreateRange(recentEvents),
             RecentBatches = s.RecentBatches.ToImmutableList(),
         };
     }
@@ -321,6 +303,39 @@ public sealed record RecentEvent(string EventId, long CompletedBatch);
 
 /// <summary>A recent event id and the batch it completed (0: none); <paramref name="Next"/> chains ids of the same hash.</summary>
 public sealed record RecentEventEntry(string EventId, long CompletedBatch, RecentEventEntry? Next);
+
+/// <summary>Recent event ids by hash, ids of the same hash chained newest first (the key is the caller's).</summary>
+internal static class RecentEventChains
+{
+    public static bool TryGet(IntMap<RecentEventEntry> events, int key, string eventId, out long completedBatch)
+    {
+        if (events.TryGetValue(key, out var chain))
+            for (var e = chain; e is not null; e = e.Next)
+                if (e.EventId == eventId)
+                {
+                    completedBatch = e.CompletedBatch;
+                    return true;
+                }
+        completedBatch = 0;
+        return false;
+    }
+
+    public static IntMap<RecentEventEntry> With(IntMap<RecentEventEntry> events, int key, string eventId, long completedBatch) =>
+        events.SetItem(key, new RecentEventEntry(eventId, completedBatch, events.GetValueOrDefault(key)));
+
+    public static IntMap<RecentEventEntry> Without(IntMap<RecentEventEntry> events, int key, string eventId)
+    {
+        if (!events.TryGetValue(key, out var chain)) return events;
+        if (chain.Next is null) return chain.EventId == eventId ? events.Remove(key) : events;
+        // The chain without the id, in the same order.
+        var others = new List<RecentEventEntry>();
+        for (var e = chain; e is not null; e = e.Next)
+            if (e.EventId != eventId) others.Add(e);
+        RecentEventEntry? kept = null;
+        for (var i = others.Count - 1; i >= 0; i--) kept = others[i] with { Next = kept };
+        return events.SetItem(key, kept!);
+    }
+}
 
 /// <summary>The snapshot form of <see cref="UserTasteState"/>: plain arrays, serialised by <see cref="RecommenderSerializer"/>.</summary>
 public sealed record UserTasteSnapshot(

@@ -61,8 +61,9 @@ public sealed class ActivityPipelineMetrics
 /// <summary>
 /// user_activity → validate (invalid → user_activity.dlq) → the user's recommender (ApplyActivity through a
 /// <see cref="RecommenderAsker"/>; the reply comes once the event is persisted) → each completed batch to
-/// recommendations (delivery awaited) → commit. At-least-once: an offset is committed only after everything the event caused is delivered, so
-/// after a crash the event comes again and the recommender answers a repeat with the same batch ids.
+/// recommendations (delivery awaited) → commit. At-least-once: an offset is committed only after everything the
+/// event caused is delivered, so after a crash the event comes again and the recommender answers a repeat with the
+/// same batch ids.
 /// The same code runs on Kafka and on the in-process bus.
 /// </summary>
 public static class ActivityPipeline

@@ -58,3 +58,31 @@ public class IntMapTests
 
     private static KeyValuePair<int, int>[] Sorted(Dictionary<int, int> d) => d.OrderBy(kv => kv.Key).ToArray();
 }
+
+public class RecentEventChainsTests
+{
+    [Fact]
+    public void Ids_that_share_a_hash_are_kept_apart_and_removed_one_by_one_in_order()
+    {
+        // Three ids forced onto one key, one on another.
+        var events = IntMap<RecentEventEntry>.Empty;
+        events = RecentEventChains.With(events, 7, "a", 1);
+        events = RecentEventChains.With(events, 7, "b", 0);
+        events = RecentEventChains.With(events, 7, "c", 2);
+        events = RecentEventChains.With(events, 9, "d", 3);
+        Assert.True(RecentEventChains.TryGet(events, 7, "b", out var b));
+        Assert.Equal(0, b);
+        Assert.False(RecentEventChains.TryGet(events, 7, "d", out _));
+
+        var withoutB = RecentEventChains.Without(events, 7, "b");
+        Assert.False(RecentEventChains.TryGet(withoutB, 7, "b", out _));
+        Assert.Equal(new RecentEventEntry("c", 2, new RecentEventEntry("a", 1, null)), withoutB[7]);
+        Assert.True(RecentEventChains.TryGet(events, 7, "b", out _));   // the earlier map is unchanged
+
+        var none = RecentEventChains.Without(RecentEventChains.Without(withoutB, 7, "a"), 7, "c");
+        Assert.False(none.ContainsKey(7));
+        Assert.Same(none, RecentEventChains.Without(none, 7, "c"));
+        Assert.Same(none, RecentEventChains.Without(none, 9, "x"));
+        Assert.Equal(1, none.Count);
+    }
+}
