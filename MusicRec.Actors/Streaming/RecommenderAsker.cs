@@ -21,6 +21,7 @@ internal sealed class RecommenderAsker : IDisposable
     private readonly IActorRef _replies;
     private readonly ConcurrentDictionary<long, Waiting> _waiting = new();
     private long _lastId;
+    private volatile bool _disposed;
 
     public RecommenderAsker(IActorRefFactory actors, IActorRef recommender, TimeSpan timeout)
     {
@@ -32,6 +33,8 @@ internal sealed class RecommenderAsker : IDisposable
     /// <summary>Sends the command with a fresh correlation id; the task completes with its answer.</summary>
     public Task<ActivityApplied> Ask(ApplyActivity command)
     {
+        // Nothing would take the answer (or time the ask out) any more.
+        if (_disposed) return Task.FromCanceled<ActivityApplied>(new CancellationToken(canceled: true));
         var id = Interlocked.Increment(ref _lastId);
         var waiting = new Waiting(command.Activity.EventId, Environment.TickCount64 + (long)_timeout.TotalMilliseconds);
         _waiting[id] = waiting;   // before the send: the answer may come back before Tell returns
@@ -50,7 +53,11 @@ internal sealed class RecommenderAsker : IDisposable
     /// <summary>Asks waiting for an answer (diagnostics and tests).</summary>
     public int WaitingCount => _waiting.Count;
 
-    public void Dispose() => _replies.Tell(PoisonPill.Instance);
+    public void Dispose()
+    {
+        _disposed = true;
+        _replies.Tell(PoisonPill.Instance);
+    }
 
     private void Answered(ActivityApplied applied)
     {

@@ -83,12 +83,14 @@ public class RecommenderAskerTests : Akka.TestKit.Xunit2.TestKit
     }
 
     [Fact]
-    public async Task Disposing_cancels_the_events_still_waiting()
+    public async Task Disposing_cancels_the_events_still_waiting_and_refuses_new_ones()
     {
         var (recommender, asker) = Rig();
         var asked = asker.Ask(Command("e1"));
         recommender.ExpectMsg<ApplyActivity>(Wait);
         asker.Dispose();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => asked.WaitAsync(Wait));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => asker.Ask(Command("e2")));
+        recommender.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
     }
 }
