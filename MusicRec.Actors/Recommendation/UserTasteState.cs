@@ -61,7 +61,7 @@ public sealed record UserTasteState
     public required TasteSettings Settings { get; init; }
     /// <summary>Decayed weighted sum of track vectors (not normalised; cosine ignores scale). Empty before the first vector.</summary>
     public ImmutableArray<float> Profile { get; init; } = [];
-    public ImmutableQueue<HistoryEntry> History { get; init; } = [];
+    public ChunkedQueue<HistoryEntry> History { get; init; } = ChunkedQueue<HistoryEntry>.Empty;
     public int HistoryCount { get; init; }
     /// <summary>
     /// The most recent distinct tracks the user listened to or liked (newest first, at most <see cref="MaxAnchors"/>):
@@ -70,14 +70,14 @@ public sealed record UserTasteState
     public ImmutableArray<HistoryEntry> Anchors { get; init; } = [];
     /// <summary>How often each track occurs in <see cref="History"/> (the heard set).</summary>
     public IntMap<int> Heard { get; init; } = IntMap<int>.Empty;
-    public ImmutableQueue<int> RecommendedOrder { get; init; } = [];
+    public ChunkedQueue<int> RecommendedOrder { get; init; } = ChunkedQueue<int>.Empty;
     /// <summary>The tracks of <see cref="RecommendedOrder"/> as a set (the value is unused).</summary>
     public IntMap<bool> Recommended { get; init; } = IntMap<bool>.Empty;
     public ImmutableList<RecommendedTrack> Pending { get; init; } = [];
     public long EventsApplied { get; init; }
     /// <summary>Sequence number of the last emitted batch; batch ids are "{user}-{seq}" from 1.</summary>
     public long BatchSequence { get; init; }
-    public ImmutableQueue<string> RecentEventIds { get; init; } = [];
+    public ChunkedQueue<string> RecentEventIds { get; init; } = ChunkedQueue<string>.Empty;
     /// <summary>How many ids <see cref="RecentEventIds"/> holds.</summary>
     public int RecentEventCount { get; init; }
     /// <summary>Recent event id → the batch sequence it completed (0 when none).</summary>
@@ -274,17 +274,17 @@ public sealed record UserTasteState
             UserId = s.UserId,
             Settings = settings,
             Profile = s.Profile.Length == 0 ? [] : ImmutableArray.Create(s.Profile),
-            History = ImmutableQueue.CreateRange(s.History),
+            History = ChunkedQueue<HistoryEntry>.CreateRange(s.History),
             HistoryCount = s.History.Count,
             // Snapshots from before anchors were kept: the same tracks, found by walking the history newest first.
             Anchors = s.Anchors is { } kept ? [.. kept] : AnchorsFrom(s.History),
             Heard = IntMap<int>.CreateRange(heard),
-            RecommendedOrder = ImmutableQueue.CreateRange(s.Recommended),
+            RecommendedOrder = ChunkedQueue<int>.CreateRange(s.Recommended),
             Recommended = IntMap<bool>.CreateRange(s.Recommended.Select(id => KeyValuePair.Create(id, true))),
             Pending = s.Pending.ToImmutableList(),
             EventsApplied = s.EventsApplied,
             BatchSequence = s.BatchSequence,
-            RecentEventIds = ImmutableQueue.CreateRange(s.RecentEvents.Select(r => r.EventId)),
+            RecentEventIds = ChunkedQueue<string>.CreateRange(s.RecentEvents.Select(r => r.EventId)),
             RecentEventCount = s.RecentEvents.Count,
             RecentEvents = IntMap<RecentEventEntry>.CreateRange(recentEvents),
             RecentBatches = s.RecentBatches.ToImmutableList(),
