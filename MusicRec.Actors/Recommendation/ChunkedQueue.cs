@@ -38,6 +38,17 @@ public sealed class ChunkedQueue<T> : IReadOnlyCollection<T>
 
     public bool IsEmpty => Count == 0;
 
+    /// <summary>The item <paramref name="index"/> places from the oldest.</summary>
+    public T this[int index]
+    {
+        get
+        {
+            if ((uint)index >= (uint)Count) throw new ArgumentOutOfRangeException(nameof(index), index, $"the queue holds {Count} items");
+            var at = _head + index;
+            return _chunks[at / ChunkSize].Items[at % ChunkSize];
+        }
+    }
+
     public static ChunkedQueue<T> CreateRange(IEnumerable<T> items)
     {
         var queue = Empty;

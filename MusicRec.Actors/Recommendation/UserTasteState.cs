@@ -73,7 +73,7 @@ public sealed record UserTasteState
     public ChunkedQueue<int> RecommendedOrder { get; init; } = ChunkedQueue<int>.Empty;
     /// <summary>The tracks of <see cref="RecommendedOrder"/> as a set (the value is unused).</summary>
     public IntMap<bool> Recommended { get; init; } = IntMap<bool>.Empty;
-    public ImmutableList<RecommendedTrack> Pending { get; init; } = [];
+    public ImmutableArray<RecommendedTrack> Pending { get; init; } = [];
     public long EventsApplied { get; init; }
     /// <summary>Sequence number of the last emitted batch; batch ids are "{user}-{seq}" from 1.</summary>
     public long BatchSequence { get; init; }
@@ -83,7 +83,7 @@ public sealed record UserTasteState
     /// <summary>Recent event id → the batch sequence it completed (0 when none).</summary>
     /// <remarks>Keyed by the id's hash (<see cref="EventKey"/>); ids that share a hash are chained.</remarks>
     public IntMap<RecentEventEntry> RecentEvents { get; init; } = IntMap<RecentEventEntry>.Empty;
-    public ImmutableList<RecommendationBatch> RecentBatches { get; init; } = [];
+    public ChunkedQueue<RecommendationBatch> RecentBatches { get; init; } = ChunkedQueue<RecommendationBatch>.Empty;
 
     public static UserTasteState Empty(string userId, TasteSettings settings) => new() { UserId = userId, Settings = settings };
 
@@ -110,7 +110,7 @@ public sealed record UserTasteState
     }
 
     // A loop, not Exists(lambda): this runs for every candidate of every query and a capturing lambda allocates.
-    private static bool IsPending(ImmutableList<RecommendedTrack> pending, int trackId)
+    private static bool IsPending(ImmutableArray<RecommendedTrack> pending, int trackId)
     {
         foreach (var p in pending)
             if (p.TrackId == trackId) return true;
@@ -198,13 +198,13 @@ public sealed record UserTasteState
         var sequence = BatchSequence;
         var batches = RecentBatches;
         long completed = 0;
-        if (pending.Count >= BatchSize)
+        if (pending.Length >= BatchSize)
         {
             sequence++;
             completed = sequence;
             // generated_at comes from the event, so a replay produces the identical batch.
-            batches = batches.Add(new RecommendationBatch(BatchId(UserId, sequence), UserId, e.Ts, pending.Take(BatchSize).ToArray()));
-            if (batches.Count > Settings.MaxRecentBatches) batches = batches.RemoveRange(0, batches.Count - Settings.MaxRecentBatches);
+            batches = batches.Enqueue(new RecommendationBatch(BatchId(UserId, sequence), UserId, e.Ts, pending.Take(BatchSize).ToArray()));
+            while (batches.Count > Settings.MaxRecentBatches) batches = batches.Dequeue(out _);
             pending = pending.RemoveRange(0, BatchSize);
         }
 
@@ -281,13 +281,13 @@ public sealed record UserTasteState
             Heard = IntMap<int>.CreateRange(heard),
             RecommendedOrder = ChunkedQueue<int>.CreateRange(s.Recommended),
             Recommended = IntMap<bool>.CreateRange(s.Recommended.Select(id => KeyValuePair.Create(id, true))),
-            Pending = s.Pending.ToImmutableList(),
+            Pending = [.. s.Pending],
             EventsApplied = s.EventsApplied,
             BatchSequence = s.BatchSequence,
             RecentEventIds = ChunkedQueue<string>.CreateRange(s.RecentEvents.Select(r => r.EventId)),
             RecentEventCount = s.RecentEvents.Count,
             RecentEvents = IntMap<RecentEventEntry>.CreateRange(recentEvents),
-            RecentBatches = s.RecentBatches.ToImmutableList(),
+            RecentBatches = ChunkedQueue<RecommendationBatch>.CreateRange(s.RecentBatches),
         };
     }
 

@@ -53,6 +53,8 @@ public class ChunkedQueueTests
         Assert.Equal(3 * ChunkedQueue<string>.ChunkSize + 5, queue.Count);
         Assert.Equal("e196", queue.First());
         Assert.Equal("n195", queue.Last());
+        Assert.Equal(queue.ToArray(), Enumerable.Range(0, queue.Count).Select(i => queue[i]));
+        Assert.Throws<ArgumentOutOfRangeException>(() => queue[queue.Count]);
         var single = ChunkedQueue<string>.Empty.Enqueue("x").Dequeue(out var x);
         Assert.Equal("x", x);
         Assert.True(single.IsEmpty);

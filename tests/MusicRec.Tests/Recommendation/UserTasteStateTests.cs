@@ -176,7 +176,7 @@ internal static class StateAssert
         Assert.Equal(expected.Heard.OrderBy(k => k.Key), actual.Heard.OrderBy(k => k.Key));
         Assert.Equal(expected.RecommendedOrder.ToArray(), actual.RecommendedOrder.ToArray());
         Assert.Equal(expected.Recommended.Keys, actual.Recommended.Keys);
-        Assert.Equal(expected.Pending, actual.Pending);
+        Assert.Equal(expected.Pending.ToArray(), actual.Pending.ToArray());
         Assert.Equal(expected.EventsApplied, actual.EventsApplied);
         Assert.Equal(expected.BatchSequence, actual.BatchSequence);
         Assert.Equal(expected.RecentEventIds.ToArray(), actual.RecentEventIds.ToArray());
