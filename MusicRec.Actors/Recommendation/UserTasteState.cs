@@ -78,8 +78,6 @@ public sealed record UserTasteState
     /// <summary>Sequence number of the last emitted batch; batch ids are "{user}-{seq}" from 1.</summary>
     public long BatchSequence { get; init; }
     public ChunkedQueue<string> RecentEventIds { get; init; } = ChunkedQueue<string>.Empty;
-    /// <summary>How many ids <see cref="RecentEventIds"/> holds.</summary>
-    public int RecentEventCount { get; init; }
     /// <summary>Recent event id → the batch sequence it completed (0 when none).</summary>
     /// <remarks>Keyed by the id's hash (<see cref="EventKey"/>); ids that share a hash are chained.</remarks>
     public IntMap<RecentEventEntry> RecentEvents { get; init; } = IntMap<RecentEventEntry>.Empty;
@@ -210,12 +208,10 @@ public sealed record UserTasteState
 
         var eventIds = RecentEventIds.Enqueue(e.EventId);
         var events = WithRecentEvent(RecentEvents, e.EventId, completed);
-        var idCount = RecentEventCount + 1;
-        while (idCount > Settings.MaxRecentEventIds)
+        while (eventIds.Count > Settings.MaxRecentEventIds)
         {
             eventIds = eventIds.Dequeue(out var oldId);
             events = WithoutRecentEvent(events, oldId);
-            idCount--;
         }
 
         return this with
@@ -232,7 +228,6 @@ public sealed record UserTasteState
             BatchSequence = sequence,
             RecentBatches = batches,
             RecentEventIds = eventIds,
-            RecentEventCount = idCount,
             RecentEvents = events,
         };
     }
@@ -285,7 +280,6 @@ public sealed record UserTasteState
             EventsApplied = s.EventsApplied,
             BatchSequence = s.BatchSequence,
             RecentEventIds = ChunkedQueue<string>.CreateRange(s.RecentEvents.Select(r => r.EventId)),
-            RecentEventCount = s.RecentEvents.Count,
             RecentEvents = IntMap<RecentEventEntry>.CreateRange(recentEvents),
             RecentBatches = ChunkedQueue<RecommendationBatch>.CreateRange(s.RecentBatches),
         };

@@ -180,7 +180,6 @@ internal static class StateAssert
         Assert.Equal(expected.EventsApplied, actual.EventsApplied);
         Assert.Equal(expected.BatchSequence, actual.BatchSequence);
         Assert.Equal(expected.RecentEventIds.ToArray(), actual.RecentEventIds.ToArray());
-        Assert.Equal(expected.RecentEventCount, actual.RecentEventCount);
         Assert.Equal(expected.RecentEvents.OrderBy(k => k.Key), actual.RecentEvents.OrderBy(k => k.Key));
         BatchAssert.Equal(expected.RecentBatches, actual.RecentBatches);
     }
