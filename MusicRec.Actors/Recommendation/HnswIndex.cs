@@ -480,9 +480,7 @@ internal sealed class HnswIndex : IApproximateIndex
             var node = pool[next].Node;
             pool[next] = new Candidate(pool[next].Score, node | Expanded);
             ref var links = ref Neighbours(node, level, out var n);
-            // The next entries are likely the next to expand: fetch their links while this one is scored, and the
-            // rows the very next one links to (its links were fetched one expansion ago), so most rows are already
-            // on their way when their turn comes instead of each expansion waiting for its own.
+            // The next entries are likely the next to expand: fetch their links while this one is scored.
             if (Sse.IsSupported)
                 for (var ahead = next + 1; ahead < size && ahead <= next + 2; ahead++)
                 {
@@ -492,8 +490,6 @@ internal sealed class HnswIndex : IApproximateIndex
                         Sse.Prefetch0(Unsafe.AsPointer(ref following));
                         if (m > 16) Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref following, 16)));
                     }
-                    if (ahead == next + 1)
-                        for (var i = 0; i < m; i++) scorer.Prefetch(Unsafe.Add(ref following, i));
                 }
             // Gather the unvisited neighbours without a branch per link (seen or not is a coin toss for the branch
             // predictor), then prefetch their rows before scoring, so the memory loads overlap.

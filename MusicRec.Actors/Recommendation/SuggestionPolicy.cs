@@ -34,10 +34,10 @@ public static class SuggestionPolicy
     /// </summary>
     public static float[]? Query(UserTasteState state, ActivityEvent activity, SimilarityIndex index)
     {
-        var profile = UserTasteState.NextProfile(state.Profile, activity.Action, index.VectorOf(activity.TrackId), state.Settings);
-        if (profile.IsDefaultOrEmpty || profile.Length != index.Stride) return null;
-        var query = profile.ToArray();
-        return SimilarityIndex.Normalise(query) ? query : null;
+        // A track without a vector leaves the profile as it was: the query is then a copy of it.
+        var query = UserTasteState.NextProfileArray(state.Profile, activity.Action, index.VectorOf(activity.TrackId), state.Settings)
+            ?? (state.Profile.IsDefaultOrEmpty ? null : state.Profile.ToArray());
+        return query is not null && query.Length == index.Stride && SimilarityIndex.Normalise(query) ? query : null;
     }
 
     /// <summary>What the suggestion for <paramref name="activity"/> may not be: its own track, and what the state excludes.</summary>

@@ -110,14 +110,14 @@ public sealed class UserRecommenderActor : ReceivePersistentActor
             }
             if (next.HasSeenEvent(activity.EventId))
             {
-                replies.Add((cmd, replyTo, new ActivityApplied(activity.EventId, next.BatchesCompletedBy(activity.EventId), Duplicate: true)));
+                replies.Add((cmd, replyTo, new ActivityApplied(activity.EventId, next.BatchesCompletedBy(activity.EventId), Duplicate: true) { CorrelationId = cmd.CorrelationId }));
                 continue;
             }
             var e = SuggestionPolicy.Decide(next, activity, _index, _options.SuggestionBeam);
             next = next.Apply(e);
             recorded.Add(e);
             // The batch this event completes is known now; the state after it is kept for when the write is stored.
-            replies.Add((cmd, replyTo, new ActivityApplied(e.EventId, next.BatchesCompletedBy(e.EventId), Duplicate: false)));
+            replies.Add((cmd, replyTo, new ActivityApplied(e.EventId, next.BatchesCompletedBy(e.EventId), Duplicate: false) { CorrelationId = cmd.CorrelationId }));
         }
         _waiting.RemoveRange(0, take);
         _inFlight = replies;

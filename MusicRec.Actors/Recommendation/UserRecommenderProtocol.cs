@@ -44,6 +44,7 @@ public static class UserRecommenderProtocol
     /// </summary>
     public static object Answer(ApplyActivity command, object reply) => command.CorrelationId == 0 ? reply : reply switch
     {
+        ActivityApplied applied when applied.CorrelationId == command.CorrelationId => applied,
         ActivityApplied applied => applied with { CorrelationId = command.CorrelationId },
         Akka.Actor.Status.Failure failure => new ActivityRefused(command.CorrelationId, command.Activity.EventId, failure.Cause.Message),
         _ => reply,

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Runtime.InteropServices;
 using MusicRec.Streaming;
 
 namespace MusicRec.Recommendation;
@@ -62,7 +63,7 @@ public sealed record UserTasteState
     /// <summary>Decayed weighted sum of track vectors (not normalised; cosine ignores scale). Empty before the first vector.</summary>
     public ImmutableArray<float> Profile { get; init; } = [];
     public ChunkedQueue<HistoryEntry> History { get; init; } = ChunkedQueue<HistoryEntry>.Empty;
-    public int HistoryCount { get; init; }
+    public int HistoryCount => History.Count;
     /// <summary>
     /// The most recent distinct tracks the user listened to or liked (newest first, at most <see cref="MaxAnchors"/>):
     /// what a suggestion's reason is anchored on, kept apart so explaining never walks the whole history.
@@ -140,15 +141,19 @@ public sealed record UserTasteState
     public static string BatchId(string userId, long sequence) => $"{userId}-{sequence}";
 
     /// <summary>The profile after one more activity: decay, then add the weighted track vector.</summary>
-    public static ImmutableArray<float> NextProfile(ImmutableArray<float> profile, string action, ReadOnlySpan<float> trackVector, TasteSettings settings)
+    public static ImmutableArray<float> NextProfile(ImmutableArray<float> profile, string action, ReadOnlySpan<float> trackVector, TasteSettings settings) =>
+        NextProfileArray(profile, action, trackVector, settings) is { } next ? ImmutableCollectionsMarshal.AsImmutableArray(next) : profile;
+
+    /// <summary><see cref="NextProfile"/> as a new array nobody else holds; null when the track has no vector (the profile stays).</summary>
+    internal static float[]? NextProfileArray(ImmutableArray<float> profile, string action, ReadOnlySpan<float> trackVector, TasteSettings settings)
     {
         var weight = settings.WeightOf(action);
-        if (trackVector.IsEmpty) return profile;
+        if (trackVector.IsEmpty) return null;
         var next = new float[trackVector.Length];
         var keep = !profile.IsDefaultOrEmpty && profile.Length == trackVector.Length;
         for (var i = 0; i < next.Length; i++)
             next[i] = (keep ? settings.Decay * profile[i] : 0f) + weight * trackVector[i];
-        return ImmutableArray.Create(next);
+        return next;
     }
 
     /// <summary>Applies a group of persisted activities in order.</summary>
@@ -169,13 +174,11 @@ public sealed record UserTasteState
         var history = History.Enqueue(new HistoryEntry(e.TrackId, e.Action));
         var anchors = NextAnchors(Anchors, e.TrackId, e.Action);
         var heard = Heard.SetItem(e.TrackId, Heard.GetValueOrDefault(e.TrackId) + 1);
-        var historyCount = HistoryCount + 1;
-        while (historyCount > Settings.MaxHistory)
+        while (history.Count > Settings.MaxHistory)
         {
             history = history.Dequeue(out var old);
             var left = heard[old.TrackId] - 1;
             heard = left == 0 ? heard.Remove(old.TrackId) : heard.SetItem(old.TrackId, left);
-            historyCount--;
         }
 
         var pending = Pending;
@@ -218,7 +221,6 @@ public sealed record UserTasteState
         {
             Profile = profile,
             History = history,
-            HistoryCount = historyCount,
             Anchors = anchors,
             Heard = heard,
             Pending = pending,
@@ -270,7 +272,6 @@ public sealed record UserTasteState
             Settings = settings,
             Profile = s.Profile.Length == 0 ? [] : ImmutableArray.Create(s.Profile),
             History = ChunkedQueue<HistoryEntry>.CreateRange(s.History),
-            HistoryCount = s.History.Count,
             // Snapshots from before anchors were kept: the same tracks, found by walking the history newest first.
             Anchors = s.Anchors is { } kept ? [.. kept] : AnchorsFrom(s.History),
             Heard = IntMap<int>.CreateRange(heard),

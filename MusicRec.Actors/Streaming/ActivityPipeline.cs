@@ -97,11 +97,10 @@ public static class ActivityPipeline
             case ActivityValidation.Valid valid:
                 var ev = valid.Event;
                 var processed = new ActivityProcessed(message.CommittableOffset, limit, ev.UserId);
-                var command = new UserRecommenderProtocol.ApplyActivity(ev.UserId, ev);
                 // The common case (the user has a free slot) sends at once and allocates nothing for the limit.
                 var asked = limit is null || limit.TryEnter(ev.UserId)
-                    ? recommender.Ask(command)
-                    : AskWhenFree(limit, recommender, command);
+                    ? recommender.Ask(ev)
+                    : AskWhenFree(limit, recommender, ev);
                 UserRecommenderProtocol.ActivityApplied applied;
                 try
                 {
@@ -127,10 +126,10 @@ public static class ActivityPipeline
 
     /// <summary>The user has no free slot: the ask goes out when an earlier event of theirs is delivered.</summary>
     private static Task<UserRecommenderProtocol.ActivityApplied> AskWhenFree(UserInFlightLimit limit, RecommenderAsker recommender,
-        UserRecommenderProtocol.ApplyActivity command)
+        ActivityEvent activity)
     {
         var sent = new TaskCompletionSource<Task<UserRecommenderProtocol.ActivityApplied>>(TaskCreationOptions.RunContinuationsAsynchronously);
-        limit.Enter(command.UserId, () => sent.SetResult(recommender.Ask(command)));
+        limit.Enter(activity.UserId, () => sent.SetResult(recommender.Ask(activity)));
         return sent.Task.Unwrap();
     }
 

@@ -61,13 +61,12 @@ public static partial class ActivityValidator
             if (trackProp.ValueKind != JsonValueKind.Number || !trackProp.TryGetInt32(out var trackId))
                 return new ActivityValidation.Invalid("track_id must be an integer");
             if (!TryString(root, "action", out var action, out why)) return new ActivityValidation.Invalid(why);
-            if (!Actions.All.Contains(action)) return new ActivityValidation.Invalid($"unknown action '{action}' (expected listen, like or skip)");
+            // The shared constant, not the parsed copy: the action is kept in every history entry of the user's state.
+            if (Actions.Canonical(action) is not { } known) return new ActivityValidation.Invalid($"unknown action '{action}' (expected listen, like or skip)");
             if (!TryString(root, "ts", out var tsText, out why)) return new ActivityValidation.Invalid(why);
             if (!DateTimeOffset.TryParse(tsText, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var ts))
                 return new ActivityValidation.Invalid("ts must be an ISO-8601 timestamp");
             if (!trackExists(trackId)) return new ActivityValidation.Invalid($"unknown track {trackId}");
-            // The shared constant, not the parsed copy: the action is kept in every history entry of the user's state.
-            var known = action switch { Actions.Listen => Actions.Listen, Actions.Like => Actions.Like, _ => Actions.Skip };
             return new ActivityValidation.Valid(new ActivityEvent(eventId, userId, trackId, known, ts));
         }
     }

@@ -24,6 +24,9 @@ public static class Actions
     public const string Like = "like";
     public const string Skip = "skip";
     public static readonly IReadOnlySet<string> All = new HashSet<string> { Listen, Like, Skip };
+
+    /// <summary>The shared constant for a known action (null for any other text), so a parsed copy is not kept.</summary>
+    public static string? Canonical(string action) => action switch { Listen => Listen, Like => Like, Skip => Skip, _ => null };
 }
 
 /// <summary>One suggested track inside a batch.</summary>

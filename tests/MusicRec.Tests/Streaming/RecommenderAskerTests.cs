@@ -11,7 +11,7 @@ public class RecommenderAskerTests : Akka.TestKit.Xunit2.TestKit
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(5);
 
-    private static ApplyActivity Command(string eventId) => new("u1", Event("u1", 1, id: eventId));
+    private static ActivityEvent Activity(string eventId) => Event("u1", 1, id: eventId);
 
     private (TestProbe Recommender, RecommenderAsker Asker) Rig(TimeSpan? timeout = null)
     {
@@ -23,8 +23,8 @@ public class RecommenderAskerTests : Akka.TestKit.Xunit2.TestKit
     public async Task Answers_reach_their_own_events_whatever_order_they_come_in()
     {
         var (recommender, asker) = Rig();
-        var first = asker.Ask(Command("e1"));
-        var second = asker.Ask(Command("e2"));
+        var first = asker.Ask(Activity("e1"));
+        var second = asker.Ask(Activity("e2"));
         var a = recommender.ExpectMsg<ApplyActivity>(Wait);
         var replyTo = recommender.LastSender;
         var b = recommender.ExpectMsg<ApplyActivity>(Wait);
@@ -42,8 +42,8 @@ public class RecommenderAskerTests : Akka.TestKit.Xunit2.TestKit
     {
         // As a node of an earlier version answers during a rolling upgrade.
         var (recommender, asker) = Rig();
-        var first = asker.Ask(Command("e1"));
-        var again = asker.Ask(Command("e1"));
+        var first = asker.Ask(Activity("e1"));
+        var again = asker.Ask(Activity("e1"));
         recommender.ExpectMsg<ApplyActivity>(Wait);
         recommender.ExpectMsg<ApplyActivity>(Wait);
         recommender.LastSender.Tell(new ActivityApplied("e1", [], Duplicate: false));
@@ -57,7 +57,7 @@ public class RecommenderAskerTests : Akka.TestKit.Xunit2.TestKit
     public async Task A_refusal_fails_its_event_with_the_reason()
     {
         var (recommender, asker) = Rig();
-        var asked = asker.Ask(Command("e1"));
+        var asked = asker.Ask(Activity("e1"));
         var command = recommender.ExpectMsg<ApplyActivity>(Wait);
         recommender.LastSender.Tell(Answer(command, new Status.Failure(new InvalidOperationException("the journal rejected the write"))));
         var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => asked);
@@ -68,7 +68,7 @@ public class RecommenderAskerTests : Akka.TestKit.Xunit2.TestKit
     public async Task An_unanswered_event_times_out_and_a_late_or_unmatched_answer_is_ignored()
     {
         var (recommender, asker) = Rig(TimeSpan.FromMilliseconds(300));
-        var asked = asker.Ask(Command("e1"));
+        var asked = asker.Ask(Activity("e1"));
         var command = recommender.ExpectMsg<ApplyActivity>(Wait);
         var timedOut = await Assert.ThrowsAsync<AskTimeoutException>(() => asked);
         Assert.Contains("e1", timedOut.Message);
@@ -76,7 +76,7 @@ public class RecommenderAskerTests : Akka.TestKit.Xunit2.TestKit
         // After the timeout, the answer and an uncorrelated one change nothing; the next event still gets its own.
         recommender.LastSender.Tell(Answer(command, new ActivityApplied("e1", [], Duplicate: false)));
         recommender.LastSender.Tell(new ActivityApplied("e1", [], Duplicate: false));
-        var next = asker.Ask(Command("e2"));
+        var next = asker.Ask(Activity("e2"));
         var nextCommand = recommender.ExpectMsg<ApplyActivity>(Wait);
         recommender.LastSender.Tell(Answer(nextCommand, new ActivityApplied("e2", [], Duplicate: false)));
         Assert.Equal("e2", (await next).EventId);
@@ -86,11 +86,11 @@ public class RecommenderAskerTests : Akka.TestKit.Xunit2.TestKit
     public async Task Disposing_cancels_the_events_still_waiting_and_refuses_new_ones()
     {
         var (recommender, asker) = Rig();
-        var asked = asker.Ask(Command("e1"));
+        var asked = asker.Ask(Activity("e1"));
         recommender.ExpectMsg<ApplyActivity>(Wait);
         asker.Dispose();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => asked.WaitAsync(Wait));
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => asker.Ask(Command("e2")));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => asker.Ask(Activity("e2")));
         recommender.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
     }
 }
