@@ -6,7 +6,7 @@ namespace MusicRec.Benchmarks.Dsp;
 
 /// <summary>
 /// Issue 3: features of one decoded 30 s clip on one thread against librosa (target at least 5x faster), and
-/// decode + resample per 30 s clip beside librosa's load times, on the fixture clips in ../shared/fixtures/librosa.
+/// decode + resample per 30 s clip beside librosa's load times, on the fixture clips in tests/fixtures/librosa.
 /// Options: --runs N (timed runs per figure, default 30).
 /// </summary>
 public sealed class DspBenchmark : IBenchmark
@@ -115,11 +115,6 @@ public sealed class DspBenchmark : IBenchmark
             for (var dir = new DirectoryInfo(start); dir is not null && root is null; dir = dir.Parent)
                 if (File.Exists(Path.Combine(dir.FullName, "MusicRec.sln"))) root = dir;
         if (root is null) throw new InvalidOperationException("MusicRec.sln not found above the benchmark binaries");
-        for (var dir = root.Parent; dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, "shared", "fixtures", "librosa");
-            if (Directory.Exists(candidate)) return candidate;
-        }
-        throw new InvalidOperationException($"../shared/fixtures/librosa not found beside {root.FullName}");
+        return Path.Combine(root.FullName, "tests", "fixtures", "librosa");
     }
 }

@@ -3,28 +3,14 @@ using MusicRec.Catalog;
 
 namespace MusicRec.Tests.Catalog;
 
-/// <summary>Locates the shared fixtures (../shared beside the folder holding MusicRec.sln) and makes temp folders.</summary>
+/// <summary>Locates the repository's fixtures (tests/fixtures beside MusicRec.sln) and makes temp folders.</summary>
 internal static class CatalogTestPaths
 {
     public static string RepoRoot { get; } = FindRepoRoot();
 
-    /// <summary>
-    /// ../shared next to the repository (as CI lays it out); in a git worktree nested deeper, the nearest
-    /// ancestor folder's shared/ is used instead.
-    /// </summary>
-    public static string Shared { get; } = FindShared();
+    public static string Fixtures => Path.Combine(RepoRoot, "tests", "fixtures");
 
-    public static string FmaFixtures => Path.Combine(Shared, "fixtures", "fma");
-
-    private static string FindShared()
-    {
-        for (var dir = Directory.GetParent(RepoRoot); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, "shared");
-            if (Directory.Exists(Path.Combine(candidate, "fixtures"))) return candidate;
-        }
-        throw new InvalidOperationException($"shared/fixtures not found beside {RepoRoot} or any folder above it");
-    }
+    public static string FmaFixtures => Path.Combine(Fixtures, "fma");
 
     private static string FindRepoRoot()
     {

@@ -2,7 +2,7 @@ using MusicRec.Catalog;
 
 namespace MusicRec.Tests.Catalog;
 
-/// <summary>The real FMA metadata in ../shared/fixtures/fma (682 tracks, ids 2..932).</summary>
+/// <summary>The real FMA metadata in tests/fixtures/fma (682 tracks, ids 2..932).</summary>
 public class FmaCatalogReaderFixtureTests
 {
     private const int FixtureTracks = 682;

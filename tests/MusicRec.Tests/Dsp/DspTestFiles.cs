@@ -18,17 +18,6 @@ internal static class DspTestFiles
         throw new InvalidOperationException($"no MusicRec.sln above {AppContext.BaseDirectory}");
     }
 
-    /// <summary>
-    /// ../shared/fixtures/librosa next to the repository root (CI layout); a git worktree nested one level
-    /// deeper finds the same folder beside an ancestor.
-    /// </summary>
-    public static string LibrosaFixtures()
-    {
-        for (var dir = new DirectoryInfo(RepoRoot()).Parent; dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, "shared", "fixtures", "librosa");
-            if (Directory.Exists(candidate)) return candidate;
-        }
-        throw new InvalidOperationException($"no shared/fixtures/librosa beside {RepoRoot()} (expected ../shared/fixtures/librosa)");
-    }
+    /// <summary>The librosa reference clips in tests/fixtures/librosa.</summary>
+    public static string LibrosaFixtures() => Path.Combine(RepoRoot(), "tests", "fixtures", "librosa");
 }

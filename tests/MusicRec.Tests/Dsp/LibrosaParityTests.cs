@@ -5,7 +5,7 @@ using Xunit.Abstractions;
 namespace MusicRec.Tests.Dsp;
 
 /// <summary>
-/// Decode + features of each clip in ../shared/fixtures/librosa/audio against librosa 0.10's own output in ref/NAME.json.
+/// Decode + features of each clip in tests/fixtures/librosa/audio against librosa 0.10's own output in ref/NAME.json.
 /// Tolerances of issue 3: MFCC means within 0.5 (c1..c19) and within max(0.5, 1%) for c0; centroid and ZCR means within 1%.
 /// </summary>
 public class LibrosaParityTests(ITestOutputHelper output)
