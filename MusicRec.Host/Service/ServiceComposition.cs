@@ -79,7 +79,7 @@ internal static class ServiceComposition
 
         services.AddAkka(ServeOptions.ActorSystemName, (akka, _) => akka
             .AddHocon(parts.Hocon, HoconAddMode.Append)
-            .WithMusicRecCluster(options)
+            .WithMusicRecCluster(options, builder.Configuration)
             .WithMusicRecPersistence(parts.Persistence)
             .AddUserRecommenders(new RecommenderOptions { UseSharding = true, Index = parts.Index }));
         services.AddSingleton(sp => new RecommenderRegion(() =>
