@@ -53,8 +53,12 @@ internal static class EtlCommand
     internal sealed record EtlCommandArgs(string Metadata, string Audio, string Out, string? Store, int Workers, bool Refit);
 
     /// <summary>The command's body; user errors become <see cref="CliException"/> (one stderr line, exit 1).</summary>
+    /// <param name="details">
+    /// Where the summary table and the store's sample documents go; null for <paramref name="stdout"/>. The demo
+    /// sends them to its log file and gets one summary line on <paramref name="stdout"/> instead.
+    /// </param>
     internal static async Task<int> RunAsync(EtlCommandArgs args, TextWriter stdout, TextWriter stderr, bool redirected,
-        Func<string, string?>? environment, CancellationToken ct)
+        Func<string, string?>? environment, CancellationToken ct, TextWriter? details = null)
     {
         if (!Directory.Exists(args.Metadata)) throw new CliException($"--metadata {args.Metadata}: folder not found");
         if (args.Workers < 1) throw new CliException($"--workers must be at least 1 (got {args.Workers})");
@@ -77,11 +81,9 @@ internal static class EtlCommand
             throw new CliException($"cannot create --out {args.Out}: {e.Message}");
         }
 
-        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        var console = redirected ? PlainConsole(stdout) : AnsiConsole.Create(new AnsiConsoleSettings
         {
-            Out = new AnsiConsoleOutput(stdout),
-            Ansi = redirected ? AnsiSupport.No : AnsiSupport.Detect,
-            Interactive = redirected ? InteractionSupport.No : InteractionSupport.Detect,
+            Out = new AnsiConsoleOutput(stdout), Ansi = AnsiSupport.Detect, Interactive = InteractionSupport.Detect,
         });
         EtlProgress? latest = null;
         var options = new EtlOptions
@@ -123,14 +125,25 @@ internal static class EtlCommand
             await system.Terminate();
         }
 
-        console.Write(SummaryTable(summary, args.Out));
-        await stdout.WriteLineAsync(await StoreSummary.DescribeAsync(store, 3, ct));
+        if (details is null) console.Write(SummaryTable(summary, args.Out));
+        else
+        {
+            PlainConsole(details).Write(SummaryTable(summary, args.Out));
+            await stdout.WriteLineAsync($"      {summary.Tracks} tracks in final.csv, {summary.Rejected} in rejects.csv, " +
+                                        $"{summary.StoreCount} in the store, {summary.Elapsed.TotalSeconds:0.0} s");
+        }
+        await (details ?? stdout).WriteLineAsync(await StoreSummary.DescribeAsync(store, 3, ct));
         if (summary.StoreCount != summary.Tracks)
             await stderr.WriteLineAsync($"musicrec: note: the store holds {summary.StoreCount} documents, {summary.Tracks} of them from this catalogue (all {summary.Tracks} read back)");
         if (summary.Tracks == 0)
             await stderr.WriteLineAsync($"musicrec: warning: no track had usable audio: all {summary.Rejected} are in {Path.Combine(args.Out, "rejects.csv")}; final.csv has only its header and no scaler was fitted");
         return 0;
     }
+
+    private static IAnsiConsole PlainConsole(TextWriter writer) => AnsiConsole.Create(new AnsiConsoleSettings
+    {
+        Out = new AnsiConsoleOutput(writer), Ansi = AnsiSupport.No, Interactive = InteractionSupport.No,
+    });
 
     // Worker restarts are expected (each bad file is one) and reported in rejects.csv, not as log noise.
     private static readonly Config QuietAkka = ConfigurationFactory.ParseString("""
