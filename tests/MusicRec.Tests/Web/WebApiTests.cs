@@ -158,6 +158,31 @@ public class WebApiTests
     }
 
     [Fact]
+    public async Task Activity_for_a_track_not_in_the_catalogue_gets_404_naming_the_track()
+    {
+        await using var host = await WebTestHost.StartAsync();
+        var response = await host.Client.PostAsync("/api/activity", Json("""{"user_id":"u1","track_id":12345,"action":"like"}"""));
+        var problem = await ProblemAsync(response, HttpStatusCode.NotFound);
+        Assert.Equal("track 12345 is not in the catalogue", problem.GetProperty("detail").GetString());
+        Assert.Equal(12345, problem.GetProperty("track_id").GetInt32());
+        Assert.Empty(host.Publisher.Published);
+
+        // The catalogue's own tracks still pass.
+        Assert.Equal(HttpStatusCode.Accepted,
+            (await host.Client.PostAsync("/api/activity", Json("""{"user_id":"u1","track_id":3,"action":"listen"}"""))).StatusCode);
+        Assert.Equal(3, Assert.Single(host.Publisher.Published).TrackId);
+    }
+
+    [Fact]
+    public async Task A_failing_catalogue_gives_503_for_activity_without_details()
+    {
+        await using var host = await WebTestHost.StartAsync(store: new BrokenStore());
+        await ProblemAsync(await host.Client.PostAsync("/api/activity", Json("""{"user_id":"u1","track_id":2,"action":"skip"}""")),
+            HttpStatusCode.ServiceUnavailable);
+        Assert.Empty(host.Publisher.Published);
+    }
+
+    [Fact]
     public async Task A_failing_publisher_gives_503_without_details()
     {
         await using var host = await WebTestHost.StartAsync();
