@@ -139,7 +139,7 @@ public static class WebApi
             return Results.ValidationProblem(parsed.Errors, title: "Invalid activity event",
                 detail: "Send {\"user_id\":\"u42\",\"track_id\":2,\"action\":\"listen|like|skip\"}.");
         // Refused here, where the client can be told; events that come through Kafka still go to the dead-letter topic.
-        if (await CatalogueHasAsync(store, activity.TrackId, logs, context.RequestAborted) is { } refused)
+        if (await RefuseUnknownTrackAsync(store, activity.TrackId, logs, context.RequestAborted) is { } refused)
             return refused;
         try
         {
@@ -155,7 +155,7 @@ public static class WebApi
     }
 
     /// <summary>Null when the track is in the catalogue; otherwise the answer: 404 naming the track, or 503 when the store fails.</summary>
-    private static async Task<IResult?> CatalogueHasAsync(ITrackStore store, int trackId, ILoggerFactory logs, CancellationToken ct)
+    private static async Task<IResult?> RefuseUnknownTrackAsync(ITrackStore store, int trackId, ILoggerFactory logs, CancellationToken ct)
     {
         try
         {
