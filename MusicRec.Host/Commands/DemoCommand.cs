@@ -25,9 +25,10 @@ internal static class DemoCommand
         var web = new Option<string?>("--web") { Description = $"URL the web page listens on (env MUSICREC_WEB_URL; default {ServeOptions.DefaultWebUrl})." };
         var users = new Option<int>("--users") { Description = "Simulated listeners (default 8; 0 for none).", DefaultValueFactory = _ => 8 };
         var rate = new Option<double>("--rate") { Description = "Simulated events per second, all listeners together (default 2).", DefaultValueFactory = _ => 2 };
+        var apiKey = new Option<string?>("--api-key") { Description = "API key for the admin endpoints and /dashboard (env MUSICREC_API_KEY); see `serve --help`." };
         var command = new Command("demo", "The main job on embedded defaults: sample catalogue, ETL, recommender on the in-process bus, activity simulator and the web page; runs until Ctrl-C.")
         {
-            dir, tracks, web, users, rate,
+            dir, tracks, web, users, rate, apiKey,
         };
         command.SetHandler(async (parse, ct) =>
         {
@@ -67,12 +68,13 @@ internal static class DemoCommand
             Console.WriteLine("[3/3] recommender on the in-process bus, web page and activity simulator (Ctrl-C to stop)");
             var options = ServeOptions.Resolve(store, kafka: null, kafkaProperties: [], parse.GetValue(web), noWeb: false,
                 adminUrl: null, clusterHost: null, clusterPort: 0, seedNodes: [], journal: null,
-                environment: name => name is "MUSICREC_WEB_URL" ? Environment.GetEnvironmentVariable(name) : null)
+                environment: name => name is "MUSICREC_WEB_URL" or "MUSICREC_API_KEY" ? Environment.GetEnvironmentVariable(name) : null,
+                apiKey: parse.GetValue(apiKey))
                 with { LocalJournalPath = Path.Combine(root, "journal.db") };
             return await MusicRecService.RunAsync(options, ct, (services, stopping) =>
             {
                 if (simulatedUsers > 0) _ = SimulateAsync(services, simulatedUsers, eventsPerSecond, stopping);
-                Console.WriteLine($"Open {options.WebUrl}/?user=sim0 to watch a simulated listener, or pick your own user id.");
+                Console.WriteLine($"Open {options.WebUrl}/?user=sim0 to watch a simulated listener, or pick your own user id; {options.WebUrl}/dashboard for the operator's view.");
                 return Task.CompletedTask;
             });
         });

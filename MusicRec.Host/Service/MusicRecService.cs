@@ -10,6 +10,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using MusicRec.Web.Security;
 using OpenTelemetry.Metrics;
 
 namespace MusicRec.Host.Service;
@@ -57,6 +58,7 @@ internal static class MusicRecService
         // The binary defaults to workstation GC (the ETL's memory); a busy service wants DOTNET_gcServer=1 (deploy/).
         log.LogInformation("GC: {Mode}{Hint}", System.Runtime.GCSettings.IsServerGC ? "server" : "workstation",
             System.Runtime.GCSettings.IsServerGC ? "" : " (set DOTNET_gcServer=1 for a busy service: fewer, shorter collections)");
+        if (listenUrl is not null) log.LogInformation("{Access}", AccessNote(options, listenUrl));
         if (options.WebUrl is not null) Console.WriteLine($"MusicRec web page: {options.WebUrl}");
         if (afterStart is not null) await afterStart(host.Services, lifetime.ApplicationStopping);
 
@@ -83,6 +85,7 @@ internal static class MusicRecService
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(60));
 
         builder.Services.AddSingleton(options);
+        if (options.ApiKey is not null) builder.Services.AddSingleton(options.ApiKey);
         builder.Services.AddMetrics();
         builder.Services.AddSingleton<ServiceMetrics>();
         builder.Services.AddSingleton<ClusterStatusSampler>();
@@ -97,8 +100,14 @@ internal static class MusicRecService
         ServiceComposition.AddParts(builder, options, parts);
     }
 
+    /// <summary>What the operator is told at start about who can reach the admin surface (never the key itself).</summary>
+    internal static string AccessNote(ServeOptions options, string listenUrl) => options.ApiKey is null
+        ? $"No API key set: listening on loopback only ({listenUrl}); the admin endpoints, /dashboard and activity writes are open to this machine. Give --api-key to listen beyond it."
+        : $"API key set: the admin endpoints, /dashboard and activity writes from outside the page need the {MusicRec.Web.Security.ApiKey.Header} header (listening on {listenUrl}).";
+
     private static void MapEndpoints(WebApplication app, ServeOptions options)
     {
+        app.UseMusicRecApiKey();
         ServiceComposition.MapParts(app, options);
         if (!ServiceComposition.WebMapsHealth(options))
         {
