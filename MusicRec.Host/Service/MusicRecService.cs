@@ -10,6 +10,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using MusicRec.Host.Service.Dashboard;
+using MusicRec.Web.Dashboard;
 using MusicRec.Web.Security;
 using OpenTelemetry.Metrics;
 
@@ -98,6 +100,20 @@ internal static class MusicRecService
             .AddCheck<ShardRegionCheck>("recommender-region", tags: [HealthTags.Ready]);
 
         ServiceComposition.AddParts(builder, options, parts);
+        if (options.WebUrl is not null || options.AdminUrl is not null) AddDashboard(builder);
+    }
+
+    /// <summary>The dashboard on whichever listener the node has; it samples the pipeline every Dashboard:SampleInterval (2 s).</summary>
+    private static void AddDashboard(IHostApplicationBuilder builder)
+    {
+        var interval = builder.Configuration.GetValue("Dashboard:SampleInterval", TimeSpan.FromSeconds(2));
+        if (interval < TimeSpan.FromMilliseconds(100) || interval > TimeSpan.FromMinutes(1))
+            throw new CliException($"Dashboard:SampleInterval {interval} must be between 100 ms and 1 minute.");
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton(new MetricHistory(interval, TimeSpan.FromHours(1)));
+        builder.Services.AddSingleton<IDashboardData, NodeDashboard>();
+        builder.Services.AddHostedService<DashboardSampler>();
+        builder.Services.AddMusicRecDashboard();
     }
 
     /// <summary>What the operator is told at start about who can reach the admin surface (never the key itself).</summary>
@@ -120,5 +136,6 @@ internal static class MusicRecService
         }
         app.MapPrometheusScrapingEndpoint("/metrics");
         app.MapMusicRecAdmin();
+        app.MapMusicRecDashboard();
     }
 }
