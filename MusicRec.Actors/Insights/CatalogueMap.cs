@@ -10,7 +10,7 @@ namespace MusicRec.Insights;
 public sealed record CatalogueMap(
     IReadOnlyList<string> Genres, int[] TrackIds, float[] X, float[] Y, int[] Genre, double FirstShare, double SecondShare)
 {
-    public const string UnknownGenre = "(no genre)";
+    public const string UnknownGenre = "unknown"; // the index's own name for a track without genre_top
 
     public int Count => TrackIds.Length;
 
