@@ -57,8 +57,9 @@ public sealed partial class ServiceNode : IAsyncDisposable
         Launch(name, 0, $"http://127.0.0.1:{webPort}", workDir, serveArgs, null);
 
     /// <summary>`musicrec demo` with its page on <paramref name="webPort"/> (same listener for /readyz).</summary>
-    public static ServiceNode StartDemo(int webPort, string workDir, IEnumerable<string> demoArgs) =>
-        Launch("demo", 0, $"http://127.0.0.1:{webPort}", workDir, demoArgs, null, command: "demo");
+    public static ServiceNode StartDemo(int webPort, string workDir, IEnumerable<string> demoArgs,
+        IReadOnlyDictionary<string, string>? environment = null) =>
+        Launch("demo", 0, $"http://127.0.0.1:{webPort}", workDir, demoArgs, environment, command: "demo");
 
     public static ServiceNode Start(string name, int clusterPort, int adminPort, string workDir, IEnumerable<string> serveArgs,
         IReadOnlyDictionary<string, string>? environment = null) =>
