@@ -131,6 +131,10 @@ public sealed partial class ServiceNode : IAsyncDisposable
     public async Task<ClusterView> ClusterAsync() =>
         (await _http.GetFromJsonAsync<ClusterView>("/api/admin/cluster", Json))!;
 
+    /// <summary>Shards and entities of every node, as this node's dashboard reports them.</summary>
+    public async Task<List<DashboardNodeView>> DashboardNodesAsync() =>
+        (await _http.GetFromJsonAsync<DashboardOverviewView>("/api/admin/dashboard/overview", Json))!.Nodes;
+
     /// <summary>The user's state as its entity reports it, or null when the region could not answer (moving shard).</summary>
     public async Task<UserState?> UserStateAsync(string userId)
     {
@@ -194,6 +198,10 @@ public sealed record ClusterView(
     string SelfAddress, string SelfStatus, List<MemberInfo> Members, List<string> Unreachable, string? Leader, int Shards, int Entities);
 
 public sealed record MemberInfo(string Address, string Status);
+
+public sealed record DashboardOverviewView(List<DashboardNodeView> Nodes);
+
+public sealed record DashboardNodeView(string Address, int? Shards, int? Entities);
 
 public sealed record UserState(
     string UserId, long EventsApplied, long BatchesEmitted,
