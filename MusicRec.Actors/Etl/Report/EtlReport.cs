@@ -240,7 +240,9 @@ public static class EtlReport
         return sorted[below] + (sorted[above] - sorted[below]) * (position - below);
     }
 
-    private static string Num(double v) => Math.Abs(v) switch
+    private static string Num(double v) => NumText(v) is "-0" ? "0" : NumText(v);
+
+    private static string NumText(double v) => Math.Abs(v) switch
     {
         >= 1000 => v.ToString("0", CultureInfo.InvariantCulture),
         >= 10 => v.ToString("0.#", CultureInfo.InvariantCulture),
