@@ -56,6 +56,8 @@ public sealed class ActivityPipelineMetrics
     public long Batches => Interlocked.Read(ref BatchesPublished);
     public long Committed => Interlocked.Read(ref OffsetsCommitted);
     public long StreamRestarts => Interlocked.Read(ref Restarts);
+    /// <summary>Listens, likes and skips of recommended tracks, by source (the dashboard's like and skip rates).</summary>
+    public Feedback.RecommendedFeedback Feedback { get; } = new();
 }
 
 /// <summary>
@@ -115,6 +117,7 @@ public static class ActivityPipeline
                 }
                 Interlocked.Increment(ref metrics.Applied);
                 Interlocked.Add(ref metrics.BatchesPublished, applied.Batches.Count);
+                if (!applied.Duplicate) metrics.Feedback.Observe(ev, applied.Batches);
                 var records = applied.Batches.Count == 0
                     ? (IReadOnlyList<OutgoingRecord>)[]
                     : applied.Batches.Select(b => new OutgoingRecord(settings.RecommendationsTopic, b.UserId, StreamingJson.Serialize(b))).ToList();

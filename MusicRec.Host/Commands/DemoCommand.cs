@@ -29,9 +29,10 @@ internal static class DemoCommand
         var users = new Option<int>("--users") { Description = "Simulated listeners (default 8; 0 for none).", DefaultValueFactory = _ => 8 };
         var rate = new Option<double>("--rate") { Description = "Simulated events per second, all listeners together (default 2).", DefaultValueFactory = _ => 2 };
         var verbose = new Option<bool>("--verbose") { Description = $"Show the service's log here as it is written (it always goes to DIR/{LogFileName})." };
+        var apiKey = new Option<string?>("--api-key") { Description = "API key for the admin endpoints and /dashboard (env MUSICREC_API_KEY); see `serve --help`." };
         var command = new Command("demo", "The main job on embedded defaults: sample catalogue, ETL, recommender on the in-process bus, activity simulator and the web page; runs until Ctrl-C.")
         {
-            dir, tracks, web, users, rate, verbose,
+            dir, tracks, web, users, rate, verbose, apiKey,
         };
         command.SetHandler(async (parse, ct) =>
         {
@@ -78,7 +79,8 @@ internal static class DemoCommand
             await logFile.FlushAsync(ct);
             var options = ServeOptions.Resolve(store, kafka: null, kafkaProperties: [], parse.GetValue(web), noWeb: false,
                 adminUrl: null, clusterHost: null, clusterPort: 0, seedNodes: [], journal: null,
-                environment: name => name is "MUSICREC_WEB_URL" ? Environment.GetEnvironmentVariable(name) : null)
+                environment: name => name is "MUSICREC_WEB_URL" or "MUSICREC_API_KEY" ? Environment.GetEnvironmentVariable(name) : null,
+                apiKey: parse.GetValue(apiKey))
                 with { LocalJournalPath = Path.Combine(root, "journal.db") };
             var exit = await MusicRecService.RunAsync(options, ct, (services, stopping) =>
             {
@@ -87,6 +89,7 @@ internal static class DemoCommand
                 Console.WriteLine(simulatedUsers > 0
                     ? $"Ready. Open {options.WebUrl}/?user=sim0 to watch a simulated listener (or pick your own user id); Ctrl-C stops the demo."
                     : $"Ready. Open {options.WebUrl}/ and pick a user id; Ctrl-C stops the demo.");
+                Console.WriteLine($"The operator's dashboard is {options.WebUrl}/dashboard.");
                 return Task.CompletedTask;
             }, new ServiceLogging(Console: parse.GetValue(verbose), File: logFile));
             Console.WriteLine($"demo stopped; its log is {logPath}");

@@ -133,6 +133,16 @@ internal static class EtlCommand
                                         $"{summary.StoreCount} in the store, {summary.Elapsed.TotalSeconds:0.0} s");
         }
         await (details ?? stdout).WriteLineAsync(await StoreSummary.DescribeAsync(store, 3, ct));
+        try
+        {
+            var report = await MusicRec.Etl.Report.EtlReport.WriteAsync(args.Out, summary, store, DateTimeOffset.UtcNow, ct);
+            await (details ?? stdout).WriteLineAsync($"report: {Path.GetFullPath(report)} (open it in a browser; it needs no network)");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or StoreException)
+        {
+            // The run's data is stored and final.csv written; a report that could not be written is not worth failing it.
+            await stderr.WriteLineAsync($"musicrec: warning: could not write {Path.Combine(args.Out, "report.html")}: {e.Message}");
+        }
         if (summary.StoreCount != summary.Tracks)
             await stderr.WriteLineAsync($"musicrec: note: the store holds {summary.StoreCount} documents, {summary.Tracks} of them from this catalogue (all {summary.Tracks} read back)");
         if (summary.Tracks == 0)

@@ -10,6 +10,9 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using MusicRec.Host.Service.Dashboard;
+using MusicRec.Web.Dashboard;
+using MusicRec.Web.Security;
 using OpenTelemetry.Metrics;
 
 namespace MusicRec.Host.Service;
@@ -61,6 +64,7 @@ internal static class MusicRecService
         // The binary defaults to workstation GC (the ETL's memory); a busy service wants DOTNET_gcServer=1 (deploy/).
         log.LogInformation("GC: {Mode}{Hint}", System.Runtime.GCSettings.IsServerGC ? "server" : "workstation",
             System.Runtime.GCSettings.IsServerGC ? "" : " (set DOTNET_gcServer=1 for a busy service: fewer, shorter collections)");
+        if (listenUrl is not null) log.LogInformation("{Access}", AccessNote(options, listenUrl));
         if (options.WebUrl is not null && logging.Console) Console.WriteLine($"MusicRec web page: {options.WebUrl}");
         if (afterStart is not null) await afterStart(host.Services, lifetime.ApplicationStopping);
 
@@ -92,6 +96,7 @@ internal static class MusicRecService
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(60));
 
         builder.Services.AddSingleton(options);
+        if (options.ApiKey is not null) builder.Services.AddSingleton(options.ApiKey);
         builder.Services.AddMetrics();
         builder.Services.AddSingleton<ServiceMetrics>();
         builder.Services.AddSingleton<ClusterStatusSampler>();
@@ -104,10 +109,30 @@ internal static class MusicRecService
             .AddCheck<ShardRegionCheck>("recommender-region", tags: [HealthTags.Ready]);
 
         ServiceComposition.AddParts(builder, options, parts);
+        if (options.WebUrl is not null || options.AdminUrl is not null) AddDashboard(builder);
     }
+
+    /// <summary>The dashboard on whichever listener the node has; it samples the pipeline every Dashboard:SampleInterval (2 s).</summary>
+    private static void AddDashboard(IHostApplicationBuilder builder)
+    {
+        var interval = builder.Configuration.GetValue("Dashboard:SampleInterval", TimeSpan.FromSeconds(2));
+        if (interval < TimeSpan.FromMilliseconds(100) || interval > TimeSpan.FromMinutes(1))
+            throw new CliException($"Dashboard:SampleInterval {interval} must be between 100 ms and 1 minute.");
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton(new MetricHistory(interval, TimeSpan.FromHours(1)));
+        builder.Services.AddSingleton<IDashboardData, NodeDashboard>();
+        builder.Services.AddHostedService<DashboardSampler>();
+        builder.Services.AddMusicRecDashboard();
+    }
+
+    /// <summary>What the operator is told at start about who can reach the admin surface (never the key itself).</summary>
+    internal static string AccessNote(ServeOptions options, string listenUrl) => options.ApiKey is null
+        ? $"No API key set: listening on loopback only ({listenUrl}); the admin endpoints, /dashboard and activity writes are open to this machine. Give --api-key to listen beyond it."
+        : $"API key set: the admin endpoints, /dashboard and activity writes from outside the page need the {MusicRec.Web.Security.ApiKey.Header} header (listening on {listenUrl}).";
 
     private static void MapEndpoints(WebApplication app, ServeOptions options)
     {
+        app.UseMusicRecApiKey();
         ServiceComposition.MapParts(app, options);
         if (!ServiceComposition.WebMapsHealth(options))
         {
@@ -120,6 +145,7 @@ internal static class MusicRecService
         }
         app.MapPrometheusScrapingEndpoint("/metrics");
         app.MapMusicRecAdmin();
+        app.MapMusicRecDashboard();
     }
 }
 
