@@ -348,7 +348,8 @@ public sealed class SimilarityIndex
 
         public void Add(TrackDocument d)
         {
-            if (d.Features is null || d.Features.Length != ExpectedFeatures)
+            // A track from FMA's features.csv has 518 statistics; the first 154 are the ones audio gives.
+            if (d.Features is null || d.Features.Length < ExpectedFeatures)
             {
                 _skipped.Add(new SkippedTrack(d.TrackId, $"expected {ExpectedFeatures} features, found {d.Features?.Length ?? 0}"));
                 return;
