@@ -6,7 +6,8 @@ namespace MusicRec.Etl;
 
 /// <summary>
 /// features.csv read once per run into <c>OUT/.work/features-csv.bin</c>: each good row's 518 values as raw
-/// little-endian float64 in <see cref="FmaFeatureColumns.VectorOrder"/>, found by track id. The ETL then treats
+/// little-endian float64 in <see cref="FmaFeatureColumns.VectorOrder"/> (154 for a row with NaN beyond them), found
+/// by track id. The ETL then treats
 /// these vectors like the checkpointed ones from audio (read back by offset when normalising and writing), so
 /// memory holds only the id-to-offset table (about 20 bytes a track), never the 106,574 x 518 values.
 /// Parsing the CSV again is cheaper than keeping it resumable: it is not checkpointed.
@@ -28,6 +29,8 @@ public sealed class FeaturesCsvTable
     }
 
     public string BinPath { get; }
+    /// <summary>Good rows kept with only their 154 values (NaN among the other 364 columns).</summary>
+    public long PartialRows { get; private init; }
     public int Count => _rows.Count;
     /// <summary>The rows set aside, with their reasons (each a rejects.csv row).</summary>
     public IReadOnlyList<Reject> Rejects { get; }
@@ -54,22 +57,24 @@ public sealed class FeaturesCsvTable
                 rejects.Add(r);
                 if (r.TrackId is { } id) rejectedIds.Add(id);
             }
-            while (reader.TryReadNext(vector, Reject, out var trackId))
+            while (reader.TryReadNext(vector, Reject, out var trackId, out var width))
             {
                 if ((reader.Rows & 1023) == 0) ct.ThrowIfCancellationRequested();
-                rows[trackId] = new LineRef(bin.Position, bytes.Length);
-                bin.Write(bytes);
+                var record = bytes[..(width * sizeof(double))];
+                rows[trackId] = new LineRef(bin.Position, record.Length);
+                bin.Write(record);
             }
         }
         // A track with a good row and a rejected duplicate keeps the good one.
         rejectedIds.ExceptWith(rows.Keys);
-        return new FeaturesCsvTable(binPath, rows, rejectedIds, rejects);
+        return new FeaturesCsvTable(binPath, rows, rejectedIds, rejects) { PartialRows = reader.PartialRows };
     }
 
     /// <summary>One vector written by <see cref="Build"/>, read back by <see cref="LineReader"/>.</summary>
     public static double[] ParseRaw(ReadOnlySpan<byte> record)
     {
-        if (record.Length != RecordBytes) throw new InvalidDataException($"features-csv record has {record.Length} bytes, expected {RecordBytes}");
+        if (record.Length != RecordBytes && record.Length != Dsp.AudioFeatures.ColumnNames.Count * sizeof(double))
+            throw new InvalidDataException($"features-csv record has {record.Length} bytes, expected {RecordBytes}");
         return MemoryMarshal.Cast<byte, double>(record).ToArray();
     }
 }

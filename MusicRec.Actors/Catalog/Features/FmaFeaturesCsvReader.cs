@@ -7,8 +7,10 @@ namespace MusicRec.Catalog.Features;
 /// <c>number</c>, then the index row <c>track_id</c>, then one row per track with 518 values such as
 /// <c>1.4656345844e+00</c>. The header is checked once (every one of the 518 columns exactly once, in any order;
 /// otherwise <see cref="CatalogException"/>); a bad row (wrong field count, track_id not an integer, a value that is
-/// not a finite number, empty as pandas writes NaN, or a repeated track_id) goes to the reject callback with its
-/// reason and the reading goes on. Values are parsed from CsvHelper's UTF-8 spans: no string per field.
+/// not a number or infinite, NaN (empty, as pandas writes it) in any of the 154 columns we also compute from audio,
+/// or a repeated track_id) goes to the reject callback with its reason and the reading goes on. A row whose NaN
+/// cells are all among the 364 other columns (features.py keeps what it computed before a failure; `musicrec
+/// sample --with-features-csv` writes only what it computes) is kept with its 154 values. Values are parsed from CsvHelper's UTF-8 spans: no string per field.
 /// </summary>
 public sealed class FmaFeaturesCsvReader : IDisposable
 {
@@ -54,26 +56,39 @@ public sealed class FmaFeaturesCsvReader : IDisposable
     /// Reads the next good row into <paramref name="vector"/> (length <see cref="FmaFeatureColumns.Count"/>, in
     /// <see cref="FmaFeatureColumns.VectorOrder"/>); bad rows on the way go to <paramref name="reject"/>.
     /// </summary>
-    public bool TryReadNext(Span<double> vector, Action<Reject> reject, out int trackId)
+    /// <param name="width">518, or 154 when the row has NaN among the columns beyond the 154 (then only those are valid).</param>
+    public bool TryReadNext(Span<double> vector, Action<Reject> reject, out int trackId, out int width)
     {
         if (vector.Length != FmaFeatureColumns.Count) throw new ArgumentException($"need {FmaFeatureColumns.Count} values", nameof(vector));
         while (_source.Read())
         {
             Rows++;
-            if (ParseRow(out trackId, out var error))
+            if (ParseRow(out trackId, out var error, out var partial))
             {
                 for (var i = 0; i < _values.Length; i++) vector[_fileToVector[i]] = _values[i];
+                width = partial ? ComputedColumns : FmaFeatureColumns.Count;
+                if (partial) PartialRows++;
                 return true;
             }
             reject(new Reject(SourceName, _source.Line, trackId > 0 ? trackId : null, error));
         }
         trackId = 0;
+        width = 0;
         return false;
     }
 
-    private bool ParseRow(out int trackId, out string error)
+    /// <inheritdoc cref="TryReadNext(Span{double}, Action{Reject}, out int, out int)"/>
+    public bool TryReadNext(Span<double> vector, Action<Reject> reject, out int trackId) => TryReadNext(vector, reject, out trackId, out _);
+
+    /// <summary>Good rows kept with their 154 values only (NaN among the other 364).</summary>
+    public long PartialRows { get; private set; }
+
+    private static int ComputedColumns => Dsp.AudioFeatures.ColumnNames.Count;
+
+    private bool ParseRow(out int trackId, out string error, out bool partial)
     {
         error = "";
+        partial = false;
         var expected = FmaFeatureColumns.Count + 1;
         trackId = _source.TryGetInt(0, out var id) && id > 0 ? id : 0;
         if (_source.Malformation is { } bad) return Fail(bad, out error);
@@ -85,7 +100,14 @@ public sealed class FmaFeaturesCsvReader : IDisposable
         for (var i = 0; i < _values.Length; i++)
         {
             var cell = _source.Utf8(i + 1);
-            if (cell.IsEmpty || !double.TryParse(cell, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) || !double.IsFinite(v))
+            var parsed = double.TryParse(cell, NumberStyles.Float, CultureInfo.InvariantCulture, out var v);
+            if ((cell.IsEmpty || (parsed && double.IsNaN(v))) && _fileToVector[i] >= ComputedColumns)
+            {
+                partial = true;
+                _values[i] = double.NaN;
+                continue;
+            }
+            if (cell.IsEmpty || !parsed || !double.IsFinite(v))
             {
                 var c = _fileColumns[i];
                 var what = cell.IsEmpty ? "is empty (NaN: FMA's extraction failed on this track)" : $"is not a finite number: '{_source.Excerpt(i + 1)}'";
