@@ -25,9 +25,10 @@ internal static class DemoCommand
         var web = new Option<string?>("--web") { Description = $"URL the web page listens on (env MUSICREC_WEB_URL; default {ServeOptions.DefaultWebUrl})." };
         var users = new Option<int>("--users") { Description = "Simulated listeners (default 8; 0 for none).", DefaultValueFactory = _ => 8 };
         var rate = new Option<double>("--rate") { Description = "Simulated events per second, all listeners together (default 2).", DefaultValueFactory = _ => 2 };
+        var metadata = new Option<string?>("--metadata") { Description = "A real fma_metadata folder (tracks.csv, genres.csv, features.csv...) instead of the sample: features come from its features.csv, no audio needed." };
         var command = new Command("demo", "The main job on embedded defaults: sample catalogue, ETL, recommender on the in-process bus, activity simulator and the web page; runs until Ctrl-C.")
         {
-            dir, tracks, web, users, rate,
+            dir, tracks, web, users, rate, metadata,
         };
         command.SetHandler(async (parse, ct) =>
         {
@@ -39,8 +40,15 @@ internal static class DemoCommand
             var eventsPerSecond = parse.GetValue(rate);
             if (simulatedUsers < 0 || eventsPerSecond <= 0) throw new CliException("--users must be >= 0 and --rate > 0", 2);
 
-            // 1. Sample catalogue, unless the folder already has one (a finished sample writes tracks.csv last).
-            if (SampleCatalog.Exists(root))
+            // 1. Sample catalogue, unless the folder already has one (a finished sample writes tracks.csv last)
+            // or --metadata names a real fma_metadata folder.
+            var realMetadata = parse.GetValue(metadata) is { } m ? Path.GetFullPath(m) : null;
+            if (realMetadata is not null)
+            {
+                if (!Directory.Exists(realMetadata)) throw new CliException($"--metadata {realMetadata}: folder not found");
+                Console.WriteLine($"[1/3] catalogue: FMA metadata in {realMetadata} (features from its features.csv)");
+            }
+            else if (SampleCatalog.Exists(root))
                 Console.WriteLine($"[1/3] sample catalogue: using the one in {root}");
             else
             {
@@ -58,8 +66,10 @@ internal static class DemoCommand
             var store = "sqlite:" + Path.Combine(outDir, "musicrec.db");
             Console.WriteLine($"[2/3] ETL: features, normalisation, final.csv and the store ({outDir})");
             var etl = await EtlCommand.RunAsync(
-                new EtlCommand.EtlCommandArgs(SampleCatalog.MetadataDir(root), SampleCatalog.AudioDir(root), outDir, store,
-                    Environment.ProcessorCount, Refit: false),
+                realMetadata is null
+                    ? new EtlCommand.EtlCommandArgs(SampleCatalog.MetadataDir(root), SampleCatalog.AudioDir(root), outDir, store,
+                        Environment.ProcessorCount, Refit: false)
+                    : new EtlCommand.EtlCommandArgs(realMetadata, null, outDir, store, Environment.ProcessorCount, Refit: false, Features: "auto"),
                 Console.Out, Console.Error, redirected: true, environment: _ => null, ct);
             if (etl != 0) return etl;
 
