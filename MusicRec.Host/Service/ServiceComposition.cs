@@ -36,7 +36,9 @@ internal sealed record ServiceParts(
         SimilarityIndex index;
         try
         {
-            index = await SimilarityIndex.BuildAsync(store.StreamAllAsync(ct), null, ct);
+            var columns = ServiceConfig.FeatureColumns(hocon);
+            index = await SimilarityIndex.BuildAsync(Catalog.Features.FeatureColumnSets.SelectAsync(store.StreamAllAsync(ct), columns, ct: ct),
+                new SimilarityIndexOptions { FeatureCount = Catalog.Features.FeatureColumnSets.Width(columns) }, ct);
         }
         catch (StoreException e)
         {
