@@ -1,4 +1,3 @@
-using System.Net.Http.Json;
 using System.Text.Json;
 using MusicRec.IntegrationTests.Cluster;
 using Xunit.Abstractions;
@@ -33,15 +32,7 @@ public sealed class DemoMetadataTests(ITestOutputHelper output) : ServeProcessTe
         Assert.False(Directory.Exists(Path.Combine(dir, "fma_audio"))); // no sample was written
 
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
-        JsonElement batch = default;
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (DateTime.UtcNow < deadline)
-        {
-            var body = await http.GetFromJsonAsync<JsonElement>("/api/users/sim0/recommendations");
-            var batches = body.GetProperty("batches");
-            if (batches.GetArrayLength() > 0) { batch = batches[0]; break; }
-            await Task.Delay(500);
-        }
+        var batch = await DemoBatches.FirstAsync(http, "sim0", TimeSpan.FromSeconds(60));
         Assert.True(batch.ValueKind == JsonValueKind.Object, $"no batch for sim0 within 60 s:\n{Node.Tail()}");
         Assert.Equal(3, batch.GetProperty("tracks").GetArrayLength());
         // Real FMA tracks: ids of the fixture (2..932), with their real titles.
