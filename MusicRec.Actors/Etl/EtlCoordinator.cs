@@ -161,7 +161,7 @@ public sealed class EtlCoordinator : ReceiveActor, IWithTimers
     private static string Describe(Exception cause)
     {
         while (cause is ActorInitializationException { InnerException: { } inner }) cause = inner;
-        return cause is CatalogException or NativeLibraryMissingException or InvalidDataException or MixedFeatureSourcesException
+        return cause is CatalogException or NativeLibraryMissingException or InvalidDataException
             ? cause.Message
             : $"{cause.GetType().Name}: {cause.Message}";
     }
@@ -244,7 +244,7 @@ public sealed class EtlCoordinator : ReceiveActor, IWithTimers
         var fromAudio = _writeIds.Length - fromCsv;
         if (fromCsv > 0 && fromAudio > 0 && !_options.MixSources)
         {
-            Fail(MixedFeatureSourcesException.Describe(fromAudio, fromCsv));
+            Fail(MixedFeatureSources.Refusal(fromAudio, fromCsv));
             return;
         }
         _runSource = fromCsv == 0 ? FeatureSources.Audio : fromAudio == 0 ? FeatureSources.FeaturesCsv : StandardScaler.MixedSource;
@@ -402,13 +402,17 @@ public sealed class EtlCoordinator : ReceiveActor, IWithTimers
         _metaReader?.Dispose();
         _rawReader?.Dispose();
         _checkpoint?.Dispose();
+        // features.csv's parsed copy (4 KB a track) is this run's only: it is parsed again by the next run.
+        if (_csv is not null)
+            try { File.Delete(_csv.BinPath); }
+            catch (IOException) { }
     }
 }
 
-/// <summary>A run whose tracks would take features from both audio and features.csv, without --mix-sources.</summary>
-public sealed class MixedFeatureSourcesException(string message) : Exception(message)
+public static class MixedFeatureSources
 {
-    public static string Describe(int fromAudio, int fromCsv) =>
+    /// <summary>Why a run whose tracks would take features from both audio and features.csv stops, without --mix-sources.</summary>
+    public static string Refusal(int fromAudio, int fromCsv) =>
         $"{fromAudio} tracks have features from audio and {fromCsv} from features.csv; FMA computed features.csv with " +
         "librosa 0.5 at each file's native sample rate, so the two sources' values differ (docs/feature-sources.md) and " +
         "one scaler and index over both would compare unlike numbers: run with --features audio or --features csv, " +

@@ -64,6 +64,7 @@ public sealed class FeaturesCsvEtlTests
         Assert.Equal("features.csv", scaler.Source);
         Assert.Matches(@"features from features\.csv\s*│\s*682", stdout.ToString());
         Assert.Matches(@"features from audio\s*│\s*0", stdout.ToString());
+        Assert.False(File.Exists(Path.Combine(run.OutDir, FeaturesCsvTable.RelativePath))); // the run's parsed copy is removed
 
         await using var store = TrackStoreFactory.Open(StoreUri.Parse("sqlite:" + Path.Combine(run.OutDir, "musicrec.db")));
         Assert.Equal(682, await store.CountAsync());
