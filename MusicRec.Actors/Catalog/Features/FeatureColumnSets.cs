@@ -34,6 +34,24 @@ public static class FeatureColumnSets
         _ => AudioFeatures.ColumnNames.Count,
     };
 
+    /// <summary>The documents unchanged, counting them by <see cref="TrackDocument.FeatureSource"/> into <paramref name="counts"/>.</summary>
+    public static async IAsyncEnumerable<TrackDocument> CountSourcesAsync(IAsyncEnumerable<TrackDocument> documents,
+        Dictionary<string, int> counts, [EnumeratorCancellation] CancellationToken ct = default)
+    {
+        await foreach (var d in documents.WithCancellation(ct))
+        {
+            counts[d.FeatureSource] = counts.GetValueOrDefault(d.FeatureSource) + 1;
+            yield return d;
+        }
+    }
+
+    /// <summary>A warning when one index would hold tracks of both feature sources (their values differ), else null.</summary>
+    public static string? MixedSourcesWarning(IReadOnlyDictionary<string, int> counts) =>
+        counts.GetValueOrDefault(FeatureSources.Audio) is var audio and > 0 && counts.GetValueOrDefault(FeatureSources.FeaturesCsv) is var csv and > 0
+            ? $"the catalogue mixes {audio} tracks with features from audio and {csv} from features.csv; their values differ " +
+              "(docs/feature-sources.md), so the index compares unlike numbers: load the store from one source"
+            : null;
+
     /// <summary>
     /// The documents with <see cref="TrackDocument.Features"/> replaced by the set's vector; a document without it
     /// is passed to <paramref name="left"/> and not yielded. Echonest values are on different scales (tempo in BPM,

@@ -50,6 +50,16 @@ public sealed class FeatureColumnSetsTests
     }
 
     [Fact]
+    public async Task Counting_sources_warns_only_when_both_are_there()
+    {
+        var counts = new Dictionary<string, int>();
+        await foreach (var _ in FeatureColumnSets.CountSourcesAsync(Stream([TestDocuments.Make(1), TestDocuments.Make(2)]), counts)) { }
+        Assert.Null(FeatureColumnSets.MixedSourcesWarning(counts));
+        await foreach (var _ in FeatureColumnSets.CountSourcesAsync(Stream([TestDocuments.FromFeaturesCsv(3)]), counts)) { }
+        Assert.Contains("mixes 2 tracks with features from audio and 1 from features.csv", FeatureColumnSets.MixedSourcesWarning(counts));
+    }
+
+    [Fact]
     public async Task The_index_builds_on_each_sets_width()
     {
         var docs = Enumerable.Range(1, 30).Select(i => TestDocuments.FromFeaturesCsv(i)).ToArray();
