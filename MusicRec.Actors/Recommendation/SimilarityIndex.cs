@@ -31,6 +31,9 @@ public sealed record SkippedTrack(int TrackId, string Reason);
 
 public sealed record SimilarityIndexOptions
 {
+    /// <summary>Leading statistics of each document's feature vector the index uses (154: MFCC, centroid, ZCR; see FeatureColumnSets).</summary>
+    public int FeatureCount { get; init; } = AudioFeatures.ColumnNames.Count;
+
     /// <summary>
     /// Principal components kept (0 or ≥ the feature count keeps the full vector). 32 keeps the top-3 query of a
     /// 100,000-track catalogue well under 1 ms (12.8 MB of floats scanned) while keeping the dominant timbre axes.
@@ -161,7 +164,7 @@ public sealed class SimilarityIndex
     /// <summary>Builds the index from catalogue documents (e.g. <c>ITrackStore.StreamAllAsync</c>).</summary>
     public static SimilarityIndex Build(IEnumerable<TrackDocument> documents, SimilarityIndexOptions? options = null)
     {
-        var builder = new Collector();
+        var builder = new Collector((options ?? new SimilarityIndexOptions()).FeatureCount);
         foreach (var d in documents) builder.Add(d);
         return builder.Finish(options ?? new SimilarityIndexOptions());
     }
@@ -169,7 +172,7 @@ public sealed class SimilarityIndex
     public static async Task<SimilarityIndex> BuildAsync(IAsyncEnumerable<TrackDocument> documents,
         SimilarityIndexOptions? options = null, CancellationToken ct = default)
     {
-        var builder = new Collector();
+        var builder = new Collector((options ?? new SimilarityIndexOptions()).FeatureCount);
         await foreach (var d in documents.WithCancellation(ct)) builder.Add(d);
         return builder.Finish(options ?? new SimilarityIndexOptions());
     }
@@ -341,25 +344,28 @@ public sealed class SimilarityIndex
     /// <summary>Gathers valid documents (sorted by track id at the end) and sets aside the rest with a reason.</summary>
     private sealed class Collector
     {
-        private static readonly int ExpectedFeatures = AudioFeatures.ColumnNames.Count;
+        private readonly int _expectedFeatures;
         private readonly List<(TrackInfo Info, float[] Raw)> _rows = [];
         private readonly HashSet<int> _seen = [];
         private readonly List<SkippedTrack> _skipped = [];
 
+        public Collector(int expectedFeatures) => _expectedFeatures = expectedFeatures;
+
         public void Add(TrackDocument d)
         {
-            if (d.Features is null || d.Features.Length != ExpectedFeatures)
+            // A track from FMA's features.csv has 518 statistics; the first 154 are the ones audio gives.
+            if (d.Features is null || d.Features.Length < _expectedFeatures)
             {
-                _skipped.Add(new SkippedTrack(d.TrackId, $"expected {ExpectedFeatures} features, found {d.Features?.Length ?? 0}"));
+                _skipped.Add(new SkippedTrack(d.TrackId, $"expected {_expectedFeatures} features, found {d.Features?.Length ?? 0}"));
                 return;
             }
-            var raw = new float[ExpectedFeatures];
+            var raw = new float[_expectedFeatures];
             for (var i = 0; i < raw.Length; i++)
             {
                 var x = d.Features[i];
                 if (!double.IsFinite(x))
                 {
-                    _skipped.Add(new SkippedTrack(d.TrackId, $"feature {AudioFeatures.ColumnNames[i]} is not a finite number"));
+                    _skipped.Add(new SkippedTrack(d.TrackId, $"feature {(i < AudioFeatures.ColumnNames.Count ? AudioFeatures.ColumnNames[i] : $"#{i}")} is not a finite number"));
                     return;
                 }
                 raw[i] = (float)x;

@@ -30,9 +30,10 @@ internal static class DemoCommand
         var rate = new Option<double>("--rate") { Description = "Simulated events per second, all listeners together (default 2).", DefaultValueFactory = _ => 2 };
         var verbose = new Option<bool>("--verbose") { Description = $"Show the service's log here as it is written (it always goes to DIR/{LogFileName})." };
         var apiKey = new Option<string?>("--api-key") { Description = "API key for the admin endpoints and /dashboard (env MUSICREC_API_KEY); see `serve --help`." };
+        var metadata = new Option<string?>("--metadata") { Description = "A real fma_metadata folder (tracks.csv, genres.csv, features.csv...) instead of the sample: features come from its features.csv, no audio needed." };
         var command = new Command("demo", "The main job on embedded defaults: sample catalogue, ETL, recommender on the in-process bus, activity simulator and the web page; runs until Ctrl-C.")
         {
-            dir, tracks, web, users, rate, verbose, apiKey,
+            dir, tracks, web, users, rate, metadata, verbose, apiKey,
         };
         command.SetHandler(async (parse, ct) =>
         {
@@ -48,8 +49,15 @@ internal static class DemoCommand
             var logPath = Path.Combine(root, LogFileName);
             await using var logFile = new StreamWriter(logPath, append: false);
 
-            // 1. Sample catalogue, unless the folder already has one (a finished sample writes tracks.csv last).
-            if (SampleCatalog.Exists(root))
+            // 1. Sample catalogue, unless the folder already has one (a finished sample writes tracks.csv last)
+            // or --metadata names a real fma_metadata folder.
+            var realMetadata = parse.GetValue(metadata) is { } m ? Path.GetFullPath(m) : null;
+            if (realMetadata is not null)
+            {
+                if (!Directory.Exists(realMetadata)) throw new CliException($"--metadata {realMetadata}: folder not found");
+                Console.WriteLine($"[1/3] catalogue: FMA metadata in {realMetadata} (features from its features.csv)");
+            }
+            else if (SampleCatalog.Exists(root))
                 Console.WriteLine($"[1/3] sample catalogue: using the one in {root}");
             else
             {
@@ -67,9 +75,11 @@ internal static class DemoCommand
             var store = "sqlite:" + Path.Combine(outDir, "musicrec.db");
             Console.WriteLine($"[2/3] ETL: features, normalisation, final.csv and the store ({outDir})");
             var etl = await EtlCommand.RunAsync(
-                new EtlCommand.EtlCommandArgs(SampleCatalog.MetadataDir(root), SampleCatalog.AudioDir(root), outDir, store,
-                    Environment.ProcessorCount, Refit: false),
-                // Warnings about the demo's own sample catalogue (it has no raw_genres.csv) are details for the log.
+                realMetadata is null
+                    ? new EtlCommand.EtlCommandArgs(SampleCatalog.MetadataDir(root), SampleCatalog.AudioDir(root), outDir, store,
+                        Environment.ProcessorCount, Refit: false)
+                    : new EtlCommand.EtlCommandArgs(realMetadata, null, outDir, store, Environment.ProcessorCount, Refit: false, Features: "auto"),
+                // Warnings about the catalogue (the sample has no raw_genres.csv) are details for the log.
                 Console.Out, stderr: logFile, redirected: true, environment: _ => null, ct, details: logFile);
             if (etl != 0) return etl;
 
@@ -86,10 +96,10 @@ internal static class DemoCommand
             {
                 if (simulatedUsers > 0) _ = SimulateAsync(services, simulatedUsers, eventsPerSecond, stopping);
                 Console.WriteLine();
+                Console.WriteLine($"The operator's dashboard is {options.WebUrl}/dashboard.");
                 Console.WriteLine(simulatedUsers > 0
                     ? $"Ready. Open {options.WebUrl}/?user=sim0 to watch a simulated listener (or pick your own user id); Ctrl-C stops the demo."
                     : $"Ready. Open {options.WebUrl}/ and pick a user id; Ctrl-C stops the demo.");
-                Console.WriteLine($"The operator's dashboard is {options.WebUrl}/dashboard.");
                 return Task.CompletedTask;
             }, new ServiceLogging(Console: parse.GetValue(verbose), File: logFile));
             Console.WriteLine($"demo stopped; its log is {logPath}");

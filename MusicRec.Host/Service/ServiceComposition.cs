@@ -3,6 +3,7 @@ using Akka.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using MusicRec.Catalog.Features;
 using MusicRec.Host.Commands;
 using MusicRec.Recommendation;
 using MusicRec.Stores;
@@ -36,7 +37,13 @@ internal sealed record ServiceParts(
         SimilarityIndex index;
         try
         {
-            index = await SimilarityIndex.BuildAsync(store.StreamAllAsync(ct), null, ct);
+            var columns = ServiceConfig.FeatureColumns(hocon);
+            var sources = new Dictionary<string, int>();
+            var documents = FeatureColumnSets.CountSourcesAsync(store.StreamAllAsync(ct), sources, ct);
+            index = await SimilarityIndex.BuildAsync(FeatureColumnSets.SelectAsync(documents, columns, ct: ct),
+                new SimilarityIndexOptions { FeatureCount = FeatureColumnSets.Width(columns) }, ct);
+            // Not refused: the ETL already refuses to mix in one run; two runs into one store are the user's choice.
+            if (FeatureColumnSets.MixedSourcesWarning(sources) is { } warning) await Console.Error.WriteLineAsync($"musicrec: warning: {warning}");
         }
         catch (StoreException e)
         {

@@ -51,15 +51,7 @@ public sealed class DemoCommandTests(ITestOutputHelper output) : ServeProcessTes
         var page = await http.GetStringAsync("/?user=sim0");
         Assert.Contains("MusicRec", page);
 
-        JsonElement batch = default;
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (DateTime.UtcNow < deadline)
-        {
-            var body = await http.GetFromJsonAsync<JsonElement>("/api/users/sim0/recommendations");
-            var batches = body.GetProperty("batches");
-            if (batches.GetArrayLength() > 0) { batch = batches[0]; break; }
-            await Task.Delay(500);
-        }
+        var batch = await DemoBatches.FirstAsync(http, "sim0", TimeSpan.FromSeconds(60));
         Assert.True(batch.ValueKind == JsonValueKind.Object, $"no batch for sim0 within 60 s:\n{Node.Tail()}");
         Assert.StartsWith("sim0-", batch.GetProperty("batch_id").GetString());
         Assert.Equal(3, batch.GetProperty("tracks").GetArrayLength());
