@@ -20,7 +20,7 @@ namespace MusicRec.Recommendation;
 /// per-thread scratch space.
 /// </para>
 /// </summary>
-internal sealed class HnswIndex : IApproximateIndex
+internal sealed class HnswIndex
 {
     private const int MaxLevel = 16;
     /// <summary>Upper bound on M, so the scratch arrays (2M + 1 candidates) have a fixed size.</summary>
@@ -84,8 +84,6 @@ internal sealed class HnswIndex : IApproximateIndex
 
     public string Description => $"HNSW graph (M {Links}, build beam {BuildBeam}, query beam {SearchBeam}, exact fallback)";
 
-    /// <summary>Rows scored by queries on this thread (diagnostics for the benchmarks).</summary>
-    [ThreadStatic] internal static long ScoredRows;
 
     /// <summary>Links every row (normalised, <paramref name="stride"/> apart) into the graph, then freezes it for queries.</summary>
     public static HnswIndex Build(float[] vectors, int[] trackIds, int stride, int links, int buildBeam, int searchBeam)
@@ -473,7 +471,6 @@ internal sealed class HnswIndex : IApproximateIndex
         visited[entry >> 6] |= 1UL << entry;
         pool[0] = new Candidate(entryScore, entry);
         size = 1;
-        var scored = 1;
         var next = 0;
         while (next < size)
         {
@@ -508,7 +505,6 @@ internal sealed class HnswIndex : IApproximateIndex
             for (var i = 0; i < u; i++) scorer.Prefetch(Unsafe.Add(ref unseenNodes, i));
             ref var unseenScore = ref MemoryMarshal.GetArrayDataReference(unseenScores);
             for (var i = 0; i < u; i++) Unsafe.Add(ref unseenScore, i) = scorer.Score(Unsafe.Add(ref unseenNodes, i));
-            scored += u;
 
             var lowestInsert = int.MaxValue;
             for (var i = 0; i < u; i++)
@@ -535,7 +531,6 @@ internal sealed class HnswIndex : IApproximateIndex
             if (lowestInsert < next) next = lowestInsert;
             while (next < size && (pool[next].Node & Expanded) != 0) next++;
         }
-        ScoredRows += scored;
     }
 
     /// <summary>Elements to skip from <paramref name="first"/> (a pinned array's start) to reach a 64-byte boundary.</summary>

@@ -22,8 +22,8 @@ namespace MusicRec.Benchmarks.Recommendation;
 /// --journal sqlite|memory|both or a list such as memory,sqlite (both) --parallelism P (asks in flight)
 /// --max-in-flight-per-user N (0: no limit) --snapshot-every N
 /// --suggestion-beam N (the recommender's graph beam per suggestion; 0: the index's) --floor-events N (events of the one-thread figures; 50000) --cpu-only (stop after the one-thread figures)
-/// --kafka-only --no-kafka --kafka-property k=v --verbose --alloc-profile (allocation by type in the backlog and latency runs); --method graph|ivf|both (graph; both prints the one-thread
-/// figures for each, the pipeline runs on the graph) with --m, --ef-build, --ef and --clusters, --probes for the index.
+/// --kafka-only --no-kafka --kafka-property k=v --verbose --alloc-profile (allocation by type in the backlog and latency runs);
+/// --m, --ef-build, --ef for the index's graph.
 /// </summary>
 public sealed class RecommenderPipelineBenchmark : IBenchmark
 {
@@ -51,18 +51,12 @@ public sealed class RecommenderPipelineBenchmark : IBenchmark
             MaxInFlightPerUser = BenchmarkOptions.Int(options, "--max-in-flight-per-user", pipeline.MaxInFlightPerUser),
         };
 
-        SimilarityIndex index = null!;
-        int[][] byGenre = [];
         var ok = true;
-        // With --method both the pipeline runs on the graph, the last built.
-        foreach (var method in IndexBenchmarkOptions.Methods(options, graphLast: true))
-        {
-            var sw = Stopwatch.StartNew();
-            index = SimilarityIndex.Build(RecommendBenchmark.Clustered(tracks, new Random(7)), IndexBenchmarkOptions.For(options, method));
-            BenchmarkReport.Info("index build (clustered catalogue, PCA 154 -> 32)", $"{sw.Elapsed.TotalSeconds:0.0} s, {index.Count} tracks, {index.SearchMethod}");
-            byGenre = index.Tracks.GroupBy(t => t.Genre).OrderBy(g => g.Key).Select(g => g.Select(t => t.TrackId).ToArray()).ToArray();
-            CpuFloor(index, byGenre, users, BenchmarkOptions.Int(options, "--floor-events", Math.Min(events, 50_000)));
-        }
+        var sw = Stopwatch.StartNew();
+        var index = SimilarityIndex.Build(RecommendBenchmark.Clustered(tracks, new Random(7)), IndexBenchmarkOptions.For(options));
+        BenchmarkReport.Info("index build (clustered catalogue, PCA 154 -> 32)", $"{sw.Elapsed.TotalSeconds:0.0} s, {index.Count} tracks, {index.SearchMethod}");
+        var byGenre = index.Tracks.GroupBy(t => t.Genre).OrderBy(g => g.Key).Select(g => g.Select(t => t.TrackId).ToArray()).ToArray();
+        CpuFloor(index, byGenre, users, BenchmarkOptions.Int(options, "--floor-events", Math.Min(events, 50_000)));
         if (options.Contains("--cpu-only")) return ok;
         // A comma-separated list runs the journals in that order (JIT warm-up lands on the first).
         var kinds = options.Contains("--kafka-only") ? [] : journal.Split(',').SelectMany(j => j switch
@@ -107,8 +101,6 @@ public sealed class RecommenderPipelineBenchmark : IBenchmark
         var decide = TimeSpan.Zero;
         var apply = TimeSpan.Zero;
         long decideBytes = 0, applyBytes = 0;
-        HnswIndex.ScoredRows = 0;
-        SimilarityIndex.FallbackScans = 0;
         var sw = new Stopwatch();
         for (var i = 0; i < events; i++)
         {
@@ -124,8 +116,6 @@ public sealed class RecommenderPipelineBenchmark : IBenchmark
             apply += sw.Elapsed;
             applyBytes += GC.GetAllocatedBytesForCurrentThread() - decided;
         }
-        BenchmarkReport.Info("per event, one thread, no actors: graph rows scored, exact-scan fallbacks",
-            $"{HnswIndex.ScoredRows / (double)events:0} rows, {SimilarityIndex.FallbackScans} of {events} queries");
         BenchmarkReport.Info("per event, one thread, no actors: allocated by decide / apply", $"{decideBytes / (double)events:0} / {applyBytes / (double)events:0} bytes");
         BenchmarkReport.Info("per event, one thread, no actors: decide (index query + reason)", $"{decide.TotalMilliseconds * 1000 / events:0.0} µs");
         BenchmarkReport.Info("per event, one thread, no actors: apply (state update)", $"{apply.TotalMilliseconds * 1000 / events:0.0} µs");
