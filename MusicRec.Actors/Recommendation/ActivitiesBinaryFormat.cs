@@ -1,5 +1,5 @@
 using System.Text;
-using MusicRec.Streaming;
+using MusicRec.Contracts;
 
 namespace MusicRec.Recommendation;
 

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using Akka.Actor;
-using MusicRec.Streaming;
+using MusicRec.Contracts;
 using static MusicRec.Recommendation.UserRecommenderProtocol;
 
 namespace MusicRec.Recommendation;

@@ -2,7 +2,7 @@ using Akka.Actor;
 using Akka.Cluster.Sharding;
 using Akka.Event;
 using Akka.Persistence;
-using MusicRec.Streaming;
+using MusicRec.Contracts;
 using static MusicRec.Recommendation.UserRecommenderProtocol;
 
 namespace MusicRec.Recommendation;

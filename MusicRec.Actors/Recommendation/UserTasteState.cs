@@ -1,6 +1,6 @@
 using System.Collections.Immutable;
 using System.Runtime.InteropServices;
-using MusicRec.Streaming;
+using MusicRec.Contracts;
 
 namespace MusicRec.Recommendation;
 

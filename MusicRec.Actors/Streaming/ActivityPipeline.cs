@@ -3,6 +3,7 @@ using Akka.Streams;
 using Akka.Streams.Dsl;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using MusicRec.Contracts;
 using MusicRec.Recommendation;
 using MusicRec.Streaming.Stages;
 using MusicRec.Streaming.Transport;

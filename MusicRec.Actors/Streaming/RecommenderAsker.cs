@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Akka.Actor;
 using Akka.Event;
+using MusicRec.Contracts;
 using MusicRec.Recommendation;
 using static MusicRec.Recommendation.UserRecommenderProtocol;
 

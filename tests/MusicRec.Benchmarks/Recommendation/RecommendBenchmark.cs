@@ -2,11 +2,12 @@ using System.Diagnostics;
 using Akka.Actor;
 using Akka.Configuration;
 using MusicRec.Catalog;
+using MusicRec.Contracts;
 using MusicRec.Dsp;
 using MusicRec.Recommendation;
 using MusicRec.Stores;
 using MusicRec.Streaming;
-using ActivityEvent = MusicRec.Streaming.ActivityEvent;
+using ActivityEvent = MusicRec.Contracts.ActivityEvent;
 using static MusicRec.Recommendation.UserRecommenderProtocol;
 
 namespace MusicRec.Benchmarks.Recommendation;

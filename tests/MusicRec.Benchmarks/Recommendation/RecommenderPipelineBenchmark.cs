@@ -2,10 +2,11 @@ using System.Diagnostics;
 using Akka.Actor;
 using Akka.Configuration;
 using MusicRec.Benchmarks.Streaming;
+using MusicRec.Contracts;
 using MusicRec.Recommendation;
 using MusicRec.Streaming;
 using MusicRec.Streaming.Transport;
-using ActivityEvent = MusicRec.Streaming.ActivityEvent;
+using ActivityEvent = MusicRec.Contracts.ActivityEvent;
 
 namespace MusicRec.Benchmarks.Recommendation;
 

@@ -1,9 +1,10 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using Akka.Actor;
+using MusicRec.Contracts;
 using MusicRec.Streaming;
 using MusicRec.Streaming.Transport;
-using ActivityEvent = MusicRec.Streaming.ActivityEvent;
+using ActivityEvent = MusicRec.Contracts.ActivityEvent;
 
 namespace MusicRec.Benchmarks.Streaming;
 

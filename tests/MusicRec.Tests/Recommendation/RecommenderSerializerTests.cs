@@ -1,4 +1,5 @@
 using Akka.TestKit.Xunit2;
+using MusicRec.Contracts;
 using MusicRec.Recommendation;
 using MusicRec.Streaming;
 using static MusicRec.Recommendation.UserRecommenderProtocol;

@@ -3,6 +3,7 @@ using Akka.Configuration;
 using Akka.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using MusicRec.Contracts;
 using MusicRec.Recommendation;
 using MusicRec.Streaming;
 using static MusicRec.Recommendation.UserRecommenderProtocol;

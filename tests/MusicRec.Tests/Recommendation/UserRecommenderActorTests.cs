@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using Akka.Actor;
 using Akka.Cluster.Sharding;
 using Akka.TestKit.Xunit2;
+using MusicRec.Contracts;
 using MusicRec.Recommendation;
 using MusicRec.Streaming;
 using Xunit.Abstractions;

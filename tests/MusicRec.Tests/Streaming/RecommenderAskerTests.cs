@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Akka.TestKit;
+using MusicRec.Contracts;
 using MusicRec.Recommendation;
 using MusicRec.Streaming;
 using static MusicRec.Recommendation.UserRecommenderProtocol;
