@@ -108,12 +108,12 @@ public sealed record PersistenceOptions
 
     /// <summary>
     /// The ActorSystem setup for a system built without Akka.Hosting: <paramref name="config"/> (which should include
-    /// <see cref="ToConfig"/>) plus, for SQLite, the connection options that let the journal batch (see
-    /// <see cref="YieldingConnectionInterceptor"/>).
+    /// <see cref="ToConfig"/>), the journal's serializer and, for SQLite, the connection options that let the journal
+    /// batch (see <see cref="YieldingConnectionInterceptor"/>).
     /// </summary>
     public ActorSystemSetup ToSetup(Config config)
     {
-        var setup = ActorSystemSetup.Create(BootstrapSetup.Create().WithConfig(config));
+        var setup = RecommenderSerializer.AddTo(ActorSystemSetup.Create(BootstrapSetup.Create().WithConfig(config)));
         return Kind == JournalKind.Sqlite ? setup.And(new DataOptionsSetup(SqliteDataOptions())) : setup;
     }
 

@@ -67,7 +67,7 @@ public static class RecommenderHostingExtensions
     /// </summary>
     public static AkkaConfigurationBuilder AddUserRecommenders(this AkkaConfigurationBuilder builder, RecommenderOptions options)
     {
-        builder.AddHocon(RecommenderSerializer.Config, HoconAddMode.Prepend);
+        builder.WithCustomSerializer(RecommenderSerializer.Name, RecommenderSerializer.BoundTypes, system => new RecommenderSerializer(system));
         if (options.UseSharding)
         {
             return builder.WithShardRegion<UserRecommenderRegion>(

@@ -173,17 +173,18 @@ public sealed class RecommendBenchmark : IBenchmark
     private static double PureEngine(SimilarityIndex index, List<ApplyActivity> work)
     {
         var states = new Dictionary<string, UserTasteState>();
+        var context = SuggestionContext.ContentBased(index, new RecommenderOptions().SuggestionBeam);
         var before = Process.GetCurrentProcess().TotalProcessorTime;
         var decide = new Stopwatch();
         var apply = new Stopwatch();
         foreach (var cmd in work)
         {
-            var state = states.GetValueOrDefault(cmd.UserId) ?? UserTasteState.Empty(cmd.UserId, new TasteSettings());
+            if (!states.TryGetValue(cmd.UserId, out var state)) states[cmd.UserId] = state = new UserTasteState(cmd.UserId, new TasteSettings());
             decide.Start();
-            var recorded = SuggestionPolicy.Decide(state, cmd.Activity, index, new RecommenderOptions().SuggestionBeam);
+            var recorded = SuggestionPolicy.Decide(state, cmd.Activity, context);
             decide.Stop();
             apply.Start();
-            states[cmd.UserId] = state.Apply(recorded);
+            state.Apply(recorded, index);
             apply.Stop();
         }
         BenchmarkReport.Info("pure engine wall time per event", $"decide {decide.Elapsed.TotalMilliseconds / work.Count:0.000} ms, apply {apply.Elapsed.TotalMilliseconds / work.Count:0.000} ms");
@@ -192,7 +193,7 @@ public sealed class RecommendBenchmark : IBenchmark
 
     private static async Task<Rate> Throughput(SimilarityIndex index, PersistenceOptions persistence, List<ApplyActivity> work)
     {
-        var config = persistence.ToConfig().WithFallback(RecommenderSerializer.Config)
+        var config = persistence.ToConfig()
             .WithFallback(ConfigurationFactory.ParseString("akka.loglevel = WARNING"));
         var system = ActorSystem.Create("bench", persistence.ToSetup(config));
         try

@@ -97,6 +97,7 @@ public sealed class RecommenderPipelineBenchmark : IBenchmark
     {
         var random = new Random(5);
         var states = FreshStates(users);
+        var context = SuggestionContext.ContentBased(index, SuggestionBeam);
         var activities = new ActivityEvent[events];
         for (var i = 0; i < events; i++) activities[i] = FavouriteGenreEvent(random, byGenre, i, users);
         var decide = TimeSpan.Zero;
@@ -108,12 +109,12 @@ public sealed class RecommenderPipelineBenchmark : IBenchmark
             var u = i % users;
             var bytes = GC.GetAllocatedBytesForCurrentThread();
             sw.Restart();
-            var recorded = SuggestionPolicy.Decide(states[u], activities[i], index, SuggestionBeam);
+            var recorded = SuggestionPolicy.Decide(states[u], activities[i], context);
             decide += sw.Elapsed;
             var decided = GC.GetAllocatedBytesForCurrentThread();
             decideBytes += decided - bytes;
             sw.Restart();
-            states[u] = states[u].Apply(recorded);
+            states[u].Apply(recorded, index);
             apply += sw.Elapsed;
             applyBytes += GC.GetAllocatedBytesForCurrentThread() - decided;
         }
@@ -134,6 +135,7 @@ public sealed class RecommenderPipelineBenchmark : IBenchmark
     {
         var threads = Environment.ProcessorCount;
         var states = FreshStates(users);
+        var context = SuggestionContext.ContentBased(index, SuggestionBeam);
         var clock = Stopwatch.StartNew();
         Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
         {
@@ -141,7 +143,7 @@ public sealed class RecommenderPipelineBenchmark : IBenchmark
             {
                 var u = i % users;
                 if (u % threads != t) continue;
-                states[u] = states[u].Apply(SuggestionPolicy.Decide(states[u], activities[i], index, SuggestionBeam));
+                states[u].Apply(SuggestionPolicy.Decide(states[u], activities[i], context), index);
             }
         });
         BenchmarkReport.Info($"CPU floor, {threads} threads at once", $"{activities.Length / clock.Elapsed.TotalSeconds:0} events/s");
@@ -156,20 +158,24 @@ public sealed class RecommenderPipelineBenchmark : IBenchmark
         var events = activities.Length;
         var every = Math.Max(1, events / 2000);   // about 2,000 exact scans, however long the run
         var states = FreshStates(users);
+        var context = SuggestionContext.ContentBased(index, SuggestionBeam);
         int compared = 0, agreeing = 0;
         var exact = new ScoredTrack[1];
         for (var i = 0; i < events; i++)
         {
-            var u = i % users;
-            var before = states[u];
-            var recorded = SuggestionPolicy.Decide(before, activities[i], index, SuggestionBeam);
-            states[u] = before.Apply(recorded);
-            if (i % every != 0 || recorded.Suggestion is not { } suggestion) continue;
-            if (SuggestionPolicy.Query(before, activities[i], index) is not { } query) continue;
-            if (index.ExactTopK(query, exact, SuggestionPolicy.Exclusions(before, activities[i])) != 1) continue;
-            compared++;
-            if (exact[0].TrackId == suggestion.TrackId) agreeing++;
+            var state = states[u(i)];
+            var recorded = SuggestionPolicy.Decide(state, activities[i], context);
+            // Compared against the state the decision saw, before the event changes it.
+            if (i % every == 0 && recorded.Suggestion is { } suggestion
+                && SuggestionPolicy.Query(state, activities[i], index) is { } query
+                && index.ExactTopK(query, exact, SuggestionPolicy.Exclusions(state, activities[i])) == 1)
+            {
+                compared++;
+                if (exact[0].TrackId == suggestion.TrackId) agreeing++;
+            }
+            state.Apply(recorded, index);
         }
+        int u(int i) => i % users;
         BenchmarkReport.Info("live suggestions that are the exact best (same exclusions)", $"{agreeing / (double)Math.Max(1, compared):0.000} of {compared} checked");
     }
 
@@ -201,7 +207,7 @@ public sealed class RecommenderPipelineBenchmark : IBenchmark
     {
         var dir = Path.Combine(Path.GetTempPath(), "musicrec-pipeline-bench-" + Guid.NewGuid().ToString("N"));
         var persistence = kind == JournalKind.Sqlite ? PersistenceOptions.Sqlite(Path.Combine(dir, "journal.db")) : PersistenceOptions.InMemory();
-        var config = persistence.ToConfig().WithFallback(RecommenderSerializer.Config)
+        var config = persistence.ToConfig()
             .WithFallback(ConfigurationFactory.ParseString("akka.loglevel = WARNING"));
         var system = ActorSystem.Create("bench", persistence.ToSetup(config));
         try
@@ -241,7 +247,7 @@ public sealed class RecommenderPipelineBenchmark : IBenchmark
     private static UserTasteState[] FreshStates(int users)
     {
         var states = new UserTasteState[users];
-        for (var u = 0; u < users; u++) states[u] = UserTasteState.Empty($"u{u}", new TasteSettings());
+        for (var u = 0; u < users; u++) states[u] = new UserTasteState($"u{u}", new TasteSettings());
         return states;
     }
 

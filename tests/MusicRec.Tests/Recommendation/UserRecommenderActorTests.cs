@@ -12,7 +12,7 @@ using static MusicRec.Tests.Recommendation.RecommenderTestKit;
 namespace MusicRec.Tests.Recommendation;
 
 public class UserRecommenderActorTests(ITestOutputHelper output)
-    : TestKit(ConfigFor(PersistenceOptions.InMemory()), output: output)
+    : TestKit(SetupFor(PersistenceOptions.InMemory()), output: output)
 {
     private static readonly SimilarityIndex Index = SyntheticCatalogue.Index(30, seed: 5);
     private static readonly RecommenderOptions Options = new() { UseSharding = false, IdleTimeout = null };
@@ -92,7 +92,7 @@ public class UserRecommenderActorTests(ITestOutputHelper output)
             return batches;
         }
         var here = await Run(Sys);
-        using var other = ActorSystem.Create("other", ConfigFor(PersistenceOptions.InMemory()));
+        using var other = ActorSystem.Create("other", SetupFor(PersistenceOptions.InMemory()));
         var there = await Run(other);
         Assert.Equal(["u3-1", "u3-2", "u3-3"], here.Select(b => b.BatchId));
         BatchAssert.Equal(here, there);
