@@ -27,11 +27,12 @@ public sealed record ActivityPipelineSettings
     /// </summary>
     public int RecommenderParallelism { get; init; } = 16384;
     /// <summary>
-    /// One user's events at most between being sent to the recommender and having their batch delivered (0: no limit).
-    /// Keep it at most three times the recommender's <see cref="TasteSettings.MaxRecentBatches"/> (64 → 192): then an
-    /// event redelivered after a crash always gets its batch again (see <see cref="UserInFlightLimit"/>).
+    /// One user's events at most between being sent to the recommender and having their batch delivered (0: no limit,
+    /// for benchmarks only). At most three times the recommender's <see cref="TasteSettings.MaxRecentBatches"/>, so an
+    /// event redelivered after a crash always gets its batch again (see <see cref="UserInFlightLimit"/>); the service
+    /// checks it at start-up with <see cref="RedeliveryProblem"/>.
     /// </summary>
-    public int MaxInFlightPerUser { get; init; } = 192;
+    public int MaxInFlightPerUser { get; init; } = 3 * new TasteSettings().MaxRecentBatches;
     public int ProducerParallelism { get; init; } = 128;
     public TimeSpan AskTimeout { get; init; } = TimeSpan.FromSeconds(10);
     public int ConsumerBufferSize { get; init; } = 512;
@@ -39,6 +40,16 @@ public sealed record ActivityPipelineSettings
     public RestartSettings Restart { get; init; } = RestartSettings.Create(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30), 0.2);
     /// <summary>How long a drain may take before the rest is abandoned (and read again on the next start).</summary>
     public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Why, with the recommender's <paramref name="taste"/>, a redelivered event could miss its batch; null when it cannot.</summary>
+    public string? RedeliveryProblem(TasteSettings taste)
+    {
+        var most = UserTasteState.BatchSize * taste.MaxRecentBatches;
+        return MaxInFlightPerUser >= 1 && MaxInFlightPerUser <= most ? null
+            : $"max-in-flight-per-user is {MaxInFlightPerUser}, but it must be between 1 and {most} " +
+              $"({UserTasteState.BatchSize} x the {taste.MaxRecentBatches} batches each user's recommender keeps): " +
+              "otherwise an event redelivered after a crash may find its batch forgotten and the batch is lost";
+    }
 }
 
 /// <summary>Counters for logs and metrics (events/s, batches/s); read at any time.</summary>
