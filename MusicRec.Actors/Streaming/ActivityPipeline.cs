@@ -20,10 +20,8 @@ public sealed record ActivityPipelineSettings
     /// <summary>
     /// Asks in flight at once. Replies are taken in order, so one user's events stay in order. Wide, so that under a
     /// backlog each user's next events are already waiting while its last write is stored and share the next journal
-    /// write: measured on recommender-pipeline (SQLite journal, 1,000 users): 64 in flight gave 4,300 events/s,
-    /// 4,096 gave 0.6 journal rows per event, 16,384 gives 0.22-0.25; 32,768 gave fewer rows (0.14-0.17) but no
-    /// higher rate in paired runs (docs/benchmarks.md). At a rate the recommenders keep up with, few are in flight
-    /// whatever the limit. It also bounds what a crash replays: events in flight are not yet committed.
+    /// write (docs/benchmarks.md). At a rate the recommenders keep up with, few are in flight whatever the limit. It
+    /// also bounds what a crash replays: events in flight are not yet committed.
     /// </summary>
     public int RecommenderParallelism { get; init; } = 16384;
     /// <summary>

@@ -148,11 +148,9 @@ internal sealed class HnswIndex
         {
             Search(scorer, entry, entryScore, beam, 0, scratch, out var size);
             // Exact cosine for the whole beam, then the first k there that are not excluded; only when exclusions
-            // leave fewer than k in the beam is it widened fourfold (searched again from the top). Picking from the
-            // first quarter only and widening otherwise made a user with a long history (hundreds of heard and
-            // recommended tracks around the taste profile) pay for a 4x beam on most queries: measured on
-            // recommender-pipeline, users 300 events old, beam 64: 2,551 rows scored per query and the exact answer
-            // 97.1% of the time; the whole beam: 1,384 rows, 94.8%; beam 96, the whole beam: 1,907 rows, 98.6%.
+            // leave fewer than k in the beam is it widened fourfold (searched again from the top). A user with a long
+            // history excludes much around the taste profile: widening sooner made most of their queries pay for a
+            // 4x beam (docs/benchmarks.md, "Why the defaults").
             var count = Pick(scratch, Math.Min(size, Math.Max(Math.Max(Rerank, 2 * k), beam)), best, isExcluded);
             if (count == k) return count;
             if (size < beam) return Pick(scratch, size, best, isExcluded);   // the whole reachable graph was seen

@@ -32,8 +32,8 @@ public sealed record SkippedTrack(int TrackId, string Reason);
 public sealed record SimilarityIndexOptions
 {
     /// <summary>
-    /// Principal components kept (0 or ≥ the feature count keeps the full vector). 32 keeps the top-3 query of a
-    /// 100,000-track catalogue well under 1 ms (12.8 MB of floats scanned) while keeping the dominant timbre axes.
+    /// Principal components kept (0 or ≥ the feature count keeps the full vector). 32 keeps the dominant timbre axes
+    /// and the query well inside its latency target (docs/benchmarks.md).
     /// </summary>
     public int Dimensions { get; init; } = 32;
     /// <summary>Rows sampled (evenly strided) for the covariance when fitting the projection.</summary>
@@ -44,21 +44,19 @@ public sealed record SimilarityIndexOptions
     /// </summary>
     public int ExactScanBelow { get; init; } = 20_000;
     /// <summary>
-    /// HNSW links per node on the upper layers (M; layer 0 has twice as many, 4 bytes each). Random 32-dimensional
-    /// vectors, the hardest case, need about 2,500 scored rows for recall@3 ≥ 0.95 whatever M is (12 to 32 measured);
-    /// 16 keeps layer 0 at 12.8 MB for 100,000 tracks (plus 3.2 MB of 8-bit codes) and builds faster than 24 or 32.
+    /// HNSW links per node on the upper layers (M; layer 0 has twice as many, 4 bytes each). Recall hardly depends on
+    /// M, so the smallest that builds well keeps the graph small (docs/benchmarks.md).
     /// </summary>
     public int GraphLinks { get; init; } = 16;
     /// <summary>
-    /// HNSW beam while building (efConstruction). 64 builds 100,000 tracks in 4–9 s on the shared 2-core test machine
-    /// (searches in parallel, deterministic); 128 takes about twice as long for about 0.005 more recall at the same
-    /// query beam, 40 loses about 0.02.
+    /// HNSW beam while building (efConstruction; searches in parallel, deterministic): wider builds much slower for
+    /// little recall, narrower loses recall (docs/benchmarks.md).
     /// </summary>
     public int GraphBuildBeam { get; init; } = 64;
     /// <summary>
-    /// HNSW beam of a query (ef, at least k): the recall/latency dial. 128 gives recall@3 ≈ 0.97 on random vectors and
-    /// ≈ 0.99 on a clustered catalogue with queries near its tracks (recommend benchmark; 96 falls to ≈ 0.94 on random
-    /// vectors). Widened fourfold, up to the exact scan, when exclusions leave fewer than k allowed hits in the beam.
+    /// HNSW beam of a query (ef, at least k): the recall/latency dial, the narrowest that keeps recall@3 ≥ 0.95 on
+    /// random vectors (recommend benchmark). Widened fourfold, up to the exact scan, when exclusions leave fewer than k
+    /// allowed hits in the beam.
     /// </summary>
     public int GraphSearchBeam { get; init; } = 128;
 }
