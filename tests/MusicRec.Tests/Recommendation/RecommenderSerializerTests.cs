@@ -10,13 +10,7 @@ public class RecommenderSerializerTests() : TestKit(SetupFor(PersistenceOptions.
 {
     private static readonly SimilarityIndex Index = SyntheticCatalogue.Index(10, seed: 4);
 
-    private T RoundTrip<T>(T value) where T : notnull
-    {
-        var serializer = Sys.Serialization.FindSerializerFor(value);
-        Assert.IsType<RecommenderSerializer>(serializer);
-        var manifest = Akka.Serialization.Serialization.ManifestFor(serializer, value);
-        return (T)Sys.Serialization.Deserialize(serializer.ToBinary(value), serializer.Identifier, manifest);
-    }
+    private T RoundTrip<T>(T value) where T : notnull => Sys.RoundTrip(value);
 
     [Fact]
     public void Events_snapshots_and_protocol_messages_round_trip()

@@ -26,6 +26,15 @@ internal static class RecommenderTestKit
     public static ActorSystem SystemFor(string name, PersistenceOptions persistence) =>
         ActorSystem.Create(name, SetupFor(persistence));
 
+    /// <summary><paramref name="value"/> through the recommender's serializer and back.</summary>
+    public static T RoundTrip<T>(this ActorSystem system, T value) where T : notnull
+    {
+        var serializer = system.Serialization.FindSerializerFor(value);
+        Assert.IsType<RecommenderSerializer>(serializer);
+        var manifest = Akka.Serialization.Serialization.ManifestFor(serializer, value);
+        return (T)system.Serialization.Deserialize(serializer.ToBinary(value), serializer.Identifier, manifest);
+    }
+
     public static ActivityEvent Event(string user, int n, int track, string action = Actions.Like) =>
         new($"{user}-e{n}", user, track, action, T0.AddSeconds(n));
 

@@ -14,12 +14,7 @@ public class UserTasteStateModelTests() : TestKit(SetupFor(PersistenceOptions.In
 {
     private static readonly SimilarityIndex Index = SyntheticCatalogue.Index(15, seed: 8);
 
-    private T RoundTrip<T>(T value) where T : notnull
-    {
-        var serializer = Sys.Serialization.FindSerializerFor(value);
-        return (T)Sys.Serialization.Deserialize(serializer.ToBinary(value), serializer.Identifier,
-            Akka.Serialization.Serialization.ManifestFor(serializer, value));
-    }
+    private T RoundTrip<T>(T value) where T : notnull => Sys.RoundTrip(value);
 
     [Theory]
     [InlineData(1)]
