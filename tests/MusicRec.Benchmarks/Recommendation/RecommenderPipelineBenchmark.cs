@@ -77,17 +77,24 @@ public sealed class RecommenderPipelineBenchmark : IBenchmark
             // event each, as in a service that has been running), then the whole backlog from its first send to its
             // last commit.
             ok &= BenchmarkReport.Figure($"in-process events/s sustained, real recommender, {label}", sustained, "events/s", 20_000, lowerIsBetter: false);
+            MemoryBeside(label);
 
             var (p50, p99, achieved) = await Run(kind, index, byGenre, (system, transport, _, target) =>
                 StreamingBenchmark.Latency(system, transport, pipeline, users, rate, seconds, target));
             BenchmarkReport.Info($"offered rate achieved ({label})", $"{achieved:0} events/s");
             BenchmarkReport.Info($"event-to-batch p50 ({label})", $"{p50:0.0} ms");
             ok &= BenchmarkReport.Figure($"event-to-batch p99 at {rate}/s, real recommender, {label}", p99, "ms", 50, lowerIsBetter: true);
+            MemoryBeside(label);
         }
         if (!options.Contains("--no-kafka")) ok &= await ThroughKafka(index, byGenre, events, users, pipeline, options);
         BenchmarkReport.Info("peak working set", $"{BenchmarkReport.PeakWorkingSetBytes() / 1e6:0} MB");
         return ok;
     }
+
+    /// <summary>Allocation per event of the run just measured and the process's peak working set so far, beside its figure.</summary>
+    private static void MemoryBeside(string label) =>
+        BenchmarkReport.Info($"  allocated per event, peak working set so far ({label})",
+            $"{StreamingBenchmark.LastAllocatedPerEvent / 1024:0.0} KB, {BenchmarkReport.PeakWorkingSetBytes() / 1e6:0} MB; load average {(File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : "n/a")}");
 
     /// <summary>
     /// What one event costs without actors, streams or journal (decide the suggestion, apply the event to the state),
