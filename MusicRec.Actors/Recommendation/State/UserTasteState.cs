@@ -103,10 +103,7 @@ public sealed class UserTasteState
     public bool HasSeenEvent(string eventId) => _recentEvents.ContainsKey(eventId);
 
     /// <summary>True when the track must not be suggested: heard recently, already recommended or pending.</summary>
-    public bool IsExcluded(int trackId)
-    {
-        return _heard.ContainsKey(trackId) || _recommended.Contains(trackId) || IsPending(trackId);
-    }
+    public bool IsExcluded(int trackId) => _heard.ContainsKey(trackId) || _recommended.Contains(trackId) || IsPending(trackId);
 
     /// <summary>The batch the given event completed, if it completed one that is still remembered.</summary>
     public IReadOnlyList<RecommendationBatch> BatchesCompletedBy(string eventId)
@@ -121,8 +118,9 @@ public sealed class UserTasteState
     public static string BatchId(string userId, long sequence) => $"{userId}-{sequence}";
 
     /// <summary>
-    /// The profile after one more activity (decay, then add the weighted track vector) written into
-    /// <paramref name="into"/> (the current profile's length or the vector's); false when the track has no vector.
+    /// The profile after one more activity (decay, then add the weighted track vector), written into
+    /// <paramref name="into"/> (the vector's length; it may be <paramref name="profile"/> itself); false when the track
+    /// has no vector. A profile of another length (a catalogue of another width) starts afresh.
     /// </summary>
     public static bool NextProfile(ReadOnlySpan<float> profile, string action, ReadOnlySpan<float> trackVector, TasteSettings settings, Span<float> into)
     {
