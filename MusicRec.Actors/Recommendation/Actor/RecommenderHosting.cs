@@ -42,6 +42,12 @@ public sealed record RecommenderOptions
     public int? SuggestionBeam { get; init; } = 80;
     /// <summary>The index to recommend from; when null it is resolved from the service provider (register a SimilarityIndex singleton).</summary>
     public SimilarityIndex? Index { get; init; }
+    /// <summary>Where suggestions come from, given the catalogue (null: its own similarity, <see cref="SuggestionContext.ContentBased"/>).</summary>
+    public Func<SimilarityIndex, SuggestionContext>? Suggestions { get; init; }
+
+    /// <summary>The context the recommenders decide with over <paramref name="catalogue"/>.</summary>
+    public SuggestionContext SuggestionsFrom(SimilarityIndex catalogue) =>
+        Suggestions?.Invoke(catalogue) ?? SuggestionContext.ContentBased(catalogue, SuggestionBeam);
 }
 
 /// <summary>Routes any <see cref="IWithUserId"/> message to the entity named by its user id.</summary>
@@ -70,8 +76,8 @@ public static class RecommenderHostingExtensions
                 options.RegionName,
                 (_, _, resolver) =>
                 {
-                    var index = options.Index ?? resolver.GetService<SimilarityIndex>();
-                    return userId => UserRecommenderActor.Props(userId, index, options);
+                    var context = options.SuggestionsFrom(options.Index ?? resolver.GetService<SimilarityIndex>());
+                    return userId => UserRecommenderActor.Props(userId, context, options);
                 },
                 new UserMessageExtractor(options.NumberOfShards),
                 new ShardOptions
@@ -88,9 +94,9 @@ public static class RecommenderHostingExtensions
 
         return builder.WithActors((system, registry, resolver) =>
         {
-            var index = options.Index ?? resolver.GetService<SimilarityIndex>();
+            var context = options.SuggestionsFrom(options.Index ?? resolver.GetService<SimilarityIndex>());
             var parent = system.ActorOf(
-                UserRecommenderParent.Props(userId => UserRecommenderActor.Props(userId, index, options)),
+                UserRecommenderParent.Props(userId => UserRecommenderActor.Props(userId, context, options)),
                 options.RegionName);
             registry.Register<UserRecommenderRegion>(parent);
         });

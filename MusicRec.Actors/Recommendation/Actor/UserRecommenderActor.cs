@@ -87,9 +87,9 @@ public sealed class UserRecommenderActor : ReceivePersistentActor
 
     public static string PersistenceIdFor(string userId) => $"user-{userId}";
 
-    /// <summary>Suggestions from <paramref name="index"/> alone (see <see cref="SuggestionContext.ContentBased"/>).</summary>
+    /// <summary>Suggestions over <paramref name="index"/> as <paramref name="options"/> say (<see cref="RecommenderOptions.SuggestionsFrom"/>).</summary>
     public static Props Props(string userId, SimilarityIndex index, RecommenderOptions options) =>
-        Props(userId, SuggestionContext.ContentBased(index, options.SuggestionBeam), options);
+        Props(userId, options.SuggestionsFrom(index), options);
 
     public static Props Props(string userId, SuggestionContext context, RecommenderOptions options) =>
         Akka.Actor.Props.Create(typeof(UserRecommenderActor), userId, context, options);

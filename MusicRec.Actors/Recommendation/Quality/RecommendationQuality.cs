@@ -124,7 +124,7 @@ public static class RecommendationQuality
     {
         options ??= new RecommenderOptions();
         var taste = options.Taste;
-        var context = SuggestionContext.ContentBased(index, options.SuggestionBeam);
+        var context = options.SuggestionsFrom(index);
         var states = new ConcurrentDictionary<string, UserTasteState>();
         var locks = new ConcurrentDictionary<string, object>();
         return cmd =>

@@ -20,6 +20,35 @@ public class UserRecommenderActorTests(ITestOutputHelper output)
     private int Track(int i) => Index.Tracks[i % Index.Count].TrackId;
 
     [Fact]
+    public async Task Candidate_sources_given_in_the_options_decide_the_suggestions()
+    {
+        var options = Options with { Suggestions = index => new SuggestionContext(index, [new FirstAllowed(index)]) };
+        var parent = LocalParent(Sys, Index, options);
+        await Send(parent, "u1", 1, Track(0));
+        await Send(parent, "u1", 2, Track(1));
+        var batch = Assert.Single((await Send(parent, "u1", 3, Track(2))).Batches);
+        // Each event excludes its own track, the ones heard and the ones suggested before: the next in catalogue order.
+        Assert.Equal([Track(1), Track(2), Track(3)], batch.Tracks.Select(t => t.TrackId));
+        Assert.All(batch.Tracks, t => Assert.Equal(1.0, t.Score));
+    }
+
+    /// <summary>A source that proposes the catalogue's first track the request allows.</summary>
+    private sealed class FirstAllowed(SimilarityIndex index) : ICandidateSource
+    {
+        public bool TryPropose(in CandidateRequest request, out ScoredTrack best)
+        {
+            foreach (var t in index.Tracks)
+                if (!request.IsExcluded(t.TrackId))
+                {
+                    best = new ScoredTrack(t.TrackId, 1f);
+                    return true;
+                }
+            best = default;
+            return false;
+        }
+    }
+
+    [Fact]
     public async Task Two_events_give_no_batch_and_the_third_gives_three_distinct_tracks()
     {
         var parent = LocalParent(Sys, Index, Options);
