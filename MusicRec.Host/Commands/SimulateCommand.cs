@@ -1,4 +1,5 @@
 using System.CommandLine;
+using MusicRec.Contracts;
 using MusicRec.Stores;
 using MusicRec.Streaming;
 using MusicRec.Streaming.Simulation;

@@ -21,6 +21,9 @@ internal sealed record ServiceParts(
     public static async Task<ServiceParts> OpenAsync(ServeOptions options, CancellationToken ct)
     {
         var hocon = ServiceConfig.Load(options);
+        var pipeline = ServiceConfig.Pipeline(hocon);
+        if (pipeline.RedeliveryProblem(new RecommenderOptions().Taste) is { } problem)
+            throw new CliException($"musicrec.pipeline: {problem}.");
         var kafka = ServiceConfig.Kafka(hocon, options);
         if (kafka is null && options.JoinsOtherNodes)
             throw new CliException("a node that joins other nodes needs Kafka (--kafka or MUSICREC_KAFKA): the in-process bus is one process's own.");
@@ -57,7 +60,7 @@ internal sealed record ServiceParts(
         }
 
         IMessageTransport transport = kafka is null ? new InProcessTransport(new InProcessBus()) : new KafkaTransport(kafka);
-        return new ServiceParts(hocon, store, index, transport, ServiceConfig.Pipeline(hocon),
+        return new ServiceParts(hocon, store, index, transport, pipeline,
             PersistenceOptions.FromConnectionString(options.Journal, options.LocalJournalPath));
     }
 

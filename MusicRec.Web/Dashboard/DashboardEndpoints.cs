@@ -1,3 +1,4 @@
+using MusicRec.Contracts;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.Json;

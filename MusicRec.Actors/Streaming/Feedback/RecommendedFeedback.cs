@@ -1,3 +1,5 @@
+using MusicRec.Contracts;
+
 namespace MusicRec.Streaming.Feedback;
 
 /// <summary>What listeners did with recommended tracks of one source, counted since the node started.</summary>

@@ -3,6 +3,7 @@ using Akka.Cluster;
 using Akka.Cluster.Sharding;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using MusicRec.Catalog.Features;
 using MusicRec.Insights;
 using MusicRec.Recommendation;
 using MusicRec.Streaming.Transport;
@@ -81,11 +82,9 @@ internal sealed class NodeDashboard(
         return new DashboardCatalogue(index.Count, genres, sources);
     }
 
-    /// <summary>
-    /// Where a track's features came from. Every indexed track's features are computed from its audio today; the
-    /// per-track feature source of final.csv (FMA features.csv) is to be read here once the catalogue carries it.
-    /// </summary>
-    private static string FeatureSourceOf(TrackInfo track) => "audio (computed)";
+    /// <summary>Where a track's features came from: computed from its audio, or FMA's features.csv.</summary>
+    private static string FeatureSourceOf(TrackInfo track) =>
+        track.FeatureSource == FeatureSources.Audio ? "audio (computed)" : track.FeatureSource;
 }
 
 /// <summary>Samples this node's pipeline counters, consumer lag and feedback into the dashboard's one-hour history.</summary>

@@ -3,8 +3,9 @@ using System.Diagnostics;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Confluent.Kafka;
+using MusicRec.Contracts;
 using MusicRec.Streaming;
-using ActivityEvent = MusicRec.Streaming.ActivityEvent;
+using ActivityEvent = MusicRec.Contracts.ActivityEvent;
 using Xunit.Abstractions;
 
 namespace MusicRec.IntegrationTests.Cluster;

@@ -52,6 +52,23 @@ public sealed class ServeOptionsTests
     }
 
     [Fact]
+    public async Task An_in_flight_limit_the_recommenders_batches_do_not_cover_stops_the_start_with_one_clear_error()
+    {
+        var hocon = Path.Combine(Path.GetTempPath(), $"musicrec-inflight-{Guid.NewGuid():N}.hocon");
+        await File.WriteAllTextAsync(hocon, "musicrec.pipeline.max-in-flight-per-user = 193");
+        try
+        {
+            var options = Resolve(new() { ["MUSICREC_HOCON"] = hocon });
+            var e = await Assert.ThrowsAsync<CliException>(() => ServiceParts.OpenAsync(options, CancellationToken.None));
+            Assert.StartsWith("musicrec.pipeline: max-in-flight-per-user is 193, but it must be between 1 and 192", e.Message);
+        }
+        finally
+        {
+            File.Delete(hocon);
+        }
+    }
+
+    [Fact]
     public void A_seed_list_naming_only_this_node_is_a_node_alone()
     {
         var o = Resolve(port: 4053, seeds: ["akka.tcp://musicrec@127.0.0.1:4053"]);

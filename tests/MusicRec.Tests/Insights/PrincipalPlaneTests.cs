@@ -1,3 +1,4 @@
+using MusicRec.Contracts;
 using MusicRec.Insights;
 using MusicRec.Recommendation;
 using MusicRec.Streaming;

@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Configuration;
+using MusicRec.Contracts;
 using MusicRec.Streaming;
 using MusicRec.Web;
 

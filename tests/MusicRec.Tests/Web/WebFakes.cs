@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using MusicRec.Catalog;
+using MusicRec.Contracts;
 using MusicRec.Stores;
 using MusicRec.Streaming;
 using MusicRec.Web;

@@ -98,9 +98,8 @@ public sealed record PersistenceOptions
     /// SQLite has one writer at a time: several journal writers only wait on each other's lock (and spin in the
     /// driver's busy loop), so one writer with large batches is what goes fastest. No tags are written, so the
     /// tag table is not needed (tags, if any, go in the journal row). Rows go in as bound parameters (hex literals
-    /// made large strings that reached the large-object heap: 14 gen2 collections per 100,000 events instead of 2),
-    /// at most 100 rows per statement: SQLite finds a named parameter by a linear scan of the statement's names, so
-    /// 1,000-row statements (8,000 parameters) spent about 4% of the process's CPU in that scan.
+    /// made large strings on the large-object heap), at most 100 rows per statement: SQLite finds a named parameter by
+    /// a linear scan of the statement's names (docs/benchmarks.md).
     /// </summary>
     internal Config WriterTuning() => Kind != JournalKind.Sqlite ? Config.Empty : ConfigurationFactory.ParseString("""
         akka.persistence.journal.sql { parallelism = 1, batch-size = 1000, db-round-trip-max-batch-size = 100, tag-write-mode = Csv, prefer-parameters-on-multirow-insert = true }
@@ -108,12 +107,12 @@ public sealed record PersistenceOptions
 
     /// <summary>
     /// The ActorSystem setup for a system built without Akka.Hosting: <paramref name="config"/> (which should include
-    /// <see cref="ToConfig"/>) plus, for SQLite, the connection options that let the journal batch (see
-    /// <see cref="YieldingConnectionInterceptor"/>).
+    /// <see cref="ToConfig"/>), the journal's serializer and, for SQLite, the connection options that let the journal
+    /// batch (see <see cref="YieldingConnectionInterceptor"/>).
     /// </summary>
     public ActorSystemSetup ToSetup(Config config)
     {
-        var setup = ActorSystemSetup.Create(BootstrapSetup.Create().WithConfig(config));
+        var setup = RecommenderSerializer.AddTo(ActorSystemSetup.Create(BootstrapSetup.Create().WithConfig(config)));
         return Kind == JournalKind.Sqlite ? setup.And(new DataOptionsSetup(SqliteDataOptions())) : setup;
     }
 
@@ -162,8 +161,8 @@ public static class PersistenceHostingExtensions
 /// <summary>
 /// Makes every SQLite journal operation asynchronous at its start. Microsoft.Data.Sqlite's async methods run
 /// synchronously, so the journal's write stage would do each write (fsync included) inline, one event at a time,
-/// and its batching never gets a chance: measured here, 2,400 events/s whatever the batch size. Yielding once when
-/// the connection opens lets events queue up meanwhile and go to the database in one transaction (10,000+ events/s).
+/// and its batching never gets a chance. Yielding once when the connection opens lets events queue up meanwhile and
+/// go to the database in one transaction (docs/benchmarks.md).
 /// </summary>
 internal sealed class YieldingConnectionInterceptor : ConnectionInterceptor
 {

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using Akka.Actor;
-using MusicRec.Streaming;
+using MusicRec.Contracts;
 using static MusicRec.Recommendation.UserRecommenderProtocol;
 
 namespace MusicRec.Recommendation;
@@ -124,18 +124,18 @@ public static class RecommendationQuality
     {
         options ??= new RecommenderOptions();
         var taste = options.Taste;
+        var context = options.SuggestionsFrom(index);
         var states = new ConcurrentDictionary<string, UserTasteState>();
         var locks = new ConcurrentDictionary<string, object>();
         return cmd =>
         {
             lock (locks.GetOrAdd(cmd.UserId, _ => new object()))
             {
-                var state = states.GetOrAdd(cmd.UserId, id => UserTasteState.Empty(id, taste));
+                var state = states.GetOrAdd(cmd.UserId, id => new UserTasteState(id, taste));
                 var eventId = cmd.Activity.EventId;
                 if (state.HasSeenEvent(eventId))
                     return Task.FromResult(new ActivityApplied(eventId, state.BatchesCompletedBy(eventId), true));
-                state = state.Apply(SuggestionPolicy.Decide(state, cmd.Activity, index, options.SuggestionBeam));
-                states[cmd.UserId] = state;
+                state.Apply(SuggestionPolicy.Decide(state, cmd.Activity, context), index);
                 return Task.FromResult(new ActivityApplied(eventId, state.BatchesCompletedBy(eventId), false));
             }
         };

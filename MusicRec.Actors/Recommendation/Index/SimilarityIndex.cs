@@ -6,8 +6,9 @@ using MusicRec.Stores;
 
 namespace MusicRec.Recommendation;
 
-/// <summary>What a suggestion's reason needs to say about a track.</summary>
-public sealed record TrackInfo(int TrackId, string Title, string Artist, string Genre, int? GenreId)
+/// <summary>What a suggestion's reason (and the dashboard) needs to say about a track.</summary>
+public sealed record TrackInfo(int TrackId, string Title, string Artist, string Genre, int? GenreId,
+    string FeatureSource = Catalog.Features.FeatureSources.Audio)
 {
     /// <summary>"Title (Artist)", or a fallback when the catalogue has no title.</summary>
     public string Display => (Title.Length > 0 ? Title : $"track {TrackId}") + (Artist.Length > 0 ? $" ({Artist})" : "");
@@ -35,80 +36,40 @@ public sealed record SimilarityIndexOptions
     public int FeatureCount { get; init; } = AudioFeatures.ColumnNames.Count;
 
     /// <summary>
-    /// Principal components kept (0 or ≥ the feature count keeps the full vector). 32 keeps the top-3 query of a
-    /// 100,000-track catalogue well under 1 ms (12.8 MB of floats scanned) while keeping the dominant timbre axes.
+    /// Principal components kept (0 or ≥ the feature count keeps the full vector). 32 keeps the dominant timbre axes
+    /// and the query well inside its latency target (docs/benchmarks.md).
     /// </summary>
     public int Dimensions { get; init; } = 32;
     /// <summary>Rows sampled (evenly strided) for the covariance when fitting the projection.</summary>
     public int PcaSampleSize { get; init; } = 20_000;
     /// <summary>
-    /// Catalogues smaller than this are scanned exactly; from this size on the <see cref="Approximate"/> method answers
-    /// queries (recall@3 against the exact scan measured by the recommend benchmark).
+    /// Catalogues smaller than this are scanned exactly; from this size on the HNSW graph answers queries (recall@3
+    /// against the exact scan measured by the recommend benchmark).
     /// </summary>
     public int ExactScanBelow { get; init; } = 20_000;
-    /// <summary>How catalogues of at least <see cref="ExactScanBelow"/> tracks are searched.</summary>
-    public ApproximateSearch Approximate { get; init; } = ApproximateSearch.Graph;
     /// <summary>
-    /// HNSW links per node on the upper layers (M; layer 0 has twice as many, 4 bytes each). Random 32-dimensional
-    /// vectors, the hardest case, need about 2,500 scored rows for recall@3 ≥ 0.95 whatever M is (12 to 32 measured);
-    /// 16 keeps layer 0 at 12.8 MB for 100,000 tracks (plus 3.2 MB of 8-bit codes) and builds faster than 24 or 32.
+    /// HNSW links per node on the upper layers (M; layer 0 has twice as many, 4 bytes each). Recall hardly depends on
+    /// M, so the smallest that builds well keeps the graph small (docs/benchmarks.md).
     /// </summary>
     public int GraphLinks { get; init; } = 16;
     /// <summary>
-    /// HNSW beam while building (efConstruction). 64 builds 100,000 tracks in 4–9 s on the shared 2-core test machine
-    /// (searches in parallel, deterministic); 128 takes about twice as long for about 0.005 more recall at the same
-    /// query beam, 40 loses about 0.02.
+    /// HNSW beam while building (efConstruction; searches in parallel, deterministic): wider builds much slower for
+    /// little recall, narrower loses recall (docs/benchmarks.md).
     /// </summary>
     public int GraphBuildBeam { get; init; } = 64;
     /// <summary>
-    /// HNSW beam of a query (ef, at least k): the recall/latency dial. 128 gives recall@3 ≈ 0.97 on random vectors and
-    /// ≈ 0.99 on a clustered catalogue with queries near its tracks (recommend benchmark; 96 falls to ≈ 0.94 on random
-    /// vectors). Widened fourfold, up to the exact scan, when exclusions leave fewer than k allowed hits in the beam.
+    /// HNSW beam of a query (ef, at least k): the recall/latency dial, the narrowest that keeps recall@3 ≥ 0.95 on
+    /// random vectors (recommend benchmark). Widened fourfold, up to the exact scan, when exclusions leave fewer than k
+    /// allowed hits in the beam.
     /// </summary>
     public int GraphSearchBeam { get; init; } = 128;
-    /// <summary>Clusters of the inverted-file index (0: about √count).</summary>
-    public int Clusters { get; init; }
-    /// <summary>
-    /// Clusters scanned per query (0: about 35% of the clusters, at least 16). Random 32-dimensional vectors, the hardest
-    /// case, need about that many for recall@3 ≥ 0.95; clustered catalogues reach ≥ 0.99 with it.
-    /// </summary>
-    public int Probes { get; init; }
-}
-
-/// <summary>
-/// An approximate top-k over the index's rows. Fewer hits than asked (too much of what it looked at excluded)
-/// tells <see cref="SimilarityIndex"/> to scan exactly instead.
-/// </summary>
-internal interface IApproximateIndex
-{
-    /// <summary>What <see cref="SimilarityIndex.SearchMethod"/> reports: the method and its parameters.</summary>
-    string Description { get; }
-
-    /// <summary><paramref name="searchBeam"/>: the graph's beam for this query (null: its default); other methods ignore it.</summary>
-    int TopK(ReadOnlySpan<float> query, Span<ScoredTrack> best, Func<int, bool>? isExcluded, int? searchBeam);
-}
-
-/// <summary>Approximate search method for large catalogues.</summary>
-public enum ApproximateSearch
-{
-    /// <summary>
-    /// HNSW graph (<see cref="HnswIndex"/>): a query walks the graph and scores a few thousand rows (8-bit codes, then
-    /// an exact re-rank) instead of scanning a third of the catalogue; cost follows how hard the query is, so queries
-    /// near the catalogue's tracks (taste profiles) are cheapest. Builds in seconds, not the inverted file's one second.
-    /// </summary>
-    Graph,
-    /// <summary>
-    /// Inverted file (k-means clusters, the nearest ~35% scanned, exact re-rank): quick to build, but every query scans
-    /// about a third of the catalogue, because random vectors need that many probes for recall@3 ≥ 0.95.
-    /// </summary>
-    InvertedFile,
 }
 
 /// <summary>
 /// In-memory index of the catalogue's feature vectors for cosine top-k queries. Exact brute force over one
 /// contiguous float array with 256-bit SIMD dot products: with vectors L2-normalised, a dot product is the
 /// cosine similarity. Catalogues from <see cref="SimilarityIndexOptions.ExactScanBelow"/> tracks on are searched
-/// approximately through an HNSW graph (or an inverted file) over the same rows. Immutable after construction, so
+/// approximately through an HNSW graph over the same rows. Immutable after construction, so
 /// queries from many actors at once are safe.
 /// </summary>
 public sealed class SimilarityIndex
@@ -117,8 +78,6 @@ public sealed class SimilarityIndex
     private readonly int[] _trackIds;
     private readonly TrackInfo[] _infos;
     private readonly Dictionary<int, int> _rowOf;
-    /// <summary>The HNSW graph or the inverted file for large catalogues; null: every query scans exactly.</summary>
-    private readonly IApproximateIndex? _approximate;
 
     private SimilarityIndex(FeatureProjection projection, int dimensions, int stride, float[] vectors, int[] trackIds,
         TrackInfo[] infos, IReadOnlyList<SkippedTrack> skipped, SimilarityIndexOptions options)
@@ -133,23 +92,14 @@ public sealed class SimilarityIndex
         _rowOf = new Dictionary<int, int>(trackIds.Length);
         for (var r = 0; r < trackIds.Length; r++) _rowOf[trackIds[r]] = r;
         if (trackIds.Length >= options.ExactScanBelow && trackIds.Length > 1)
-        {
-            if (options.Approximate == ApproximateSearch.Graph)
-                _approximate = HnswIndex.Build(vectors, trackIds, stride, options.GraphLinks, options.GraphBuildBeam, options.GraphSearchBeam);
-            else
-            {
-                var clusters = options.Clusters > 0 ? options.Clusters : (int)Math.Round(Math.Sqrt(trackIds.Length));
-                var probes = options.Probes > 0 ? options.Probes : Math.Max(16, (int)Math.Ceiling(clusters * 0.35));
-                _approximate = InvertedFileIndex.Build(vectors, trackIds, stride, clusters, probes);
-            }
-        }
+            Graph = HnswIndex.Build(vectors, trackIds, stride, options.GraphLinks, options.GraphBuildBeam, options.GraphSearchBeam);
     }
 
-    /// <summary>"exact scan", the HNSW graph's parameters (M, build and query beams) or the inverted-file layout (clusters, probes per query).</summary>
-    public string SearchMethod => _approximate?.Description ?? "exact scan";
+    /// <summary>"exact scan" or the HNSW graph's parameters (M, build and query beams).</summary>
+    public string SearchMethod => Graph?.Description ?? "exact scan";
 
-    /// <summary>The HNSW graph when the index uses one (benchmarks tune its beam).</summary>
-    internal HnswIndex? Graph => _approximate as HnswIndex;
+    /// <summary>The HNSW graph of a large catalogue; null: every query scans exactly.</summary>
+    internal HnswIndex? Graph { get; }
 
     public int Count => _trackIds.Length;
     /// <summary>Meaningful dimensions of the index space.</summary>
@@ -230,8 +180,7 @@ public sealed class SimilarityIndex
     /// <summary>
     /// Fills <paramref name="best"/> (its length is k) with the best hits, best first; returns how many were found.
     /// The exclusion test runs only for rows that would enter the current top-k, so large exclusion sets are cheap.
-    /// Ties keep the lower track id, so results are deterministic. Large catalogues go through the HNSW graph (or the
-    /// inverted file); when exclusions leave it short of k hits even with a widened beam, the exact scan answers.
+    /// Ties keep the lower track id, so results are deterministic. Large catalogues go through the HNSW graph; when exclusions leave it short of k hits even with a widened beam, the exact scan answers.
     /// </summary>
     public int TopK(ReadOnlySpan<float> query, Span<ScoredTrack> best, Func<int, bool>? isExcluded = null) =>
         TopK(query, best, isExcluded, searchBeam: null);
@@ -239,26 +188,22 @@ public sealed class SimilarityIndex
     /// <summary>
     /// <see cref="TopK(ReadOnlySpan{float}, Span{ScoredTrack}, Func{int, bool}?)"/> with the HNSW beam of this one query
     /// (null: <see cref="SimilarityIndexOptions.GraphSearchBeam"/>): callers that need fewer hits or less recall than the
-    /// index's generic top-k can search more cheaply. The exact scan and the inverted file ignore it.
+    /// index's generic top-k can search more cheaply. The exact scan ignores it.
     /// </summary>
     public int TopK(ReadOnlySpan<float> query, Span<ScoredTrack> best, Func<int, bool>? isExcluded, int? searchBeam)
     {
         if (query.Length != Stride)
             throw new ArgumentException($"query must have {Stride} values (index stride), got {query.Length}", nameof(query));
         if (best.Length == 0) return 0;
-        if (_approximate is not null)
+        if (Graph is not null)
         {
-            var found = _approximate.TopK(query, best, isExcluded, searchBeam);
+            var found = Graph.TopK(query, best, isExcluded, searchBeam);
             if (found == best.Length) return found;
-            FallbackScans++;
         }
         return ExactTopK(query, best, isExcluded);
     }
 
-    /// <summary>Queries on this thread the approximate index left to the exact scan (diagnostics for the benchmarks).</summary>
-    [ThreadStatic] internal static long FallbackScans;
-
-    /// <summary>The exact answer by scanning every row (what the graph or the inverted file approximates).</summary>
+    /// <summary>The exact answer by scanning every row (what the graph approximates).</summary>
     public int ExactTopK(ReadOnlySpan<float> query, Span<ScoredTrack> best, Func<int, bool>? isExcluded = null)
     {
         if (query.Length != Stride)
@@ -377,7 +322,7 @@ public sealed class SimilarityIndex
             }
             var m = d.Metadata;
             var genre = string.IsNullOrWhiteSpace(m.GenreTop) ? "unknown" : m.GenreTop;
-            _rows.Add((new TrackInfo(d.TrackId, m.Title ?? "", m.ArtistName ?? "", genre, m.GenreId), raw));
+            _rows.Add((new TrackInfo(d.TrackId, m.Title ?? "", m.ArtistName ?? "", genre, m.GenreId, d.FeatureSource), raw));
         }
 
         public SimilarityIndex Finish(SimilarityIndexOptions options)

@@ -26,9 +26,8 @@ public sealed record RecommenderOptions
     public TimeSpan? IdleTimeout { get; init; } = TimeSpan.FromMinutes(2);
     /// <summary>
     /// Save a snapshot after this many more applied activities (0: never), then delete what it covers. Not much
-    /// smaller: on SQLite each deletion is a write transaction that competes with the journal's own writer for the
-    /// one write lock (measured, recommender-pipeline with 100 busy users: a snapshot every 100 activities gave 4,000
-    /// events/s, every 500 gave 5,100); recovery replays at most this many small events.
+    /// smaller: on SQLite each deletion is a write transaction competing with the journal's writer for the one write
+    /// lock (docs/benchmarks.md); recovery replays at most this many small events.
     /// </summary>
     public int SnapshotEvery { get; init; } = 500;
     public TasteSettings Taste { get; init; } = new();
@@ -37,15 +36,18 @@ public sealed record RecommenderOptions
     /// <summary>
     /// HNSW beam of the per-event suggestion query (one best allowed track, not the index's generic top-k; null: the
     /// index's own beam, 128). The taste profile is a decayed sum of catalogue tracks, so its nearest tracks sit in
-    /// dense, well-linked parts of the graph and a narrower beam finds them. Measured on recommender-pipeline
-    /// (100,000 tracks, 1,000 users): the live suggestion is the exact scan's answer (same exclusions) 98.0% of the
-    /// time at 80 (97.4% once users are 300 events old; 1,653 rows scored), 98.6-99.3% at 96 (1,907 rows), 94.8% at
-    /// 64. The query is about half of an event's CPU: 80 gave 20,600-21,500 events/s sustained with the SQLite
-    /// journal where 96 gave 17,600-20,700.
+    /// dense, well-linked parts of the graph and a narrower beam finds them: the query is about half of an event's CPU,
+    /// and 80 still gives the exact scan's answer almost always (docs/benchmarks.md).
     /// </summary>
     public int? SuggestionBeam { get; init; } = 80;
     /// <summary>The index to recommend from; when null it is resolved from the service provider (register a SimilarityIndex singleton).</summary>
     public SimilarityIndex? Index { get; init; }
+    /// <summary>Where suggestions come from, given the catalogue (null: its own similarity, <see cref="SuggestionContext.ContentBased"/>).</summary>
+    public Func<SimilarityIndex, SuggestionContext>? Suggestions { get; init; }
+
+    /// <summary>The context the recommenders decide with over <paramref name="catalogue"/>.</summary>
+    public SuggestionContext SuggestionsFrom(SimilarityIndex catalogue) =>
+        Suggestions?.Invoke(catalogue) ?? SuggestionContext.ContentBased(catalogue, SuggestionBeam);
 }
 
 /// <summary>Routes any <see cref="IWithUserId"/> message to the entity named by its user id.</summary>
@@ -67,15 +69,15 @@ public static class RecommenderHostingExtensions
     /// </summary>
     public static AkkaConfigurationBuilder AddUserRecommenders(this AkkaConfigurationBuilder builder, RecommenderOptions options)
     {
-        builder.AddHocon(RecommenderSerializer.Config, HoconAddMode.Prepend);
+        builder.WithCustomSerializer(RecommenderSerializer.Name, RecommenderSerializer.BoundTypes, system => new RecommenderSerializer(system));
         if (options.UseSharding)
         {
             return builder.WithShardRegion<UserRecommenderRegion>(
                 options.RegionName,
                 (_, _, resolver) =>
                 {
-                    var index = options.Index ?? resolver.GetService<SimilarityIndex>();
-                    return userId => UserRecommenderActor.Props(userId, index, options);
+                    var context = options.SuggestionsFrom(options.Index ?? resolver.GetService<SimilarityIndex>());
+                    return userId => UserRecommenderActor.Props(userId, context, options);
                 },
                 new UserMessageExtractor(options.NumberOfShards),
                 new ShardOptions
@@ -92,9 +94,9 @@ public static class RecommenderHostingExtensions
 
         return builder.WithActors((system, registry, resolver) =>
         {
-            var index = options.Index ?? resolver.GetService<SimilarityIndex>();
+            var context = options.SuggestionsFrom(options.Index ?? resolver.GetService<SimilarityIndex>());
             var parent = system.ActorOf(
-                UserRecommenderParent.Props(userId => UserRecommenderActor.Props(userId, index, options)),
+                UserRecommenderParent.Props(userId => UserRecommenderActor.Props(userId, context, options)),
                 options.RegionName);
             registry.Register<UserRecommenderRegion>(parent);
         });

@@ -20,7 +20,7 @@ namespace MusicRec.Recommendation;
 /// per-thread scratch space.
 /// </para>
 /// </summary>
-internal sealed class HnswIndex : IApproximateIndex
+internal sealed class HnswIndex
 {
     private const int MaxLevel = 16;
     /// <summary>Upper bound on M, so the scratch arrays (2M + 1 candidates) have a fixed size.</summary>
@@ -84,8 +84,6 @@ internal sealed class HnswIndex : IApproximateIndex
 
     public string Description => $"HNSW graph (M {Links}, build beam {BuildBeam}, query beam {SearchBeam}, exact fallback)";
 
-    /// <summary>Rows scored by queries on this thread (diagnostics for the benchmarks).</summary>
-    [ThreadStatic] internal static long ScoredRows;
 
     /// <summary>Links every row (normalised, <paramref name="stride"/> apart) into the graph, then freezes it for queries.</summary>
     public static HnswIndex Build(float[] vectors, int[] trackIds, int stride, int links, int buildBeam, int searchBeam)
@@ -150,11 +148,9 @@ internal sealed class HnswIndex : IApproximateIndex
         {
             Search(scorer, entry, entryScore, beam, 0, scratch, out var size);
             // Exact cosine for the whole beam, then the first k there that are not excluded; only when exclusions
-            // leave fewer than k in the beam is it widened fourfold (searched again from the top). Picking from the
-            // first quarter only and widening otherwise made a user with a long history (hundreds of heard and
-            // recommended tracks around the taste profile) pay for a 4x beam on most queries: measured on
-            // recommender-pipeline, users 300 events old, beam 64: 2,551 rows scored per query and the exact answer
-            // 97.1% of the time; the whole beam: 1,384 rows, 94.8%; beam 96, the whole beam: 1,907 rows, 98.6%.
+            // leave fewer than k in the beam is it widened fourfold (searched again from the top). A user with a long
+            // history excludes much around the taste profile: widening sooner made most of their queries pay for a
+            // 4x beam (docs/benchmarks.md, "Why the defaults").
             var count = Pick(scratch, Math.Min(size, Math.Max(Math.Max(Rerank, 2 * k), beam)), best, isExcluded);
             if (count == k) return count;
             if (size < beam) return Pick(scratch, size, best, isExcluded);   // the whole reachable graph was seen
@@ -473,7 +469,6 @@ internal sealed class HnswIndex : IApproximateIndex
         visited[entry >> 6] |= 1UL << entry;
         pool[0] = new Candidate(entryScore, entry);
         size = 1;
-        var scored = 1;
         var next = 0;
         while (next < size)
         {
@@ -508,7 +503,6 @@ internal sealed class HnswIndex : IApproximateIndex
             for (var i = 0; i < u; i++) scorer.Prefetch(Unsafe.Add(ref unseenNodes, i));
             ref var unseenScore = ref MemoryMarshal.GetArrayDataReference(unseenScores);
             for (var i = 0; i < u; i++) Unsafe.Add(ref unseenScore, i) = scorer.Score(Unsafe.Add(ref unseenNodes, i));
-            scored += u;
 
             var lowestInsert = int.MaxValue;
             for (var i = 0; i < u; i++)
@@ -535,7 +529,6 @@ internal sealed class HnswIndex : IApproximateIndex
             if (lowestInsert < next) next = lowestInsert;
             while (next < size && (pool[next].Node & Expanded) != 0) next++;
         }
-        ScoredRows += scored;
     }
 
     /// <summary>Elements to skip from <paramref name="first"/> (a pinned array's start) to reach a 64-byte boundary.</summary>

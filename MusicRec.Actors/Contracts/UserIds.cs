@@ -1,6 +1,10 @@
-namespace MusicRec.Web;
+namespace MusicRec.Contracts;
 
-/// <summary>The user id rule of SPEC.md: <c>^[A-Za-z0-9_-]{1,64}$</c> (checked by hand: a regex <c>$</c> would also accept a trailing newline).</summary>
+/// <summary>
+/// The one user id rule (docs/interface.md): <c>^[A-Za-z0-9_-]{1,64}$</c>, used by the pipeline's validation, the web
+/// host and the admin endpoints. Checked by hand: a regex <c>$</c> also matches before a trailing newline, so
+/// <c>"u1\n"</c> would pass.
+/// </summary>
 public static class UserIds
 {
     public const string Pattern = "^[A-Za-z0-9_-]{1,64}$";
