@@ -225,8 +225,7 @@ public sealed class EtlCoordinator : ReceiveActor, IWithTimers
     /// garbage, dictionary resizes) and the feature phase (each worker's decode and extractor buffers) leave
     /// megabytes of dead large arrays in gen2 and the large object heap, which only a full collection frees; the
     /// GC, driven by allocation budgets, otherwise carries them into the next phase, so the peak grew with the
-    /// catalogue (measured: 10,000 tracks 129 MB vs 1,000 tracks 117 MB without these two collections,
-    /// 121 vs 111 MB with them). Twice per run, a few milliseconds each.
+    /// catalogue (docs/benchmarks.md, "Runtime settings"). Twice per run, a few milliseconds each.
     /// </summary>
     private static void CollectPhaseGarbage()
     {

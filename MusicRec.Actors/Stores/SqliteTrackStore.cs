@@ -62,8 +62,8 @@ public sealed class SqliteTrackStore : ITrackStore
         using var pragma = c.CreateCommand();
         // synchronous is per connection; NORMAL under WAL is durable against process crashes, fast on commit.
         // A 1 MB page cache: every access here is sequential (upserts in track_id order, read-back and streaming in
-        // order), so a page is not read again and a bigger cache only fills up with the file: 8 MB made the ETL's
-        // memory grow with the catalogue (SQLite held 2.3 MB at 1,000 tracks, 9 MB at 10,000), at no speed gain.
+        // order), so a page is not read again and a bigger cache only fills up with the file and makes the ETL's
+        // memory grow with the catalogue, at no speed gain (docs/benchmarks.md, "Runtime settings").
         pragma.CommandText = "PRAGMA synchronous=NORMAL; PRAGMA cache_size=-1024;";
         pragma.ExecuteNonQuery();
         return c;
