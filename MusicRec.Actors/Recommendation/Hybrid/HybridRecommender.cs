@@ -20,6 +20,8 @@ public sealed record BlendOptions
     public double ListenedReplacementDecay { get; init; } = 0.6;
     /// <summary>A track comes back only when at least this many of the listener's events have passed since they played it.</summary>
     public int ReplacementAfterEvents { get; init; } = 20;
+    /// <summary>Random catalogue picks fill what the sources and replacement leave short (off to measure a source alone).</summary>
+    public bool FillWithRandom { get; init; } = true;
 
     /// <summary>The weight of the source named <paramref name="name"/> (0 for an unknown name).</summary>
     public double WeightOf(string name) => name switch
@@ -140,7 +142,7 @@ public sealed class HybridRecommender
                 if (picks.Count == count) break;
                 Take(new Pick(r, null, Replacement, r.Score), diverse: false);
             }
-        while (picks.Count < count && RandomTrack(random, context, inBatch) is { } fill)
+        while (Options.FillWithRandom && picks.Count < count && RandomTrack(random, context, inBatch) is { } fill)
             Take(new Pick(new Candidate(fill, 0, 0), null, Exploration, 0), diverse: false);
         return picks;
     }
