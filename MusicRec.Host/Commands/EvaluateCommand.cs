@@ -71,7 +71,7 @@ internal static class EvaluateCommand
             {
                 throw new CliException(e.Message);
             }
-            catch (ArgumentException e)
+            catch (Exception e) when (e is ArgumentException or InvalidOperationException)
             {
                 throw new CliException($"the catalogue store {storeOption} cannot be indexed: {e.Message}");
             }
