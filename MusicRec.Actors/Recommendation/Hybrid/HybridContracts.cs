@@ -95,3 +95,18 @@ public sealed class TrackCatalog
 
     public string Display(int trackId) => TryGet(trackId, out var t) ? t.Display : $"track {trackId}";
 }
+
+/// <summary>
+/// A seed from a listener id and a number that is the same in every process (string.GetHashCode and HashCode are
+/// randomised per process, which would make exploration differ between runs and nodes).
+/// </summary>
+public static class StableSeed
+{
+    public static int Of(string userId, long n)
+    {
+        var h = 14695981039346656037UL; // FNV-1a
+        foreach (var c in userId) h = (h ^ c) * 1099511628211UL;
+        h = (h ^ (ulong)n) * 1099511628211UL;
+        return (int)(h ^ (h >> 32));
+    }
+}

@@ -12,10 +12,14 @@ public sealed class HybridSession
     private readonly Dictionary<string, ListenerState> _listeners = new(StringComparer.Ordinal);
     private readonly int _historyLength;
     private readonly int _recentBatches;
+    /// <summary>Null: a recommended track is never suggested again (the actor today); N: not within the next N batches.</summary>
+    private readonly int? _rememberBatches;
 
     public HybridSession(TrackCatalog catalog, SimilarityIndex? index, BlendOptions? blend = null, TasteReading? reading = null,
-        CoListeningOptions? coListening = null, PopularityOptions? popularity = null, int historyLength = 50, int recentBatches = 5)
+        CoListeningOptions? coListening = null, PopularityOptions? popularity = null, int historyLength = 50, int recentBatches = 5,
+        int? rememberRecommendedBatches = null)
     {
+        _rememberBatches = rememberRecommendedBatches;
         Catalog = catalog;
         CoListening = new CoListeningModel(coListening);
         Popularity = new PopularityModel(catalog, popularity);
@@ -34,11 +38,16 @@ public sealed class HybridSession
     /// <summary>Applies the event to the models and the listener's state and returns their next batch.</summary>
     public IReadOnlyList<Suggestion> Observe(ActivityEvent e)
     {
+        Learn(e);
+        return Next(e.UserId);
+    }
+
+    /// <summary>Applies the event without recommending (replaying history nobody was shown batches for).</summary>
+    public void Learn(ActivityEvent e)
+    {
         CoListening.Observe(e.UserId, e.TrackId, e.Action);
         Popularity.Observe(e.TrackId, e.Action, e.Ts);
-        var listener = Listener(e.UserId);
-        listener.Add(new HistoryItem(e.TrackId, e.Action, e.Ts), _historyLength);
-        return Next(e.UserId);
+        Listener(e.UserId).Add(new HistoryItem(e.TrackId, e.Action, e.Ts), _historyLength);
     }
 
     /// <summary>The listener's next batch as things stand (a new listener gets the "popular now" batch).</summary>
@@ -47,11 +56,11 @@ public sealed class HybridSession
         var listener = Listener(userId);
         var context = new RecommendationContext(userId, listener.History, listener.IsExcluded)
         {
-            Seed = HashCode.Combine(StringComparer.Ordinal.GetHashCode(userId), listener.Batches),
-            IsRecentlyRecommended = listener.WasRecentlyRecommended,
+            Seed = StableSeed.Of(userId, listener.Batches),
+            IsRecentlyRecommended = t => listener.WasRecentlyRecommended(t, _recentBatches),
         };
         var batch = Recommender.Recommend(context);
-        listener.Recommended(batch.Select(s => s.TrackId), _recentBatches);
+        listener.Recommended(batch.Select(s => s.TrackId), Math.Max(_recentBatches, _rememberBatches ?? 0), _rememberBatches is null);
         return batch;
     }
 
@@ -70,10 +79,12 @@ public sealed class HybridSession
 
         public bool IsExcluded(int track) => _heard.Contains(track) || _recommended.Contains(track);
 
-        public bool WasRecentlyRecommended(int track)
+        /// <summary>Whether one of the last <paramref name="batches"/> batches held the track.</summary>
+        public bool WasRecentlyRecommended(int track, int batches)
         {
+            var skip = _recent.Count - batches;
             foreach (var b in _recent)
-                if (Array.IndexOf(b, track) >= 0) return true;
+                if (skip-- <= 0 && Array.IndexOf(b, track) >= 0) return true;
             return false;
         }
 
@@ -84,12 +95,18 @@ public sealed class HybridSession
             if (_history.Count > historyLength) _history.RemoveAt(_history.Count - 1);
         }
 
-        public void Recommended(IEnumerable<int> tracks, int recentBatches)
+        /// <param name="forever">Keep every recommended track excluded; otherwise only those of the kept recent batches.</param>
+        public void Recommended(IEnumerable<int> tracks, int keepBatches, bool forever)
         {
             var batch = tracks.ToArray();
-            foreach (var t in batch) _recommended.Add(t);
             _recent.Enqueue(batch);
-            while (_recent.Count > recentBatches) _recent.Dequeue();
+            while (_recent.Count > keepBatches) _recent.Dequeue();
+            if (forever) _recommended.UnionWith(batch);
+            else
+            {
+                _recommended.Clear();
+                foreach (var b in _recent) _recommended.UnionWith(b);
+            }
             Batches++;
         }
     }

@@ -99,7 +99,7 @@ public static class OfflineEvaluation
                 var heard = listener.Heard;
                 var context = new RecommendationContext(ev.UserId, listener.History, heard.Contains)
                 {
-                    Count = maxK, Seed = HashCode.Combine(options.Seed, e),
+                    Count = maxK, Seed = StableSeed.Of(ev.UserId, options.Seed * 1_000_003L + e),
                 };
                 for (var r = 0; r < recommenders.Count; r++)
                 {
