@@ -147,6 +147,7 @@ internal static class EvaluateCommand
     private static void Print(EvaluationReport report, int setAside, TextWriter stdout)
     {
         var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(stdout), Interactive = InteractionSupport.No });
+        console.Profile.Width = Math.Max(console.Profile.Width, 120); // the table's ten columns; redirected output reports 80
         console.WriteLine($"{report.Events} events ({setAside} set aside), {report.Listeners} listeners, {report.Targets} discoveries evaluated, " +
                           $"{report.CatalogueTracks} catalogue tracks, in {report.Elapsed.TotalSeconds:0.0} s");
         var table = new Table().Title("offline evaluation").AddColumn("recommender");

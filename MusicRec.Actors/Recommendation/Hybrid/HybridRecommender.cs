@@ -6,7 +6,7 @@ namespace MusicRec.Recommendation.Hybrid;
 public sealed record BlendOptions
 {
     public double CoListeningWeight { get; init; } = 1.0;
-    public double PopularityWeight { get; init; } = 0.3;
+    public double PopularityWeight { get; init; } = 0.6;
     public double AudioWeight { get; init; } = 0.3;
     /// <summary>Candidates asked of each source per suggestion (more: a better blend, a slower one).</summary>
     public int CandidatesPerSource { get; init; } = 30;
