@@ -1,5 +1,4 @@
 using MusicRec.Host.Commands;
-using MusicRec.IntegrationTests.EndToEnd;
 using MusicRec.Stores;
 using MusicRec.Streaming;
 using MusicRec.Streaming.Simulation;
@@ -27,8 +26,7 @@ public sealed class EvaluateSpeedBenchmark : IBenchmark
         Directory.CreateDirectory(work);
         try
         {
-            var existing = Path.Combine(work, "etl", "musicrec.db");
-            var storeUri = kept is not null && File.Exists(existing) ? "sqlite:" + existing : (await QualityEndToEnd.SampleAndEtlAsync(work, tracks, 42, TextWriter.Null)).Store;
+            var storeUri = await HybridQualityBenchmark.SampleStoreAsync(work, reuse: kept is not null, tracks, 42);
             var catalogue = new List<SimulatedTrack>();
             await using (var store = TrackStoreFactory.Open(storeUri, createIfMissing: false))
                 await foreach (var d in store.StreamAllAsync()) catalogue.Add(new SimulatedTrack(d.TrackId, d.Metadata.GenreId, d.Features) { Artist = d.Metadata.ArtistName });

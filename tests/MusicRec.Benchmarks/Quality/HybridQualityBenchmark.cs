@@ -34,15 +34,7 @@ public sealed class HybridQualityBenchmark : IBenchmark
         Directory.CreateDirectory(work);
         try
         {
-            var existing = Path.Combine(work, "etl", "musicrec.db");
-            string storeUri;
-            if (kept is not null && File.Exists(existing))
-                storeUri = "sqlite:" + existing;
-            else
-            {
-                (storeUri, var sampleTime, var etlTime) = await QualityEndToEnd.SampleAndEtlAsync(work, tracks, seed, TextWriter.Null);
-                BenchmarkReport.Info("sample + ETL", $"{tracks} tracks: sample {sampleTime.TotalSeconds:0.0} s, ETL {etlTime.TotalSeconds:0.0} s");
-            }
+            var storeUri = await SampleStoreAsync(work, reuse: kept is not null, tracks, seed);
             var documents = new List<TrackDocument>();
             await using (var store = TrackStoreFactory.Open(storeUri, createIfMissing: false))
                 await foreach (var d in store.StreamAllAsync()) documents.Add(d);
@@ -114,6 +106,16 @@ public sealed class HybridQualityBenchmark : IBenchmark
             try { if (kept is null) Directory.Delete(work, recursive: true); }
             catch (IOException e) { Console.WriteLine($"  could not remove {work}: {e.Message}"); }
         }
+    }
+
+    /// <summary>The sample catalogue's SQLite store under <paramref name="work"/>: made (sample → ETL), or reused when asked and present.</summary>
+    internal static async Task<string> SampleStoreAsync(string work, bool reuse, int tracks, int seed)
+    {
+        var existing = Path.Combine(work, "etl", "musicrec.db");
+        if (reuse && File.Exists(existing)) return "sqlite:" + existing;
+        var (storeUri, sampleTime, etlTime) = await QualityEndToEnd.SampleAndEtlAsync(work, tracks, seed, TextWriter.Null);
+        BenchmarkReport.Info("sample + ETL", $"{tracks} tracks: sample {sampleTime.TotalSeconds:0.0} s, ETL {etlTime.TotalSeconds:0.0} s");
+        return storeUri;
     }
 
     internal static string Load() => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
