@@ -49,7 +49,7 @@ internal static class SimulateCommand
                 throw new CliException("give one of --kafka, --web or --out.");
             if (outValue is not null || tastesValue == "mixed")
                 return await RunToFileOrLoopAsync(parse.GetValue(store), openStore, outValue, webValue, kafkaValue, tastesValue == "mixed",
-                    new SimulatorOptions(parse.GetValue(users), parse.GetValue(events), parse.GetValue(rate), parse.GetValue(seed)), ct);
+                    new SimulatorOptions(parse.GetValue(users), parse.GetValue(events), parse.GetValue(rate), parse.GetValue(seed)), Console.Out, Console.Error, ct);
             if (kafkaValue is not null && webValue is not null)
                 throw new CliException("give either --kafka or --web, not both.");
             if (kafkaValue is null && webValue is null)
@@ -126,8 +126,8 @@ internal static class SimulateCommand
     /// recommender, or through the web host's API with <c>--web</c>): the closed loop, with the like rate of
     /// recommended tracks per listener kind beside random picks.
     /// </summary>
-    private static async Task<int> RunToFileOrLoopAsync(string? storeOption, Func<string, ITrackStore>? openStore, string? outPath,
-        string? webValue, string? kafkaValue, bool mixed, SimulatorOptions options, CancellationToken ct)
+    internal static async Task<int> RunToFileOrLoopAsync(string? storeOption, Func<string, ITrackStore>? openStore, string? outPath,
+        string? webValue, string? kafkaValue, bool mixed, SimulatorOptions options, TextWriter stdout, TextWriter stderr, CancellationToken ct)
     {
         if (options.Users < 1) throw new CliException("--users must be at least 1.");
         if (options.EventsPerUser < 1) throw new CliException("--events must be at least 1.");
@@ -163,7 +163,7 @@ internal static class SimulateCommand
                 catch (ArgumentException e) { throw new CliException(e.Message); }
                 long n = 0;
                 foreach (var e in classic.Events()) { await writer!.WriteLineAsync(StreamingJson.Serialize(e)); n++; }
-                Console.WriteLine($"wrote {n} events for {options.Users} users to {Path.GetFullPath(outPath!)}");
+                stdout.WriteLine($"wrote {n} events for {options.Users} users to {Path.GetFullPath(outPath!)}");
                 return 0;
             }
 
@@ -181,7 +181,7 @@ internal static class SimulateCommand
             }
             else
             {
-                var index = TryIndex(documents);
+                var index = TryIndex(documents, stderr);
                 var catalog = index is not null ? new TrackCatalog(index.Tracks)
                     : new TrackCatalog(documents.Select(d => new TrackInfo(d.TrackId, d.Metadata.Title, d.Metadata.ArtistName ?? "",
                         d.Metadata.GenreTop is { Length: > 0 } g ? g : "unknown", d.Metadata.GenreId)));
@@ -202,17 +202,17 @@ internal static class SimulateCommand
             {
                 throw new CliException($"the web host did not answer: {e.Message}");
             }
-            Console.WriteLine($"{(outPath is null ? "sent" : $"wrote {Path.GetFullPath(outPath)} with")} {report.Events} events for {options.Users} listeners; {report.Batches} batches answered");
-            Console.WriteLine("liked share of recommended tracks per listener kind (random picks, same tastes):");
+            stdout.WriteLine($"{(outPath is null ? "sent" : $"wrote {Path.GetFullPath(outPath)} with")} {report.Events} events for {options.Users} listeners; {report.Batches} batches answered");
+            stdout.WriteLine("liked share of recommended tracks per listener kind (random picks, same tastes):");
             foreach (var (kind, f) in report.Kinds.OrderBy(k => k.Key))
-                Console.WriteLine($"  {kind,-16} {f.Listeners,4} listeners  recommended {f.LikedShare,6:P1} liked  random {f.RandomLikedShare,6:P1}" +
+                stdout.WriteLine($"  {kind,-16} {f.Listeners,4} listeners  recommended {f.LikedShare,6:P1} liked  random {f.RandomLikedShare,6:P1}" +
                                   (kind == ListenerKind.GenreLoyal ? $"  in own genre {f.OwnGenreShare:P1}" : ""));
             return 0;
         }
     }
 
     /// <summary>The similarity index of the catalogue, or null (said on stderr) when no track has usable features.</summary>
-    private static SimilarityIndex? TryIndex(IEnumerable<TrackDocument> documents)
+    private static SimilarityIndex? TryIndex(IEnumerable<TrackDocument> documents, TextWriter stderr)
     {
         try
         {
@@ -220,7 +220,7 @@ internal static class SimulateCommand
         }
         catch (InvalidOperationException e)
         {
-            Console.Error.WriteLine($"musicrec: no audio source ({e.Message})");
+            stderr.WriteLine($"musicrec: no audio source ({e.Message})");
             return null;
         }
     }

@@ -2,6 +2,7 @@ using System.CommandLine;
 using MusicRec.Host.Commands;
 using MusicRec.Stores;
 using MusicRec.Streaming;
+using MusicRec.Streaming.Simulation;
 using MusicRec.Tests.Stores;
 
 namespace MusicRec.Tests.Streaming;
@@ -10,22 +11,13 @@ public class SimulateOutTests
 {
     private static InMemoryTrackStore Store() => new(ActivitySimulatorTests.Documents(perGenre: 12));
 
-    private static async Task<(int Code, string Out, string Error)> Run(params string[] args)
+    /// <summary>The command body with its own writers (the console is shared by tests running in parallel).</summary>
+    private static async Task<(int Code, string Out)> Run(string outPath, bool mixed, int users, int events)
     {
-        var root = new RootCommand("test") { SimulateCommand.Create(_ => Store()) };
-        var (stdout, stderr) = (new StringWriter(), new StringWriter());
-        var (previousOut, previousError) = (Console.Out, Console.Error);
-        Console.SetOut(stdout);
-        Console.SetError(stderr);
-        try
-        {
-            return (await Cli.RunAsync(root, ["simulate", .. args]), stdout.ToString(), stderr.ToString());
-        }
-        finally
-        {
-            Console.SetOut(previousOut);
-            Console.SetError(previousError);
-        }
+        var stdout = new StringWriter();
+        var code = await SimulateCommand.RunToFileOrLoopAsync(null, _ => Store(), outPath, null, null, mixed,
+            new SimulatorOptions(users, events, Seed: 2), stdout, TextWriter.Null, CancellationToken.None);
+        return (code, stdout.ToString());
     }
 
     [Fact]
@@ -33,7 +25,7 @@ public class SimulateOutTests
     {
         using var folder = new TempFolder();
         var file = folder.File("activity.jsonl");
-        var (code, output, _) = await Run("--out", file, "--users", "3", "--events", "4", "--seed", "2");
+        var (code, output) = await Run(file, mixed: false, users: 3, events: 4);
         Assert.Equal(0, code);
         Assert.Contains("wrote 12 events", output);
         var lines = await File.ReadAllLinesAsync(file);
@@ -48,8 +40,8 @@ public class SimulateOutTests
     {
         using var folder = new TempFolder();
         var file = folder.File("activity.jsonl");
-        var (code, output, error) = await Run("--out", file, "--tastes", "mixed", "--users", "20", "--events", "6");
-        Assert.True(code == 0, error);
+        var (code, output) = await Run(file, mixed: true, users: 20, events: 6);
+        Assert.Equal(0, code);
         Assert.Contains("wrote ", output);
         Assert.Contains("120 events for 20 listeners", output);
         Assert.Matches(@"GenreLoyal\s+\d+ listeners\s+recommended\s+[\d.]+ % liked\s+random\s+[\d.]+ %\s+in own genre", output);
@@ -57,13 +49,18 @@ public class SimulateOutTests
         Assert.Equal(120, (await File.ReadAllLinesAsync(file)).Length);
     }
 
-    [Theory]
-    [InlineData("--tastes", "odd", "--tastes must be classic or mixed")]
-    [InlineData("--tastes", "mixed", "--tastes mixed needs the recommender's answers")]
-    public async Task Bad_combinations_are_one_clear_line(string option, string value, string message)
+    [Fact]
+    public async Task Mixed_tastes_refuse_kafka_with_one_clear_line()
     {
-        var (code, _, error) = await Run(option, value, "--kafka", "127.0.0.1:1");
-        Assert.Equal(1, code);
-        Assert.Contains(message, error);
+        var e = await Assert.ThrowsAsync<CliException>(() => SimulateCommand.RunToFileOrLoopAsync(null, _ => Store(), null, null, "127.0.0.1:1", true,
+            new SimulatorOptions(2, 2), TextWriter.Null, TextWriter.Null, CancellationToken.None));
+        Assert.StartsWith("--tastes mixed needs the recommender's answers", e.Message);
+    }
+
+    [Fact]
+    public async Task Unknown_tastes_fail_with_exit_code_one()
+    {
+        var root = new RootCommand("test") { SimulateCommand.Create(_ => Store()) };
+        Assert.Equal(1, await Cli.RunAsync(root, ["simulate", "--tastes", "odd", "--out", "/tmp/unused.jsonl"]));
     }
 }
