@@ -76,9 +76,10 @@ public sealed class HybridQualityBenchmark : IBenchmark
             ok &= BenchmarkReport.Figure("blend HR@10 over the popularity baseline", blendHr / Math.Max(popularHr, 1e-9), "x", 1.0, lowerIsBetter: false);
             var other = Evaluate(test, catalog, index, chosen.Blend, chosen.Skips == SkipPolicy.Seen ? SkipPolicy.Negative : SkipPolicy.Seen);
             BenchmarkReport.Info($"same weights, skips {(chosen.Skips == SkipPolicy.Seen ? "Negative" : "Seen")}", $"blend HR@10 {other["blend"].HitRate[1]:0.0000}");
-            var cosine = Evaluate(test, catalog, index, chosen.Blend, chosen.Skips, CoListeningScoring.Cosine);
-            BenchmarkReport.Info("same weights, co-listening scored by cosine instead of LLR",
-                $"colistening HR@10 {cosine["colistening"].HitRate[1]:0.0000}, blend HR@10 {cosine["blend"].HitRate[1]:0.0000}");
+            var otherScoring = new CoListeningOptions().Scoring == CoListeningScoring.Llr ? CoListeningScoring.Cosine : CoListeningScoring.Llr;
+            var scored = Evaluate(test, catalog, index, chosen.Blend, chosen.Skips, otherScoring);
+            BenchmarkReport.Info($"same weights, co-listening scored by {otherScoring} instead",
+                $"colistening HR@10 {scored["colistening"].HitRate[1]:0.0000}, blend HR@10 {scored["blend"].HitRate[1]:0.0000}");
 
             // The closed loop with the chosen blend, after a warm-up of the same listeners' own choices (a service
             // that has been running), once with recommended tracks excluded for good (the actor today) and once for
@@ -121,10 +122,10 @@ public sealed class HybridQualityBenchmark : IBenchmark
     internal static string Load() => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
 
     private static EvaluationReport Evaluate(List<ActivityEvent> log, TrackCatalog catalog, SimilarityIndex index, BlendOptions blend, SkipPolicy skips,
-        CoListeningScoring scoring = CoListeningScoring.Llr) =>
+        CoListeningScoring? scoring = null) =>
         OfflineEvaluation.Run(log, catalog, index, new EvaluationOptions
         {
-            Ks = [3, 10], Blend = blend, Reading = new TasteReading { Skips = skips }, CoListening = new CoListeningOptions { Scoring = scoring },
+            Ks = [3, 10], Blend = blend, Reading = new TasteReading { Skips = skips }, CoListening = new CoListeningOptions { Scoring = scoring ?? new CoListeningOptions().Scoring },
         });
 
     /// <summary>The hidden-taste listeners' own choices, answered by their taste, with no recommender in the loop.</summary>

@@ -10,7 +10,7 @@ namespace MusicRec.Benchmarks.Recommendation;
 /// favourites over a long-tailed catalogue) fed through <see cref="CoListeningModel.Observe"/> alone; prints events/s
 /// of model updates, the managed memory the model holds after 10 million events (target ≤ 300 MB), and HR@10 of the
 /// co-listening source on the next positive plays of the stream's last listeners, beside each figure.
-/// Options: --tracks N (100000) --events E (10000000) --users U (200000) --groups G (2000) --scoring llr|cosine (llr).
+/// Options: --tracks N (100000) --events E (10000000) --users U (200000) --groups G (2000) --scoring cosine|llr (cosine).
 /// </summary>
 public sealed class CoListeningScaleBenchmark : IBenchmark
 {
@@ -23,7 +23,7 @@ public sealed class CoListeningScaleBenchmark : IBenchmark
         var events = BenchmarkOptions.Int(options, "--events", 10_000_000, positive: true);
         var users = BenchmarkOptions.Int(options, "--users", 200_000, positive: true);
         var groups = BenchmarkOptions.Int(options, "--groups", 2_000, positive: true);
-        var scoring = BenchmarkOptions.Text(options, "--scoring", "llr") == "cosine" ? CoListeningScoring.Cosine : CoListeningScoring.Llr;
+        var scoring = BenchmarkOptions.Text(options, "--scoring", "cosine") == "llr" ? CoListeningScoring.Llr : CoListeningScoring.Cosine;
         const int favourites = 100, probes = 2_000;
 
         // Groups share 100 favourites spread over the catalogue; 70% of plays go to them, the rest to a Zipf tail.
