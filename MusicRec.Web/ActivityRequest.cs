@@ -1,4 +1,5 @@
 using System.Text.Json;
+using MusicRec.Contracts;
 using MusicRec.Streaming;
 
 namespace MusicRec.Web;

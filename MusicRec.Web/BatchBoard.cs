@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using MusicRec.Contracts;
 using MusicRec.Streaming;
 
 namespace MusicRec.Web;

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
+using MusicRec.Web.Security;
 
 namespace MusicRec.Web;
 
@@ -22,6 +23,7 @@ public static class MusicRecWebHost
         addBackend(builder);
         builder.Services.AddMusicRecWeb(options);
         var app = builder.Build();
+        app.UseMusicRecApiKey();
         app.MapMusicRecWeb();
         return app;
     }

@@ -20,14 +20,20 @@ public sealed class PageAssets
         [".css"] = "text/css; charset=utf-8",
         [".js"] = "text/javascript; charset=utf-8",
         [".svg"] = "image/svg+xml",
+        [".md"] = "text/plain; charset=utf-8",
+        [".LICENSE"] = "text/plain; charset=utf-8",
     };
 
     private readonly Dictionary<string, Asset> _assets = new(StringComparer.Ordinal);
 
-    public PageAssets()
+    public PageAssets() : this("MusicRec.Web.Page.", "index.html")
+    {
+    }
+
+    /// <summary>The embedded resources named <paramref name="prefix"/>*, which must include <paramref name="page"/>.</summary>
+    internal PageAssets(string prefix, string page)
     {
         var assembly = typeof(PageAssets).Assembly;
-        const string prefix = "MusicRec.Web.Page.";
         foreach (var resource in assembly.GetManifestResourceNames().Where(n => n.StartsWith(prefix, StringComparison.Ordinal)))
         {
             using var stream = assembly.GetManifestResourceStream(resource)!;
@@ -38,8 +44,8 @@ public sealed class PageAssets
             var etag = "\"" + Convert.ToHexString(SHA256.HashData(bytes))[..16] + "\"";
             _assets[name] = new Asset(bytes, ContentTypes.GetValueOrDefault(Path.GetExtension(name), "application/octet-stream"), etag);
         }
-        if (!_assets.ContainsKey("index.html"))
-            throw new InvalidOperationException("MusicRec.Web was built without its page (embedded resource Page/index.html)");
+        if (!_assets.ContainsKey(page))
+            throw new InvalidOperationException($"MusicRec.Web was built without its page (embedded resource {prefix}{page})");
     }
 
     public IReadOnlyCollection<string> Names => _assets.Keys;

@@ -1,4 +1,6 @@
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using MusicRec.Web.Security;
 
 namespace MusicRec.Web;
 
@@ -19,7 +21,11 @@ internal static class Program
             MusicRecWebHost.Configure(builder, options);
             StandaloneBackend.Add(builder, kafkaProperties);
             builder.Services.AddMusicRecWeb(options);
+            if (builder.Configuration["MUSICREC_API_KEY"] is { Length: > 0 } key) builder.Services.AddSingleton(Security.ApiKey.Create(key));
+            else if (!Security.ApiKey.IsLoopbackUrl(options.Url))
+                throw new ArgumentException($"{options.Url} listens beyond this machine, and MUSICREC_API_KEY is not set: set it, or listen on 127.0.0.1");
             var app = builder.Build();
+            app.UseMusicRecApiKey();
             app.MapMusicRecWeb();
             await app.StartAsync();
             Console.WriteLine($"MusicRec web page: {MusicRecWebHost.BoundAddress(app)}");

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using MusicRec.Contracts;
 using MusicRec.Streaming;
 
 namespace MusicRec.Web;

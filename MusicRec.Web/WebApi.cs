@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using MusicRec.Contracts;
 using MusicRec.Stores;
 using MusicRec.Streaming;
 
@@ -116,7 +117,7 @@ public static class WebApi
     }
 
     private static async Task<IResult> PostActivityAsync(HttpContext context, IActivityPublisher publisher,
-        ILoggerFactory logs)
+        ITrackStore store, ILoggerFactory logs)
     {
         var request = context.Request;
         // JSON only: a cross-site form or a typeless no-cors post cannot pass as an event.
@@ -138,6 +139,9 @@ public static class WebApi
         if (parsed.Event is not { } activity)
             return Results.ValidationProblem(parsed.Errors, title: "Invalid activity event",
                 detail: "Send {\"user_id\":\"u42\",\"track_id\":2,\"action\":\"listen|like|skip\"}.");
+        // Refused here, where the client can be told; events that come through Kafka still go to the dead-letter topic.
+        if (await RefuseUnknownTrackAsync(store, activity.TrackId, logs, context.RequestAborted) is { } refused)
+            return refused;
         try
         {
             await publisher.PublishAsync(activity, context.RequestAborted);
@@ -149,6 +153,23 @@ public static class WebApi
                 statusCode: StatusCodes.Status503ServiceUnavailable);
         }
         return Results.Json(activity, WebJson.Options, statusCode: StatusCodes.Status202Accepted);
+    }
+
+    /// <summary>Null when the track is in the catalogue; otherwise the answer: 404 naming the track, or 503 when the store fails.</summary>
+    private static async Task<IResult?> RefuseUnknownTrackAsync(ITrackStore store, int trackId, ILoggerFactory logs, CancellationToken ct)
+    {
+        try
+        {
+            if ((await store.GetByIdsAsync([trackId], ct)).Count > 0) return null;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            logs.CreateLogger(typeof(WebApi)).LogError("Looking up track {Track} in the catalogue failed: {Error}", trackId, e.Message);
+            return Results.Problem(title: "Activity not accepted", detail: "The catalogue is unavailable; try again shortly.",
+                statusCode: StatusCodes.Status503ServiceUnavailable);
+        }
+        return Results.Problem(title: "Unknown track", detail: $"track {trackId} is not in the catalogue",
+            statusCode: StatusCodes.Status404NotFound, extensions: new Dictionary<string, object?> { ["track_id"] = trackId });
     }
 
     private static IResult TooLarge() => Results.Problem(title: "Body too large",

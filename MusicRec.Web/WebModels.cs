@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using MusicRec.Contracts;
 using MusicRec.Stores;
 using MusicRec.Streaming;
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using MusicRec.Catalog.Features;
 using MusicRec.Stores;
 
 namespace MusicRec.Catalog;
@@ -37,12 +38,16 @@ public sealed class FmaCatalogReader : ICatalogReader
     private readonly string _metadataDir;
     private readonly string _audioDir;
     private readonly Action<string> _warn;
+    private readonly FeatureSourceMode _features;
 
-    public FmaCatalogReader(string metadataDir, string audioDir, Action<string> warn)
+    /// <param name="features">Audio: a track without an audio file is a reject here. Auto: it is yielded with no
+    /// <see cref="TrackRecord.FileName"/> (its features may come from features.csv). Csv: audio is not looked up.</param>
+    public FmaCatalogReader(string metadataDir, string audioDir, Action<string> warn, FeatureSourceMode features = FeatureSourceMode.Audio)
     {
         _metadataDir = metadataDir;
         _audioDir = audioDir;
         _warn = warn;
+        _features = features;
     }
 
     /// <summary>FMA's path for a track: the 6-digit id, its first 3 digits as the folder (<c>000/000002</c>), no extension.</summary>
@@ -73,7 +78,7 @@ public sealed class FmaCatalogReader : ICatalogReader
         var albums = LoadTitles(AlbumsFile, "album_id", "album_title", "album titles come from tracks.csv", reject);
         var artists = LoadTitles(ArtistsFile, "artist_id", "artist_name", "artist names come from tracks.csv", reject);
         var echonest = LoadEchonest(reject);
-        if (!Directory.Exists(_audioDir))
+        if (_features == FeatureSourceMode.Audio && !Directory.Exists(_audioDir))
             _warn($"audio folder {_audioDir} does not exist: every track will be rejected with 'no audio file'");
         var audio = new AudioResolver(_audioDir);
         var seen = new Dictionary<int, long>();
@@ -113,7 +118,13 @@ public sealed class FmaCatalogReader : ICatalogReader
                 reject(new Reject(TracksFile, line, trackId, error));
                 continue;
             }
-            if (audio.Find(trackId) is not { } file)
+            var file = _features == FeatureSourceMode.Csv ? null : audio.Find(trackId);
+            if (file is null && _features != FeatureSourceMode.Audio)
+            {
+                yield return track;
+                continue;
+            }
+            if (file is null)
             {
                 reject(new Reject(TracksFile, line, trackId, $"no audio file (looked for {AudioStem(trackId)}.mp3|.wav|.ogg)"));
                 continue;

@@ -43,6 +43,16 @@ public sealed class AudioDecoder : IAudioDecoder
     /// <summary>Like <see cref="DecodeMono22050(string)"/>, with the original rate and channel count.</summary>
     public DecodedAudio Decode(string path) => Decode(path, preferManagedWav: true);
 
+    /// <summary>
+    /// Mono at the file's own rate, not resampled (librosa.load(sr=None), as FMA's features.py loads): only to
+    /// measure the feature gap between the two sources (docs/feature-sources.md).
+    /// </summary>
+    public DecodedAudio DecodeNativeRate(string path)
+    {
+        var clip = ReadMono(path, preferManagedWav: true, new SampleBuffers(), out var reader);
+        return new DecodedAudio(clip.Samples.ToArray(), clip.SampleRate, clip.Channels, reader, Resampled: false);
+    }
+
     /// <summary>Decodes through libsndfile even where the managed WAV reader would do (to compare the two).</summary>
     internal DecodedAudio DecodeWithSndFile(string path) => Decode(path, preferManagedWav: false);
 
@@ -56,6 +66,14 @@ public sealed class AudioDecoder : IAudioDecoder
 
     /// <summary>The decoded clip at 22050 Hz in <paramref name="buffers"/>; <paramref name="original"/> is the file's own rate and channels.</summary>
     private WavReader.MonoClip Decode(string path, bool preferManagedWav, SampleBuffers buffers, out WavReader.MonoClip original, out string reader)
+    {
+        var clip = ReadMono(path, preferManagedWav, buffers, out reader);
+        original = clip;
+        return clip.SampleRate == TargetSampleRate ? clip : Resample(path, clip, buffers);
+    }
+
+    /// <summary>The file decoded and downmixed at its own rate.</summary>
+    private WavReader.MonoClip ReadMono(string path, bool preferManagedWav, SampleBuffers buffers, out string reader)
     {
         CheckFile(path);
         WavReader.MonoClip? clip;
@@ -76,9 +94,7 @@ public sealed class AudioDecoder : IAudioDecoder
 
         foreach (var x in clip.Samples)
             if (!float.IsFinite(x)) throw new AudioDecodeException(path, "the audio contains NaN or infinite samples");
-
-        original = clip;
-        return clip.SampleRate == TargetSampleRate ? clip : Resample(path, clip, buffers);
+        return clip;
     }
 
     private static void CheckFile(string path)

@@ -16,6 +16,7 @@ public sealed record FeatureFrames(int Frames, float[] Mfcc, float[] SpectralCen
 public sealed class SpectralFeatureExtractor : IFeatureExtractor
 {
     public const int SampleRate = 22050;
+    private readonly int _sampleRate;
     public const int FftSize = 2048;
     public const int HopLength = 512;
     public const int MelBandCount = 128;
@@ -24,7 +25,7 @@ public sealed class SpectralFeatureExtractor : IFeatureExtractor
 
     private readonly RealFft _fft = new(FftSize);
     private readonly float[] _window = AnalysisWindow.PeriodicHann(FftSize);
-    private readonly MelFilterBank _melBank = MelFilterBank.Slaney(MelBandCount, FftSize, SampleRate, 0, SampleRate / 2.0);
+    private readonly MelFilterBank _melBank;
     private readonly float[] _dctBasis = Dct.OrthonormalDct2Basis(MelBandCount, MfccCount);
     private readonly float[] _binIndices = SpectralShape.BinIndices(FftSize / 2 + 1);
     private readonly float[] _frame = new float[FftSize];
@@ -37,13 +38,27 @@ public sealed class SpectralFeatureExtractor : IFeatureExtractor
     private int[] _zcrPrefix = [];
     private double[] _sortScratch = [];
 
+    public SpectralFeatureExtractor() : this(SampleRate) { }
+
+    /// <summary>
+    /// The same analysis at another rate: mel bands up to rate/2 and bin frequencies k*rate/2048, as librosa does for
+    /// <c>sr=None</c>. Only to measure how far features at a file's native rate (FMA's features.csv) are from ours
+    /// at 22050 Hz (docs/feature-sources.md); the ETL uses 22050 Hz.
+    /// </summary>
+    public SpectralFeatureExtractor(int sampleRate)
+    {
+        if (sampleRate < 8000) throw new ArgumentOutOfRangeException(nameof(sampleRate), sampleRate, "at least 8000 Hz");
+        _sampleRate = sampleRate;
+        _melBank = MelFilterBank.Slaney(MelBandCount, FftSize, sampleRate, 0, sampleRate / 2.0);
+    }
+
     public AudioFeatures Extract(ReadOnlySpan<float> samples)
     {
         var frames = Analyse(samples);
         var mfcc = RowStatistics.OfRows(_mfcc.AsSpan(0, MfccCount * frames), MfccCount, frames, _sortScratch);
         var centroid = RowStatistics.OfRows(_centroid.AsSpan(0, frames), 1, frames, _sortScratch);
         var zcr = RowStatistics.OfRows(_zcr.AsSpan(0, frames), 1, frames, _sortScratch);
-        return new AudioFeatures(SampleRate, samples.Length / (double)SampleRate, frames, mfcc, centroid, zcr);
+        return new AudioFeatures(_sampleRate, samples.Length / (double)_sampleRate, frames, mfcc, centroid, zcr);
     }
 
     /// <summary>The per-frame values behind <see cref="Extract"/> (copied out of the reused buffers).</summary>
@@ -62,7 +77,7 @@ public sealed class SpectralFeatureExtractor : IFeatureExtractor
 
         var frames = Framing.CentredFrameCount(samples.Length, HopLength);
         EnsureCapacity(frames, samples.Length);
-        const double binHz = (double)SampleRate / FftSize;
+        var binHz = (double)_sampleRate / FftSize;
 
         var maxDb = float.NegativeInfinity;
         for (var t = 0; t < frames; t++)

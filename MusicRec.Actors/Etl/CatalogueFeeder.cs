@@ -43,6 +43,7 @@ public sealed class CatalogueFeeder : ReceiveActor
     private readonly IReadOnlyDictionary<int, CheckpointEntry> _checkpoint;
     private readonly IActorRef _coordinator;
     private readonly int _maxQueued;
+    private readonly FeaturesCsvTable? _csv;
 
     // Waiting tracks as small structs (id and file key; the full path is made when one is handed out): the whole
     // catalogue can wait here, so an entry must cost tens of bytes, not a record and a path string per track.
@@ -59,9 +60,11 @@ public sealed class CatalogueFeeder : ReceiveActor
     private int _queuedTotal;
     private int _maxInFlight;
 
+    /// <param name="csv">features.csv's vectors: a track without its audio takes its features from here (null: audio only).</param>
     public CatalogueFeeder(ICatalogReader reader, string audioDir, string runTracksPath,
-        IReadOnlyDictionary<int, CheckpointEntry> checkpoint, IActorRef coordinator, int maxQueued)
+        IReadOnlyDictionary<int, CheckpointEntry> checkpoint, IActorRef coordinator, int maxQueued, FeaturesCsvTable? csv = null)
     {
+        _csv = csv;
         _reader = reader;
         _audioDir = audioDir;
         _runTracksPath = runTracksPath;
@@ -74,8 +77,8 @@ public sealed class CatalogueFeeder : ReceiveActor
     }
 
     public static Props Props(ICatalogReader reader, string audioDir, string runTracksPath,
-        IReadOnlyDictionary<int, CheckpointEntry> checkpoint, IActorRef coordinator, int maxQueued) =>
-        Akka.Actor.Props.Create(() => new CatalogueFeeder(reader, audioDir, runTracksPath, checkpoint, coordinator, maxQueued));
+        IReadOnlyDictionary<int, CheckpointEntry> checkpoint, IActorRef coordinator, int maxQueued, FeaturesCsvTable? csv = null) =>
+        Akka.Actor.Props.Create(() => new CatalogueFeeder(reader, audioDir, runTracksPath, checkpoint, coordinator, maxQueued, csv));
 
     protected override void PreStart()
     {
@@ -152,14 +155,17 @@ public sealed class CatalogueFeeder : ReceiveActor
         var info = path is null ? null : new FileInfo(path);
         if (info is null || !info.Exists)
         {
-            Reject(track, path, "no audio file");
+            if (_csv is null) Reject(track, path, "no audio file");
+            else if (_csv.TryGet(track.TrackId, out var vector))
+            {
+                RecordMetadata(track with { FileName = null });
+                _coordinator.Tell(new EtlCoordinatorProtocol.TrackFromCsv(track.TrackId, vector));
+            }
+            // A rejected features.csv row is already in rejects.csv with its reason.
+            else if (!_csv.WasRejected(track.TrackId)) Reject(track, path, "no audio file and no row in features.csv");
             return;
         }
-        var offset = _runTracks!.Position;
-        var json = JsonSerializer.SerializeToUtf8Bytes(track);
-        _runTracks.Write(json);
-        _runTracks.WriteByte((byte)'\n');
-        _metadata[track.TrackId] = new LineRef(offset, json.Length);
+        RecordMetadata(track);
 
         var key = AudioFileKey.Of(track.FileName!, info);
         if (_checkpoint.TryGetValue(track.TrackId, out var done) && done.Key == key)
@@ -169,6 +175,15 @@ public sealed class CatalogueFeeder : ReceiveActor
         }
         _queue.Enqueue((track.TrackId, key));
         _queuedTotal++;
+    }
+
+    private void RecordMetadata(TrackRecord track)
+    {
+        var offset = _runTracks!.Position;
+        var json = JsonSerializer.SerializeToUtf8Bytes(track);
+        _runTracks.Write(json);
+        _runTracks.WriteByte((byte)'\n');
+        _metadata[track.TrackId] = new LineRef(offset, json.Length);
     }
 
     private void Reject(TrackRecord track, string? path, string reason)

@@ -1,4 +1,5 @@
 using MusicRec.Catalog;
+using MusicRec.Catalog.Features;
 using MusicRec.Dsp;
 using MusicRec.Stores;
 
@@ -46,6 +47,12 @@ public sealed record EtlOptions
     public TimeSpan StoreGiveUpAfter { get; init; } = TimeSpan.FromMinutes(5);
     /// <summary>Most work items the extraction keeps queued ahead of the workers (small records, not audio).</summary>
     public int MaxQueuedWork { get; init; } = 50_000;
+    /// <summary>Where the features come from (<c>etl --features</c>).</summary>
+    public FeatureSourceMode Features { get; init; } = FeatureSourceMode.Audio;
+    /// <summary>FMA's features.csv; read in Auto mode when it exists, required in Csv mode.</summary>
+    public string? FeaturesCsvPath { get; init; }
+    /// <summary>Let one run take features from both audio and features.csv (their values differ; docs/feature-sources.md).</summary>
+    public bool MixSources { get; init; }
     /// <summary>Number of documents read back from the store and shown after loading.</summary>
     public int SampleDocuments { get; init; } = 3;
     /// <summary>Called from the coordinator on every change; must be cheap and thread-safe.</summary>
@@ -56,6 +63,7 @@ public sealed record EtlOptions
     public string ScalerPath => Path.Combine(OutDir, StandardScaler.FileName);
     public string CheckpointPath => Path.Combine(OutDir, FeatureCheckpoint.RelativePath);
     public string RunTracksPath => Path.Combine(OutDir, ".work", "tracks.jsonl");
+    public string FeaturesCsvBinPath => Path.Combine(OutDir, FeaturesCsvTable.RelativePath);
 }
 
 public enum EtlPhase { Features, Normalise, Write, ReadBack, Done }
@@ -72,6 +80,9 @@ public sealed record EtlProgress(
     int Written,
     TimeSpan Elapsed)
 {
+    /// <summary>Tracks whose features come from features.csv.</summary>
+    public int FromFeaturesCsv { get; init; }
+
     /// <summary>Audio files finished in this run (features computed or audio rejected).</summary>
     public int FilesDone => Computed + DecodeRejected;
 
@@ -101,6 +112,13 @@ public sealed record EtlSummary(
     IReadOnlyList<TrackDocument> Samples,
     string StoreDescription)
 {
+    /// <summary>Tracks written whose features came from audio (computed or from the checkpoint).</summary>
+    public int FromAudio { get; init; }
+    /// <summary>Tracks written whose features came from features.csv.</summary>
+    public int FromFeaturesCsv { get; init; }
+    /// <summary>The feature source the scaler was fitted on (audio, features.csv, mixed), or null without a scaler.</summary>
+    public string? ScalerFeatureSource { get; init; }
+
     /// <summary>Audio files per second over the feature phase of this run (0 when nothing was decoded).</summary>
     public double FilesPerSecond => FeaturesElapsed.TotalSeconds > 0 ? (Computed + DecodeRejected) / FeaturesElapsed.TotalSeconds : 0;
 }

@@ -4,6 +4,7 @@ using System.Text.Json;
 using Akka.Actor;
 using Akka.Configuration;
 using MusicRec.Catalog;
+using MusicRec.Catalog.Features;
 using MusicRec.Dsp;
 using MusicRec.Stores;
 
@@ -27,6 +28,9 @@ public static class EtlCoordinatorProtocol
     /// <param name="Key">the audio file, so the reject is checkpointed and not decoded again by a resumed run.</param>
     public sealed record TrackRejected(Reject Reject, bool FromAudio, AudioFileKey? Key = null);
     public sealed record InFlightPeak(int InFlight);
+    /// <summary>A track whose features come from features.csv (its vector in the run's features-csv.bin).</summary>
+    public sealed record TrackFromCsv(int TrackId, LineRef Vector);
+    internal sealed record FeaturesCsvRead(FeaturesCsvTable Table);
 
     // From workers.
     public sealed record FeaturesComputed(WorkItem Item, double[] Raw);
@@ -50,6 +54,9 @@ public sealed class EtlCoordinator : ReceiveActor, IWithTimers
     private readonly Stopwatch _clock = new();
     private readonly List<Reject> _rejects = new();
     private readonly Dictionary<int, LineRef> _good = new(); // track id -> raw features line in the checkpoint
+    private readonly Dictionary<int, LineRef> _fromCsv = new(); // track id -> its vector in features-csv.bin
+    private FeaturesCsvTable? _csv;
+    private string _runSource = FeatureSources.Audio;
 
     private EtlRunState _state = EtlRunState.Initial;
     private IActorRef _requester = ActorRefs.Nobody;
@@ -64,7 +71,7 @@ public sealed class EtlCoordinator : ReceiveActor, IWithTimers
     private int[] _writeIds = [];
     private int _next;
     private LineReader? _metaReader;
-    private LineReader? _rawReader;
+    private RawFeatureReader? _rawReader;
     private IFinalCsvSink? _final;
     private StoreWriterProtocol.UpsertBatch? _pending;
     private long _seq;
@@ -104,6 +111,22 @@ public sealed class EtlCoordinator : ReceiveActor, IWithTimers
         {
             _good[f.Item.TrackId] = _checkpoint!.AppendFeatures(f.Item.TrackId, f.Item.Key, f.Raw).Line;
             Apply(f);
+        });
+        Receive<EtlCoordinatorProtocol.TrackFromCsv>(t =>
+        {
+            _fromCsv[t.TrackId] = t.Vector;
+            Apply(t);
+        });
+        Receive<EtlCoordinatorProtocol.FeaturesCsvRead>(r =>
+        {
+            _csv = r.Table;
+            _fromCsv.EnsureCapacity(r.Table.Count);
+            foreach (var reject in r.Table.Rejects)
+            {
+                _rejects.Add(reject);
+                Apply(new EtlCoordinatorProtocol.TrackRejected(reject, FromAudio: false));
+            }
+            StartExtraction(r.Table);
         });
         Receive<NormaliserProtocol.ScalerReady>(OnScalerReady);
 
@@ -165,8 +188,34 @@ public sealed class EtlCoordinator : ReceiveActor, IWithTimers
             Fail($"cannot open the work folder {Path.GetDirectoryName(_options.CheckpointPath)}: {e.Message}");
             return;
         }
+        var csvPath = _options.FeaturesCsvPath;
+        var readCsv = _options.Features switch
+        {
+            FeatureSourceMode.Csv => true,
+            FeatureSourceMode.Auto => csvPath is not null && File.Exists(csvPath),
+            _ => false,
+        };
+        if (_options.Features == FeatureSourceMode.Csv && (csvPath is null || !File.Exists(csvPath)))
+        {
+            Fail($"--features csv needs FMA's features.csv, not found at {csvPath ?? "(no path)"}");
+            return;
+        }
+        if (!readCsv)
+        {
+            StartExtraction(null);
+            return;
+        }
+        // Read first, off the actor's thread: the feeder needs the table to know which tracks features.csv covers.
+        var bin = _options.FeaturesCsvBinPath;
+        Task.Run(() => FeaturesCsvTable.Build(csvPath!, bin)).PipeTo(Self,
+            success: t => new EtlCoordinatorProtocol.FeaturesCsvRead(t),
+            failure: e => new EtlCoordinatorProtocol.Abort(Describe(e is AggregateException { InnerException: { } i } ? i : e)));
+    }
+
+    private void StartExtraction(FeaturesCsvTable? csv)
+    {
         var feeder = Context.ActorOf(CatalogueFeeder.Props(_ports.Catalogue, _options.AudioDir, _options.RunTracksPath,
-            _checkpoint.Loaded, Self, _options.MaxQueuedWork), "extraction");
+            _checkpoint!.Loaded, Self, _options.MaxQueuedWork, csv), "extraction");
         Context.ActorOf(FeatureWorkerPool.Props(_options.Workers, feeder, Self, _ports.NewDecoder, _ports.NewExtractor), "dsp-workers");
         _storeWriter = Context.ActorOf(StoreWriter.PropsWithBackoff(_ports.Store, _options.StoreMinBackoff, _options.StoreMaxBackoff), "store");
     }
@@ -190,10 +239,20 @@ public sealed class EtlCoordinator : ReceiveActor, IWithTimers
         _featuresElapsed = _clock.Elapsed;
         Apply(EtlPhase.Normalise);
         // Only tracks of this run's catalogue: a track dropped from the catalogue is not written again.
-        _writeIds = _good.Keys.Where(_metadata.ContainsKey).Order().ToArray();
-        var normaliser = Context.ActorOf(Normaliser.Props(_options.ScalerPath, _options.Refit, _options.CheckpointPath), "normaliser");
-        normaliser.Tell(new NormaliserProtocol.Prepare(_writeIds.Select(id => _good[id]).ToArray()));
+        _writeIds = _good.Keys.Concat(_fromCsv.Keys).Where(_metadata.ContainsKey).Distinct().Order().ToArray();
+        var fromCsv = _writeIds.Count(_fromCsv.ContainsKey);
+        var fromAudio = _writeIds.Length - fromCsv;
+        if (fromCsv > 0 && fromAudio > 0 && !_options.MixSources)
+        {
+            Fail(MixedFeatureSources.Refusal(fromAudio, fromCsv));
+            return;
+        }
+        _runSource = fromCsv == 0 ? FeatureSources.Audio : fromAudio == 0 ? FeatureSources.FeaturesCsv : StandardScaler.MixedSource;
+        var normaliser = Context.ActorOf(Normaliser.Props(_options.ScalerPath, _options.Refit, _options.CheckpointPath, _csv?.BinPath), "normaliser");
+        normaliser.Tell(new NormaliserProtocol.Prepare(_writeIds.Select(RawOf).ToArray(), _runSource));
     }
+
+    private RawRef RawOf(int id) => _fromCsv.TryGetValue(id, out var csv) ? new RawRef(csv, true) : new RawRef(_good[id], false);
 
     private void OnScalerReady(NormaliserProtocol.ScalerReady ready)
     {
@@ -207,7 +266,7 @@ public sealed class EtlCoordinator : ReceiveActor, IWithTimers
             if (_writeIds.Length > 0)
             {
                 _metaReader = new LineReader(_options.RunTracksPath);
-                _rawReader = new LineReader(_options.CheckpointPath);
+                _rawReader = new RawFeatureReader(_options.CheckpointPath, _csv?.BinPath);
             }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -230,8 +289,9 @@ public sealed class EtlCoordinator : ReceiveActor, IWithTimers
         {
             var id = _writeIds[_next++];
             var track = JsonSerializer.Deserialize<TrackRecord>(_metaReader!.Read(_metadata[id]))!;
-            var raw = FeatureCheckpoint.ParseRaw(_rawReader!.Read(_good[id]));
-            var doc = TrackDocuments.Create(track, _scaler!.Transform(raw));
+            var fromCsv = _fromCsv.ContainsKey(id);
+            var raw = _rawReader!.Read(RawOf(id));
+            var doc = TrackDocuments.Create(track, _scaler!.Transform(raw), fromCsv ? FeatureSources.FeaturesCsv : FeatureSources.Audio);
             _final!.Write(track, doc);
             docs.Add(doc);
         }
@@ -317,7 +377,12 @@ public sealed class EtlCoordinator : ReceiveActor, IWithTimers
         var s = _state;
         var summary = new EtlSummary(_writeIds.Length, s.Computed, s.FromCheckpoint, _rejects.Count, s.DecodeRejected,
             _clock.Elapsed, _featuresElapsed, _scalerSource, done.StoreCount, done.Verified, s.MaxInFlight,
-            done.Samples, _ports.Store.Describe());
+            done.Samples, _ports.Store.Describe())
+        {
+            FromFeaturesCsv = _writeIds.Count(_fromCsv.ContainsKey),
+            FromAudio = _writeIds.Count(id => !_fromCsv.ContainsKey(id)),
+            ScalerFeatureSource = _scaler?.Source,
+        };
         _finished = true;
         _requester.Tell(new EtlCoordinatorProtocol.EtlCompleted(summary));
         Context.Stop(Self);
@@ -337,7 +402,21 @@ public sealed class EtlCoordinator : ReceiveActor, IWithTimers
         _metaReader?.Dispose();
         _rawReader?.Dispose();
         _checkpoint?.Dispose();
+        // features.csv's parsed copy (4 KB a track) is this run's only: it is parsed again by the next run.
+        if (_csv is not null)
+            try { File.Delete(_csv.BinPath); }
+            catch (IOException) { }
     }
+}
+
+public static class MixedFeatureSources
+{
+    /// <summary>Why a run whose tracks would take features from both audio and features.csv stops, without --mix-sources.</summary>
+    public static string Refusal(int fromAudio, int fromCsv) =>
+        $"{fromAudio} tracks have features from audio and {fromCsv} from features.csv; FMA computed features.csv with " +
+        "librosa 0.5 at each file's native sample rate, so the two sources' values differ (docs/feature-sources.md) and " +
+        "one scaler and index over both would compare unlike numbers: run with --features audio or --features csv, " +
+        "or --mix-sources to force it";
 }
 
 /// <summary>An ETL run that could not finish; the message is one line for the user.</summary>

@@ -17,6 +17,9 @@ public sealed record EtlRunState(
 {
     public static readonly EtlRunState Initial = new(EtlPhase.Features, 0, null, 0, 0, 0, 0, 0, 0, false);
 
+    /// <summary>Tracks whose features come from features.csv.</summary>
+    public int FromFeaturesCsv { get; init; }
+
     /// <summary>Every track the catalogue sent to the workers has come back, as features or as a reject.</summary>
     public bool FeaturesDone => CatalogueDone && Computed + DecodeRejected >= ToCompute;
 
@@ -28,6 +31,7 @@ public sealed record EtlRunState(
         TrackReused => this with { FromCheckpoint = FromCheckpoint + 1 },
         TrackRejected r => this with { Rejected = Rejected + 1, DecodeRejected = DecodeRejected + (r.FromAudio ? 1 : 0) },
         FeaturesComputed => this with { Computed = Computed + 1 },
+        TrackFromCsv => this with { FromFeaturesCsv = FromFeaturesCsv + 1 },
         InFlightPeak p => this with { MaxInFlight = Math.Max(MaxInFlight, p.InFlight) },
         StoreWriterProtocol.BatchStored b => this with { Written = Written + b.Count },
         EtlPhase next => this with { Phase = next },
@@ -35,5 +39,5 @@ public sealed record EtlRunState(
     };
 
     public EtlProgress ToProgress(TimeSpan elapsed) =>
-        new(Phase, TracksSeen, ToCompute, Computed, FromCheckpoint, Rejected, DecodeRejected, Written, elapsed);
+        new(Phase, TracksSeen, ToCompute, Computed, FromCheckpoint, Rejected, DecodeRejected, Written, elapsed) { FromFeaturesCsv = FromFeaturesCsv };
 }

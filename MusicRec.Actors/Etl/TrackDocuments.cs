@@ -11,8 +11,9 @@ public static class TrackDocuments
     private static readonly int CentroidMean = Index("spectral_centroid_mean_01");
     private static readonly int ZcrMean = Index("zcr_mean_01");
 
-    public static TrackDocument Create(TrackRecord track, double[] normalised) => new()
+    public static TrackDocument Create(TrackRecord track, double[] normalised, string featureSource = Catalog.Features.FeatureSources.Audio) => new()
     {
+        FeatureSource = featureSource,
         TrackId = track.TrackId,
         Metadata = track,
         Mfccs = normalised.AsSpan(MfccMean01, 20).ToArray(),

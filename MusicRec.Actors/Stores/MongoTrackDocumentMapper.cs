@@ -1,6 +1,6 @@
 using MongoDB.Bson;
 using MusicRec.Catalog;
-using MusicRec.Dsp;
+using MusicRec.Catalog.Features;
 
 namespace MusicRec.Stores;
 
@@ -9,7 +9,8 @@ namespace MusicRec.Stores;
 /// <c>File_Name</c>, <c>MFCCs</c> (array of 20), <c>Spectral_Centroid</c>, <c>Zero_Crossing_Rate</c>,
 /// <c>genre_id</c>; the merged metadata as flat fields named as <see cref="TrackDocumentColumns"/>; the echonest
 /// values as the sub-document <c>echonest</c>; every statistic as a flat field named as
-/// <see cref="AudioFeatures.ColumnNames"/> (so any column is a server-side projection). <c>_id</c> is left to the
+/// <see cref="FmaFeatureColumns.VectorOrder"/> (so any column is a server-side projection: the 154 from audio, all 518
+/// for a track from FMA's features.csv) and <c>feature_source</c>. <c>_id</c> is left to the
 /// server (an ObjectId, as the original design's insert_many made), so collections loaded that way can be upserted into.
 /// </summary>
 public static class MongoTrackDocumentMapper
@@ -19,8 +20,8 @@ public static class MongoTrackDocumentMapper
     public static BsonDocument ToBson(TrackDocument d)
     {
         TrackDocumentChecks.Validate(d);
-        if (d.Features.Length > AudioFeatures.ColumnNames.Count)
-            throw new ArgumentException($"track {d.TrackId} has {d.Features.Length} statistics; at most {AudioFeatures.ColumnNames.Count} have names");
+        if (d.Features.Length > FmaFeatureColumns.Count)
+            throw new ArgumentException($"track {d.TrackId} has {d.Features.Length} statistics; at most {FmaFeatureColumns.Count} have names");
         var m = d.Metadata;
         var doc = new BsonDocument
         {
@@ -41,16 +42,17 @@ public static class MongoTrackDocumentMapper
             { "MFCCs", new BsonArray(d.Mfccs.Select(Exact)) },
             { "Spectral_Centroid", Exact(d.SpectralCentroid) },
             { "Zero_Crossing_Rate", Exact(d.ZeroCrossingRate) },
+            { TrackDocumentColumns.FeatureSourceColumn, d.FeatureSource },
         };
-        for (var i = 0; i < d.Features.Length; i++) doc.Add(AudioFeatures.ColumnNames[i], Exact(d.Features[i]));
+        for (var i = 0; i < d.Features.Length; i++) doc.Add(FmaFeatureColumns.VectorOrder[i], Exact(d.Features[i]));
         return doc;
     }
 
     public static TrackDocument FromBson(BsonDocument doc)
     {
         var id = doc["track_id"].ToInt32();
-        var features = new List<double>(AudioFeatures.ColumnNames.Count);
-        foreach (var name in AudioFeatures.ColumnNames)
+        var features = new List<double>(FmaFeatureColumns.Count);
+        foreach (var name in FmaFeatureColumns.VectorOrder)
         {
             if (!doc.TryGetValue(name, out var v)) break;
             features.Add(v.ToDouble());
@@ -81,6 +83,7 @@ public static class MongoTrackDocumentMapper
             SpectralCentroid = Double(doc, "Spectral_Centroid") ?? double.NaN,
             ZeroCrossingRate = Double(doc, "Zero_Crossing_Rate") ?? double.NaN,
             Features = features.ToArray(),
+            FeatureSource = String(doc, TrackDocumentColumns.FeatureSourceColumn) ?? FeatureSources.Audio,
         };
     }
 
@@ -103,6 +106,7 @@ public static class MongoTrackDocumentMapper
                 "artist_id" or "album_id" or "genre_id" => Int(doc, column),
                 "File_Name" => String(doc, column),
                 "title" or "artist_name" or "album_title" or "genre_top" or "subset" => String(doc, column) ?? "",
+                TrackDocumentColumns.FeatureSourceColumn => String(doc, column) ?? FeatureSources.Audio,
                 "genres" or "genres_all" => Ints(doc, column),
                 "duration" => Double(doc, column),
                 "MFCCs" => Doubles(doc, column),

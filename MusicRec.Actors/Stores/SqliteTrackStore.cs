@@ -1,20 +1,21 @@
 using System.Runtime.CompilerServices;
 using Microsoft.Data.Sqlite;
 using MusicRec.Catalog;
-using MusicRec.Dsp;
+using MusicRec.Catalog.Features;
 
 namespace MusicRec.Stores;
 
 /// <summary>
 /// The embedded default store: one SQLite file (WAL, synchronous=NORMAL), one row per track keyed by
 /// <c>track_id</c>, columns named as <see cref="TrackDocumentColumns"/>. <c>MFCCs</c>, the genre lists and the
-/// echonest map are JSON text (doubles shortest-round-trip, so they read back to the same bits); the 154
-/// statistics are one compact blob of little-endian float64 (<c>features</c>): a third of the JSON's size and no
+/// echonest map are JSON text (doubles shortest-round-trip, so they read back to the same bits); the statistics
+/// (154 from audio, 518 from FMA's features.csv; <c>feature_source</c> says which) are one compact blob of little-endian float64 (<c>features</c>): a third of the JSON's size and no
 /// number formatting, which is what keeps a 100k-track load within its time. Creates its file and folder.
 /// </summary>
 public sealed class SqliteTrackStore : ITrackStore
 {
-    private const int SchemaVersion = 1;
+    // 2 added feature_source; a version-1 file is upgraded in place (its tracks all came from audio).
+    private const int SchemaVersion = 2;
     private const string Table = "tracks";
 
     /// <summary>SQL columns in insert order; the names match <see cref="TrackDocumentColumns"/> where the column is scalar.</summary>
@@ -22,7 +23,7 @@ public sealed class SqliteTrackStore : ITrackStore
     [
         "track_id", "File_Name", "title", "artist_id", "artist_name", "album_id", "album_title", "genre_id",
         "genre_top", "genres", "genres_all", "duration", "subset", "echonest", "MFCCs", "Spectral_Centroid",
-        "Zero_Crossing_Rate", "features",
+        "Zero_Crossing_Rate", "features", "feature_source",
     ];
 
     private static readonly string SelectAll = string.Join(", ", SqlColumns);
@@ -80,8 +81,13 @@ public sealed class SqliteTrackStore : ITrackStore
                 throw new StoreException($"could not switch sqlite:{FilePath} to WAL mode (got '{mode}')");
             cmd.CommandText = "PRAGMA user_version;";
             var version = Convert.ToInt32(cmd.ExecuteScalar());
-            if (version != 0 && version != SchemaVersion)
-                throw new StoreException($"sqlite:{FilePath} has schema version {version}; this build reads version {SchemaVersion}. Use a new file.");
+            if (version != 0 && version != 1 && version != SchemaVersion)
+                throw new StoreException($"sqlite:{FilePath} has schema version {version}; this build reads versions 1 and {SchemaVersion}. Use a new file.");
+            if (version == 1)
+            {
+                cmd.CommandText = $"ALTER TABLE {Table} ADD COLUMN feature_source TEXT NOT NULL DEFAULT '{FeatureSources.Audio}'; PRAGMA user_version = {SchemaVersion};";
+                cmd.ExecuteNonQuery();
+            }
             cmd.CommandText = $"""
                 CREATE TABLE IF NOT EXISTS {Table} (
                   track_id INTEGER PRIMARY KEY,
@@ -101,7 +107,8 @@ public sealed class SqliteTrackStore : ITrackStore
                   MFCCs TEXT NOT NULL,
                   Spectral_Centroid REAL,
                   Zero_Crossing_Rate REAL,
-                  features BLOB NOT NULL
+                  features BLOB NOT NULL,
+                  feature_source TEXT NOT NULL DEFAULT '{FeatureSources.Audio}'
                 );
                 PRAGMA user_version = {SchemaVersion};
                 """;
@@ -152,6 +159,7 @@ public sealed class SqliteTrackStore : ITrackStore
                 p[15].Value = Real(d.SpectralCentroid);
                 p[16].Value = Real(d.ZeroCrossingRate);
                 p[17].Value = FeatureBlob.ToBytes(d.Features);
+                p[18].Value = d.FeatureSource;
                 cmd.ExecuteNonQuery();
             }
             tx.Commit();
@@ -265,6 +273,7 @@ public sealed class SqliteTrackStore : ITrackStore
             SpectralCentroid = RequiredDouble(r, 15),
             ZeroCrossingRate = RequiredDouble(r, 16),
             Features = FeatureBlob.FromBytes(r.GetFieldValue<byte[]>(17)),
+            FeatureSource = r.GetString(18),
         };
     }
 
@@ -310,6 +319,7 @@ public sealed class SqliteTrackStore : ITrackStore
                 case "duration": { var i = Ordinal(column); return (r, _) => r.IsDBNull(i) ? null : r.GetDouble(i); }
                 case "MFCCs": { var i = Ordinal(column); return (r, _) => StoreJson.ParseDoubles(r.GetString(i)); }
                 case "Spectral_Centroid" or "Zero_Crossing_Rate": { var i = Ordinal(column); return (r, _) => RequiredDouble(r, i); }
+                case TrackDocumentColumns.FeatureSourceColumn: { var i = Ordinal(column); return (r, _) => r.GetString(i); }
             }
             if (column.StartsWith("echonest_", StringComparison.Ordinal))
             {

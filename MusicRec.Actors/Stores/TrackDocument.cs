@@ -16,8 +16,13 @@ public sealed record TrackDocument
     public required double SpectralCentroid { get; init; }
     /// <summary>Normalised zero-crossing-rate mean (original design's <c>Zero_Crossing_Rate</c>).</summary>
     public required double ZeroCrossingRate { get; init; }
-    /// <summary>Every normalised statistic, in <see cref="Dsp.AudioFeatures.ColumnNames"/> order.</summary>
+    /// <summary>
+    /// Every normalised statistic in <see cref="Catalog.Features.FmaFeatureColumns.VectorOrder"/>: the 154
+    /// <see cref="Dsp.AudioFeatures.ColumnNames"/> first, then, for a track from FMA's features.csv, its other 364.
+    /// </summary>
     public required double[] Features { get; init; }
+    /// <summary>Where the features came from: <c>audio</c> or <c>features.csv</c> (<see cref="Catalog.Features.FeatureSources"/>).</summary>
+    public string FeatureSource { get; init; } = Catalog.Features.FeatureSources.Audio;
 }
 
 /// <summary>The catalogue store the actors write to and the recommender reads from.</summary>

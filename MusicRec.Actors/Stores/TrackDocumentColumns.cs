@@ -1,4 +1,4 @@
-using MusicRec.Dsp;
+using MusicRec.Catalog.Features;
 
 namespace MusicRec.Stores;
 
@@ -21,6 +21,9 @@ public static class TrackDocumentColumns
     /// <summary>Every valid column, in document order.</summary>
     public static IReadOnlyList<string> All { get; } = Readers.Keys.ToList();
 
+    /// <summary>Where a track's features came from: audio or features.csv.</summary>
+    public const string FeatureSourceColumn = "feature_source";
+
     public static readonly IReadOnlyList<string> DefaultExport =
         ["File_Name", "MFCCs", "Spectral_Centroid", "Zero_Crossing_Rate", "genre_id"];
 
@@ -33,7 +36,7 @@ public static class TrackDocumentColumns
     public static int FeatureIndex(string column) => FeatureIndexes.GetValueOrDefault(column, -1);
 
     private static readonly Dictionary<string, int> FeatureIndexes =
-        AudioFeatures.ColumnNames.Select((name, i) => (name, i)).ToDictionary(x => x.name, x => x.i, StringComparer.Ordinal);
+        FmaFeatureColumns.VectorOrder.Select((name, i) => (name, i)).ToDictionary(x => x.name, x => x.i, StringComparer.Ordinal);
 
     /// <summary>The one-line error for unknown columns, listing the valid ones.</summary>
     public static UnknownColumnException UnknownColumns(IReadOnlyCollection<string> unknown) =>
@@ -89,12 +92,14 @@ public static class TrackDocumentColumns
             ["Spectral_Centroid"] = d => d.SpectralCentroid,
             ["Zero_Crossing_Rate"] = d => d.ZeroCrossingRate,
         };
+        r[FeatureSourceColumn] = d => d.FeatureSource;
         foreach (var e in EchonestColumns)
             r[$"echonest_{e}"] = d => d.Metadata.Echonest.TryGetValue(e, out var v) ? v : null;
-        for (var i = 0; i < AudioFeatures.ColumnNames.Count; i++)
+        // The 154 statistics from audio, then the 364 only FMA's features.csv has (null for a track from audio).
+        for (var i = 0; i < FmaFeatureColumns.VectorOrder.Count; i++)
         {
             var index = i;
-            r[AudioFeatures.ColumnNames[i]] = d => d.Features.Length > index ? d.Features[index] : null;
+            r[FmaFeatureColumns.VectorOrder[i]] = d => d.Features.Length > index ? d.Features[index] : null;
         }
         return r;
     }

@@ -3,6 +3,7 @@ using Akka.Streams;
 using Akka.Streams.Dsl;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using MusicRec.Contracts;
 using MusicRec.Recommendation;
 using MusicRec.Streaming.Stages;
 using MusicRec.Streaming.Transport;
@@ -19,18 +20,17 @@ public sealed record ActivityPipelineSettings
     /// <summary>
     /// Asks in flight at once. Replies are taken in order, so one user's events stay in order. Wide, so that under a
     /// backlog each user's next events are already waiting while its last write is stored and share the next journal
-    /// write: measured on recommender-pipeline (SQLite journal, 1,000 users): 64 in flight gave 4,300 events/s,
-    /// 4,096 gave 0.6 journal rows per event, 16,384 gives 0.22-0.25; 32,768 gave fewer rows (0.14-0.17) but no
-    /// higher rate in paired runs (docs/benchmarks.md). At a rate the recommenders keep up with, few are in flight
-    /// whatever the limit. It also bounds what a crash replays: events in flight are not yet committed.
+    /// write (docs/benchmarks.md). At a rate the recommenders keep up with, few are in flight whatever the limit. It
+    /// also bounds what a crash replays: events in flight are not yet committed.
     /// </summary>
     public int RecommenderParallelism { get; init; } = 16384;
     /// <summary>
-    /// One user's events at most between being sent to the recommender and having their batch delivered (0: no limit).
-    /// Keep it at most three times the recommender's <see cref="TasteSettings.MaxRecentBatches"/> (64 → 192): then an
-    /// event redelivered after a crash always gets its batch again (see <see cref="UserInFlightLimit"/>).
+    /// One user's events at most between being sent to the recommender and having their batch delivered (0: no limit,
+    /// for benchmarks only). At most three times the recommender's <see cref="TasteSettings.MaxRecentBatches"/>, so an
+    /// event redelivered after a crash always gets its batch again (see <see cref="UserInFlightLimit"/>); the service
+    /// checks it at start-up with <see cref="RedeliveryProblem"/>.
     /// </summary>
-    public int MaxInFlightPerUser { get; init; } = 192;
+    public int MaxInFlightPerUser { get; init; } = 3 * new TasteSettings().MaxRecentBatches;
     public int ProducerParallelism { get; init; } = 128;
     public TimeSpan AskTimeout { get; init; } = TimeSpan.FromSeconds(10);
     public int ConsumerBufferSize { get; init; } = 512;
@@ -38,6 +38,16 @@ public sealed record ActivityPipelineSettings
     public RestartSettings Restart { get; init; } = RestartSettings.Create(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30), 0.2);
     /// <summary>How long a drain may take before the rest is abandoned (and read again on the next start).</summary>
     public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Why, with the recommender's <paramref name="taste"/>, a redelivered event could miss its batch; null when it cannot.</summary>
+    public string? RedeliveryProblem(TasteSettings taste)
+    {
+        var most = UserTasteState.BatchSize * taste.MaxRecentBatches;
+        return MaxInFlightPerUser >= 1 && MaxInFlightPerUser <= most ? null
+            : $"max-in-flight-per-user is {MaxInFlightPerUser}, but it must be between 1 and {most} " +
+              $"({UserTasteState.BatchSize} x the {taste.MaxRecentBatches} batches each user's recommender keeps): " +
+              "otherwise an event redelivered after a crash may find its batch forgotten and the batch is lost";
+    }
 }
 
 /// <summary>Counters for logs and metrics (events/s, batches/s); read at any time.</summary>
@@ -56,6 +66,8 @@ public sealed class ActivityPipelineMetrics
     public long Batches => Interlocked.Read(ref BatchesPublished);
     public long Committed => Interlocked.Read(ref OffsetsCommitted);
     public long StreamRestarts => Interlocked.Read(ref Restarts);
+    /// <summary>Listens, likes and skips of recommended tracks, by source (the dashboard's like and skip rates).</summary>
+    public Feedback.RecommendedFeedback Feedback { get; } = new();
 }
 
 /// <summary>
@@ -115,6 +127,7 @@ public static class ActivityPipeline
                 }
                 Interlocked.Increment(ref metrics.Applied);
                 Interlocked.Add(ref metrics.BatchesPublished, applied.Batches.Count);
+                if (!applied.Duplicate) metrics.Feedback.Observe(ev, applied.Batches);
                 var records = applied.Batches.Count == 0
                     ? (IReadOnlyList<OutgoingRecord>)[]
                     : applied.Batches.Select(b => new OutgoingRecord(settings.RecommendationsTopic, b.UserId, StreamingJson.Serialize(b))).ToList();

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using System.Text.RegularExpressions;
+using MusicRec.Contracts;
 
 namespace MusicRec.Streaming;
 
@@ -14,12 +14,9 @@ public abstract record ActivityValidation
 }
 
 /// <summary>Checks a raw <c>user_activity</c> payload against SPEC.md and the catalogue.</summary>
-public static partial class ActivityValidator
+public static class ActivityValidator
 {
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
-
-    [GeneratedRegex("^[A-Za-z0-9_-]{1,64}$")]
-    public static partial Regex UserIdPattern();
 
     public static ActivityValidation Validate(byte[]? payload, Func<int, bool> trackExists)
     {
@@ -56,7 +53,7 @@ public static partial class ActivityValidator
             if (!TryString(root, "event_id", out var eventId, out var why)) return new ActivityValidation.Invalid(why);
             if (eventId.Length > 128) return new ActivityValidation.Invalid("event_id is longer than 128 characters");
             if (!TryString(root, "user_id", out var userId, out why)) return new ActivityValidation.Invalid(why);
-            if (!UserIdPattern().IsMatch(userId)) return new ActivityValidation.Invalid("user_id must match ^[A-Za-z0-9_-]{1,64}$");
+            if (!UserIds.IsValid(userId)) return new ActivityValidation.Invalid($"user_id must match {UserIds.Pattern}");
             if (!root.TryGetProperty("track_id", out var trackProp)) return new ActivityValidation.Invalid("missing field track_id");
             if (trackProp.ValueKind != JsonValueKind.Number || !trackProp.TryGetInt32(out var trackId))
                 return new ActivityValidation.Invalid("track_id must be an integer");

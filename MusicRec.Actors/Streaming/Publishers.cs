@@ -4,6 +4,7 @@ using System.Text.Json.Serialization;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using MusicRec.Contracts;
 using MusicRec.Streaming.Transport;
 
 namespace MusicRec.Streaming;

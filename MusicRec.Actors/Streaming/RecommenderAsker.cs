@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Akka.Actor;
 using Akka.Event;
+using MusicRec.Contracts;
 using MusicRec.Recommendation;
 using static MusicRec.Recommendation.UserRecommenderProtocol;
 
@@ -10,8 +11,7 @@ namespace MusicRec.Streaming;
 /// Asks the recommenders about many events at once through one reply actor, as Akka.Streams.Kafka's stages talk to
 /// their consumer actor: each <see cref="ApplyActivity"/> carries a correlation id and its answer comes back to that
 /// actor, which completes the waiting task. An Ask per event instead creates and registers a temporary actor and a
-/// timer for every event, all of it alive while the event is in flight (measured on recommender-pipeline: about 1 KB
-/// less allocated per event, and 20,400-22,000 instead of 19,200-19,800 events/s). Asks unanswered after the timeout
+/// timer for every event, all of it alive while the event is in flight (docs/benchmarks.md). Asks unanswered after the timeout
 /// fail with <see cref="AskTimeoutException"/>, as an Ask would; <see cref="Dispose"/> cancels those still waiting.
 /// </summary>
 internal sealed class RecommenderAsker : IDisposable
@@ -61,12 +61,7 @@ internal sealed class RecommenderAsker : IDisposable
 
     private void Answered(ActivityApplied applied)
     {
-        var id = applied.CorrelationId;
-        // Without an id (a node of an earlier version, during a rolling upgrade): the oldest waiting ask for the event.
-        if (id == 0)
-            foreach (var (waitingId, w) in _waiting)
-                if (w.EventId == applied.EventId && (id == 0 || waitingId < id)) id = waitingId;
-        if (_waiting.TryRemove(id, out var waiting)) waiting.TrySetResult(applied);
+        if (_waiting.TryRemove(applied.CorrelationId, out var waiting)) waiting.TrySetResult(applied);
     }
 
     private void Refused(ActivityRefused refused)

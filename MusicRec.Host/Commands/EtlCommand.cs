@@ -3,6 +3,7 @@ using System.Globalization;
 using Akka.Actor;
 using Akka.Configuration;
 using MusicRec.Catalog;
+using MusicRec.Catalog.Features;
 using MusicRec.Dsp;
 using MusicRec.Etl;
 using MusicRec.Stores;
@@ -12,7 +13,8 @@ using Spectre.Console.Rendering;
 namespace MusicRec.Host.Commands;
 
 /// <summary>
-/// <c>musicrec etl --metadata DIR --audio DIR --out DIR [--store URI] [--workers N] [--refit]</c> (SPEC.md):
+/// <c>musicrec etl --metadata DIR [--audio DIR] --out DIR [--features audio|csv|auto] [--mix-sources] [--store URI]
+/// [--workers N] [--refit]</c> (docs/interface.md):
 /// the ETL on supervised actors, with live progress and a summary table.
 /// <para>
 /// Exit codes: 0 when the run finished and the store holds every track written, even when every track was
@@ -28,7 +30,13 @@ internal static class EtlCommand
     public static Command Create()
     {
         var metadata = new Option<string>("--metadata") { Description = "Folder with the FMA metadata CSVs (tracks.csv, genres.csv, ...).", Required = true };
-        var audio = new Option<string>("--audio") { Description = "Folder with the audio clips in the FMA layout (XXX/XXXXXX.mp3|.wav|.ogg).", Required = true };
+        var audio = new Option<string?>("--audio") { Description = "Folder with the audio clips in the FMA layout (XXX/XXXXXX.mp3|.wav|.ogg); required unless --features csv." };
+        var features = new Option<string>("--features")
+        {
+            Description = "Where features come from: audio, csv (FMA's METADATA/features.csv) or auto (audio when the clip is there, else features.csv).",
+            DefaultValueFactory = _ => "auto",
+        };
+        var mix = new Option<bool>("--mix-sources") { Description = "Allow one run to take features from both audio and features.csv (their values differ; see docs/feature-sources.md)." };
         var output = new Option<string>("--out") { Description = "Output folder: final.csv, rejects.csv, scaler.json (and the embedded store by default).", Required = true };
         var store = new Option<string?>("--store")
         {
@@ -42,25 +50,53 @@ internal static class EtlCommand
         var refit = new Option<bool>("--refit") { Description = "Fit the normalisation again over the whole catalogue instead of reusing OUT/scaler.json." };
         var command = new Command("etl", "Extract, merge, compute features, normalise and store the catalogue (resumable).")
         {
-            metadata, audio, output, store, workers, refit,
+            metadata, audio, output, store, workers, refit, features, mix,
         };
         command.SetHandler((parse, ct) => RunAsync(new EtlCommandArgs(
-            parse.GetValue(metadata)!, parse.GetValue(audio)!, parse.GetValue(output)!, parse.GetValue(store),
-            parse.GetValue(workers), parse.GetValue(refit)), Console.Out, Console.Error, Console.IsOutputRedirected, null, ct));
+            parse.GetValue(metadata)!, parse.GetValue(audio), parse.GetValue(output)!, parse.GetValue(store),
+            parse.GetValue(workers), parse.GetValue(refit), parse.GetValue(features)!, parse.GetValue(mix)),
+            Console.Out, Console.Error, Console.IsOutputRedirected, null, ct));
         return command;
     }
 
-    internal sealed record EtlCommandArgs(string Metadata, string Audio, string Out, string? Store, int Workers, bool Refit);
+    internal sealed record EtlCommandArgs(string Metadata, string? Audio, string Out, string? Store, int Workers, bool Refit,
+        string Features = "auto", bool MixSources = false);
 
     /// <summary>The command's body; user errors become <see cref="CliException"/> (one stderr line, exit 1).</summary>
+    /// <param name="details">
+    /// Where the summary table and the store's sample documents go; null for <paramref name="stdout"/>. The demo
+    /// sends them to its log file and gets one summary line on <paramref name="stdout"/> instead.
+    /// </param>
     internal static async Task<int> RunAsync(EtlCommandArgs args, TextWriter stdout, TextWriter stderr, bool redirected,
-        Func<string, string?>? environment, CancellationToken ct)
+        Func<string, string?>? environment, CancellationToken ct, TextWriter? details = null)
     {
         if (!Directory.Exists(args.Metadata)) throw new CliException($"--metadata {args.Metadata}: folder not found");
         if (args.Workers < 1) throw new CliException($"--workers must be at least 1 (got {args.Workers})");
         if (File.Exists(args.Out)) throw new CliException($"--out {args.Out} is a file; give a folder");
-        if (!Directory.Exists(args.Audio))
+        FeatureSourceMode mode;
+        try
+        {
+            mode = FeatureSources.ParseMode(args.Features);
+        }
+        catch (ArgumentException e)
+        {
+            throw new CliException(e.Message);
+        }
+        var featuresCsv = Path.Combine(args.Metadata, FmaFeaturesCsvReader.FileName);
+        var hasCsv = File.Exists(featuresCsv);
+        if (mode == FeatureSourceMode.Csv && !hasCsv)
+            throw new CliException($"--features csv: {featuresCsv} not found (FMA's fma_metadata.zip has it)");
+        if (mode != FeatureSourceMode.Csv && args.Audio is null && !(mode == FeatureSourceMode.Auto && hasCsv))
+            throw new CliException(mode == FeatureSourceMode.Audio
+                ? "--features audio needs --audio DIR"
+                : $"give --audio DIR, or put FMA's features.csv in {args.Metadata} to take the features from it");
+        // auto without features.csv is audio: the same rejects ("no audio file", from tracks.csv) as before features.csv existed.
+        if (mode == FeatureSourceMode.Auto && !hasCsv) mode = FeatureSourceMode.Audio;
+        var audioDir = args.Audio ?? Path.Combine(args.Out, ".no-audio"); // never created: every track looks up no clip
+        if (mode == FeatureSourceMode.Audio && !Directory.Exists(audioDir))
             await stderr.WriteLineAsync($"musicrec: warning: --audio {args.Audio} does not exist; every track will be rejected with 'no audio file'");
+        if (mode == FeatureSourceMode.Auto && args.Audio is not null && !Directory.Exists(args.Audio))
+            await stderr.WriteLineAsync($"musicrec: warning: --audio {args.Audio} does not exist; every track's features come from {featuresCsv}");
 
         StoreUri uri;
         try
@@ -77,16 +113,15 @@ internal static class EtlCommand
             throw new CliException($"cannot create --out {args.Out}: {e.Message}");
         }
 
-        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        var console = redirected ? PlainConsole(stdout) : AnsiConsole.Create(new AnsiConsoleSettings
         {
-            Out = new AnsiConsoleOutput(stdout),
-            Ansi = redirected ? AnsiSupport.No : AnsiSupport.Detect,
-            Interactive = redirected ? InteractionSupport.No : InteractionSupport.Detect,
+            Out = new AnsiConsoleOutput(stdout), Ansi = AnsiSupport.Detect, Interactive = InteractionSupport.Detect,
         });
         EtlProgress? latest = null;
         var options = new EtlOptions
         {
-            AudioDir = args.Audio, OutDir = args.Out, Workers = args.Workers, Refit = args.Refit,
+            AudioDir = audioDir, OutDir = args.Out, Workers = args.Workers, Refit = args.Refit,
+            Features = mode, FeaturesCsvPath = featuresCsv, MixSources = args.MixSources,
             Progress = p => Volatile.Write(ref latest, p),
         };
 
@@ -101,7 +136,7 @@ internal static class EtlCommand
         }
         await using var _ = store;
         var ports = new EtlPorts(
-            new FmaCatalogReader(args.Metadata, args.Audio, w => stderr.WriteLine($"musicrec: warning: {w}")),
+            new FmaCatalogReader(args.Metadata, audioDir, w => stderr.WriteLine($"musicrec: warning: {w}"), mode),
             () => new AudioDecoder(), () => new SpectralFeatureExtractor(), store,
             p => new FinalCsvSink(p), p => new RejectsCsvSink(p));
 
@@ -123,14 +158,35 @@ internal static class EtlCommand
             await system.Terminate();
         }
 
-        console.Write(SummaryTable(summary, args.Out));
-        await stdout.WriteLineAsync(await StoreSummary.DescribeAsync(store, 3, ct));
+        if (details is null) console.Write(SummaryTable(summary, args.Out));
+        else
+        {
+            PlainConsole(details).Write(SummaryTable(summary, args.Out));
+            await stdout.WriteLineAsync($"      {summary.Tracks} tracks in final.csv, {summary.Rejected} in rejects.csv, " +
+                                        $"{summary.StoreCount} in the store, {summary.Elapsed.TotalSeconds:0.0} s");
+        }
+        await (details ?? stdout).WriteLineAsync(await StoreSummary.DescribeAsync(store, 3, ct));
+        try
+        {
+            var report = await MusicRec.Etl.Report.EtlReport.WriteAsync(args.Out, summary, store, DateTimeOffset.UtcNow, ct);
+            await (details ?? stdout).WriteLineAsync($"report: {Path.GetFullPath(report)} (open it in a browser; it needs no network)");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or StoreException)
+        {
+            // The run's data is stored and final.csv written; a report that could not be written is not worth failing it.
+            await stderr.WriteLineAsync($"musicrec: warning: could not write {Path.Combine(args.Out, "report.html")}: {e.Message}");
+        }
         if (summary.StoreCount != summary.Tracks)
             await stderr.WriteLineAsync($"musicrec: note: the store holds {summary.StoreCount} documents, {summary.Tracks} of them from this catalogue (all {summary.Tracks} read back)");
         if (summary.Tracks == 0)
-            await stderr.WriteLineAsync($"musicrec: warning: no track had usable audio: all {summary.Rejected} are in {Path.Combine(args.Out, "rejects.csv")}; final.csv has only its header and no scaler was fitted");
+            await stderr.WriteLineAsync($"musicrec: warning: no track had usable audio or features.csv row: all {summary.Rejected} are in {Path.Combine(args.Out, "rejects.csv")}; final.csv has only its header and no scaler was fitted");
         return 0;
     }
+
+    private static IAnsiConsole PlainConsole(TextWriter writer) => AnsiConsole.Create(new AnsiConsoleSettings
+    {
+        Out = new AnsiConsoleOutput(writer), Ansi = AnsiSupport.No, Interactive = InteractionSupport.No,
+    });
 
     // Worker restarts are expected (each bad file is one) and reported in rejects.csv, not as log noise.
     private static readonly Config QuietAkka = ConfigurationFactory.ParseString("""
@@ -167,7 +223,7 @@ internal static class EtlCommand
         return p.Phase switch
         {
             EtlPhase.Features => $"[etl] features: {p.FilesDone}/{total} files, {p.FilesPerSecond:0.0} files/s, ETA {eta}, " +
-                                 $"{p.FromCheckpoint} from checkpoint, {p.Rejected} rejects, {p.TracksSeen} tracks read",
+                                 $"{p.FromCheckpoint} from checkpoint, {p.FromFeaturesCsv} from features.csv, {p.Rejected} rejects, {p.TracksSeen} tracks read",
             EtlPhase.Write => $"[etl] writing: {p.Written} tracks stored, {p.Rejected} rejects",
             _ => $"[etl] {p.Phase.ToString().ToLowerInvariant()}: {p.FilesDone} files computed, {p.FromCheckpoint} from checkpoint, {p.Rejected} rejects, {p.Written} stored",
         };
@@ -178,6 +234,8 @@ internal static class EtlCommand
         var table = new Table().Title("ETL summary").AddColumn("what").AddColumn(new TableColumn("value").RightAligned());
         void Row(string what, string value) => table.AddRow(Markup.Escape(what), Markup.Escape(value));
         Row("tracks (final.csv rows)", s.Tracks.ToString(CultureInfo.InvariantCulture));
+        Row("features from audio", s.FromAudio.ToString(CultureInfo.InvariantCulture));
+        Row("features from features.csv", s.FromFeaturesCsv.ToString(CultureInfo.InvariantCulture));
         Row("features computed this run", s.Computed.ToString(CultureInfo.InvariantCulture));
         Row("reused from checkpoint", s.FromCheckpoint.ToString(CultureInfo.InvariantCulture));
         Row("rejects (rejects.csv rows)", s.Rejected.ToString(CultureInfo.InvariantCulture));
@@ -185,8 +243,8 @@ internal static class EtlCommand
         Row("files/s (feature phase)", s.FilesPerSecond.ToString("0.0", CultureInfo.InvariantCulture));
         Row("scaler", s.Scaler switch
         {
-            ScalerSource.Fitted => "fitted, saved to scaler.json",
-            ScalerSource.Loaded => "loaded from scaler.json",
+            ScalerSource.Fitted => $"fitted on {s.ScalerFeatureSource} features, saved to scaler.json",
+            ScalerSource.Loaded => $"loaded from scaler.json ({s.ScalerFeatureSource} features)",
             _ => "none (no good track)",
         });
         Row("store", s.StoreDescription);

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using MusicRec.Contracts;
 using MusicRec.Recommendation;
 using MusicRec.Recommendation.Hybrid;
 using MusicRec.Stores;

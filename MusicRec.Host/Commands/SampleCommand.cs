@@ -1,4 +1,5 @@
 using System.CommandLine;
+using MusicRec.Catalog.Features;
 using MusicRec.Catalog.Sample;
 
 namespace MusicRec.Host.Commands;
@@ -22,9 +23,13 @@ internal static class SampleCommand
             Description = "Random seed: the same seed gives the same bytes",
             DefaultValueFactory = _ => SampleCatalog.DefaultSeed,
         };
+        var withFeatures = new Option<bool>("--with-features-csv")
+        {
+            Description = "Also write DIR/fma_metadata/features.csv in FMA's layout, computed from the clips (the 154 MFCC/centroid/ZCR statistics; the other 364 columns empty)",
+        };
         var command = new Command("sample", "Writes a sample catalogue in the FMA layout (metadata CSVs and synthesised 30 s clips whose sound follows their genre).")
         {
-            outDir, tracks, seed,
+            outDir, tracks, seed, withFeatures,
         };
         command.SetHandler(async (parse, ct) =>
         {
@@ -56,6 +61,13 @@ internal static class SampleCommand
                 throw new CliException($"cannot write the sample to {dir}: {e.Message}");
             }
             Console.WriteLine($"wrote {summary.Tracks} tracks ({summary.Albums} albums, {summary.Artists} artists, {summary.EchonestRows} echonest rows) in {summary.Elapsed.TotalSeconds:0.0} s");
+            if (parse.GetValue(withFeatures))
+            {
+                var csv = Path.Combine(summary.MetadataDir, FmaFeaturesCsvReader.FileName);
+                var rows = FeaturesCsvFromAudio.Write(summary.AudioDir, csv, Environment.ProcessorCount,
+                    skipped: s => Console.Error.WriteLine($"musicrec sample: warning: not in features.csv: {s}"), ct: ct);
+                Console.WriteLine($"features.csv: {rows} rows computed from the clips (154 of FMA's 518 columns; the others empty, see docs/feature-sources.md)");
+            }
             Console.WriteLine($"metadata: {summary.MetadataDir}");
             Console.WriteLine($"audio:    {summary.AudioDir}");
             return 0;

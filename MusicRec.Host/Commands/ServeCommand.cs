@@ -18,9 +18,11 @@ internal static class ServeCommand
         var seedNode = new Option<string[]>("--seed-node") { Description = $"Seed node address akka.tcp://{ServeOptions.ActorSystemName}@HOST:PORT, repeatable (env MUSICREC_SEED_NODES, comma-separated); none = a cluster of this node alone.", Arity = ArgumentArity.ZeroOrMore };
         var journal = new Option<string?>("--journal") { Description = "PostgreSQL connection string of the shared journal (env MUSICREC_JOURNAL); required when joining other nodes. Default: a SQLite journal of this node." };
 
+        var apiKey = new Option<string?>("--api-key") { Description = $"API key (env MUSICREC_API_KEY, at least {MusicRec.Web.Security.ApiKey.MinimumLength} characters): admin endpoints, /dashboard and activity writes from outside the page then need it in X-API-Key. Without a key the listener must be loopback." };
+        var apiKeyFile = new Option<string?>("--api-key-file") { Description = "File holding the API key (env MUSICREC_API_KEY_FILE); keeps the key out of the process list." };
         var command = new Command("serve", "Runs the long-lived streaming recommender service (a cluster node), with the web page unless --no-web.")
         {
-            store, kafka, kafkaProperty, web, noWeb, adminUrl, clusterHost, clusterPort, seedNode, journal,
+            store, kafka, kafkaProperty, web, noWeb, adminUrl, clusterHost, clusterPort, seedNode, journal, apiKey, apiKeyFile,
         };
         command.SetHandler((parse, ct) =>
         {
@@ -29,7 +31,8 @@ internal static class ServeCommand
             var options = ServeOptions.Resolve(
                 parse.GetValue(store), parse.GetValue(kafka), parse.GetValue(kafkaProperty) ?? [],
                 parse.GetValue(web), parse.GetValue(noWeb), parse.GetValue(adminUrl), parse.GetValue(clusterHost),
-                parse.GetValue(clusterPort), parse.GetValue(seedNode) ?? [], parse.GetValue(journal));
+                parse.GetValue(clusterPort), parse.GetValue(seedNode) ?? [], parse.GetValue(journal),
+                apiKey: parse.GetValue(apiKey), apiKeyFile: parse.GetValue(apiKeyFile));
             return MusicRecService.RunAsync(options, ct);
         });
         return command;

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json;
 using MusicRec.Recommendation;
 using MusicRec.Recommendation.Hybrid;
+using MusicRec.Contracts;
 using MusicRec.Stores;
 using MusicRec.Streaming;
 using MusicRec.Streaming.Simulation;

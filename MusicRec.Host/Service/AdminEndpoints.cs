@@ -1,8 +1,8 @@
-using System.Text.RegularExpressions;
 using Akka.Actor;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using MusicRec.Contracts;
 using MusicRec.Recommendation;
 
 namespace MusicRec.Host.Service;
@@ -12,11 +12,8 @@ namespace MusicRec.Host.Service;
 /// state, asked through the shard region so the answer comes from wherever the user's entity lives.
 /// Read-only; bound to the same loopback listener as the rest of the node's HTTP surface.
 /// </summary>
-internal static partial class AdminEndpoints
+internal static class AdminEndpoints
 {
-    [GeneratedRegex("^[A-Za-z0-9_-]{1,64}$")]
-    private static partial Regex UserIdPattern();
-
     public static IEndpointRouteBuilder MapMusicRecAdmin(this IEndpointRouteBuilder app)
     {
         app.MapGet("/api/admin/cluster", (ClusterStatusSampler sampler) => Results.Ok(sampler.Snapshot()));
@@ -33,9 +30,9 @@ internal static partial class AdminEndpoints
 
         app.MapGet("/api/admin/users/{id}/state", async (string id, RecommenderRegion region, CancellationToken ct) =>
         {
-            if (!UserIdPattern().IsMatch(id))
+            if (!UserIds.IsValid(id))
                 return Results.Problem(statusCode: 400, title: "Invalid user id",
-                    detail: "User ids match ^[A-Za-z0-9_-]{1,64}$.");
+                    detail: $"User ids match {UserIds.Pattern}.");
             if (region.TryGet() is not { } r)
                 return Results.Problem(statusCode: 503, title: "Recommender region not started yet");
             try

@@ -10,6 +10,9 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using MusicRec.Host.Service.Dashboard;
+using MusicRec.Web.Dashboard;
+using MusicRec.Web.Security;
 using OpenTelemetry.Metrics;
 
 namespace MusicRec.Host.Service;
@@ -22,9 +25,13 @@ namespace MusicRec.Host.Service;
 internal static class MusicRecService
 {
     /// <param name="afterStart">Runs once the host has started (the demo starts its activity simulator here).</param>
+    /// <param name="logging">Where the log goes; null for the console (serve: a service's log belongs to its supervisor).</param>
     public static async Task<int> RunAsync(ServeOptions options, CancellationToken ct,
-        Func<IServiceProvider, CancellationToken, Task>? afterStart = null)
+        Func<IServiceProvider, CancellationToken, Task>? afterStart = null, ServiceLogging? logging = null)
     {
+        logging ??= ServiceLogging.ConsoleOnly;
+        // Disposed after the host: entries the actor system logs late are dropped, not written to a closed file.
+        using var fileLog = logging.File is null ? null : new TextWriterLoggerProvider(logging.File);
         var listenUrl = options.WebUrl ?? options.AdminUrl;
         await using var parts = await ServiceParts.OpenAsync(options, ct);
         IHost host;
@@ -32,7 +39,7 @@ internal static class MusicRecService
         {
             var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
             builder.WebHost.UseUrls(listenUrl);
-            Configure(builder, options, parts);
+            Configure(builder, options, parts, logging.Console, fileLog);
             var app = builder.Build();
             MapEndpoints(app, options);
             host = app;
@@ -41,7 +48,7 @@ internal static class MusicRecService
         {
             var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(
                 new HostApplicationBuilderSettings { ContentRootPath = AppContext.BaseDirectory });
-            Configure(builder, options, parts);
+            Configure(builder, options, parts, logging.Console, fileLog);
             host = builder.Build();
         }
 
@@ -57,7 +64,8 @@ internal static class MusicRecService
         // The binary defaults to workstation GC (the ETL's memory); a busy service wants DOTNET_gcServer=1 (deploy/).
         log.LogInformation("GC: {Mode}{Hint}", System.Runtime.GCSettings.IsServerGC ? "server" : "workstation",
             System.Runtime.GCSettings.IsServerGC ? "" : " (set DOTNET_gcServer=1 for a busy service: fewer, shorter collections)");
-        if (options.WebUrl is not null) Console.WriteLine($"MusicRec web page: {options.WebUrl}");
+        if (listenUrl is not null) log.LogInformation("{Access}", AccessNote(options, listenUrl));
+        if (options.WebUrl is not null && logging.Console) Console.WriteLine($"MusicRec web page: {options.WebUrl}");
         if (afterStart is not null) await afterStart(host.Services, lifetime.ApplicationStopping);
 
         await host.WaitForShutdownAsync(CancellationToken.None);
@@ -68,21 +76,27 @@ internal static class MusicRecService
         return 0;
     }
 
-    private static void Configure(IHostApplicationBuilder builder, ServeOptions options, ServiceParts parts)
+    private static void Configure(IHostApplicationBuilder builder, ServeOptions options, ServiceParts parts,
+        bool logToConsole, ILoggerProvider? fileLog)
     {
         builder.Configuration.AddEnvironmentVariables("MUSICREC_CONFIG__");
+        // Levels come from appsettings.json (Akka's internals at Warning) and Logging__LogLevel__… variables.
+        if (!logToConsole)
+            builder.Logging.ClearProviders();
         // One line per entry with UTC time, unless configuration picks another console formatter
         // (Logging__Console__FormatterName=json gives structured JSON lines with every template argument).
-        if (builder.Configuration["Logging:Console:FormatterName"] is null)
+        else if (builder.Configuration["Logging:Console:FormatterName"] is null)
             builder.Logging.AddSimpleConsole(o =>
             {
                 o.SingleLine = true;
                 o.TimestampFormat = "HH:mm:ss.fff ";
                 o.UseUtcTimestamp = true;
             });
+        if (fileLog is not null) builder.Logging.AddProvider(fileLog);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(60));
 
         builder.Services.AddSingleton(options);
+        if (options.ApiKey is not null) builder.Services.AddSingleton(options.ApiKey);
         builder.Services.AddMetrics();
         builder.Services.AddSingleton<ServiceMetrics>();
         builder.Services.AddSingleton<ClusterStatusSampler>();
@@ -95,10 +109,30 @@ internal static class MusicRecService
             .AddCheck<ShardRegionCheck>("recommender-region", tags: [HealthTags.Ready]);
 
         ServiceComposition.AddParts(builder, options, parts);
+        if (options.WebUrl is not null || options.AdminUrl is not null) AddDashboard(builder);
     }
+
+    /// <summary>The dashboard on whichever listener the node has; it samples the pipeline every Dashboard:SampleInterval (2 s).</summary>
+    private static void AddDashboard(IHostApplicationBuilder builder)
+    {
+        var interval = builder.Configuration.GetValue("Dashboard:SampleInterval", TimeSpan.FromSeconds(2));
+        if (interval < TimeSpan.FromMilliseconds(100) || interval > TimeSpan.FromMinutes(1))
+            throw new CliException($"Dashboard:SampleInterval {interval} must be between 100 ms and 1 minute.");
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton(new MetricHistory(interval, TimeSpan.FromHours(1)));
+        builder.Services.AddSingleton<IDashboardData, NodeDashboard>();
+        builder.Services.AddHostedService<DashboardSampler>();
+        builder.Services.AddMusicRecDashboard();
+    }
+
+    /// <summary>What the operator is told at start about who can reach the admin surface (never the key itself).</summary>
+    internal static string AccessNote(ServeOptions options, string listenUrl) => options.ApiKey is null
+        ? $"No API key set: listening on loopback only ({listenUrl}); the admin endpoints, /dashboard and activity writes are open to this machine. Give --api-key to listen beyond it."
+        : $"API key set: the admin endpoints, /dashboard and activity writes from outside the page need the {MusicRec.Web.Security.ApiKey.Header} header (listening on {listenUrl}).";
 
     private static void MapEndpoints(WebApplication app, ServeOptions options)
     {
+        app.UseMusicRecApiKey();
         ServiceComposition.MapParts(app, options);
         if (!ServiceComposition.WebMapsHealth(options))
         {
@@ -111,5 +145,12 @@ internal static class MusicRecService
         }
         app.MapPrometheusScrapingEndpoint("/metrics");
         app.MapMusicRecAdmin();
+        app.MapMusicRecDashboard();
     }
+}
+
+/// <summary>Where the service's log goes: the console, a text writer (the demo's log file), or both.</summary>
+internal sealed record ServiceLogging(bool Console, TextWriter? File = null)
+{
+    public static readonly ServiceLogging ConsoleOnly = new(Console: true);
 }

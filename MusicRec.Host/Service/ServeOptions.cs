@@ -1,5 +1,6 @@
 using Akka.Actor;
 using MusicRec.Host.Commands;
+using MusicRec.Web.Security;
 
 namespace MusicRec.Host.Service;
 
@@ -31,6 +32,8 @@ internal sealed record ServeOptions
     public required string LocalJournalPath { get; init; }
     /// <summary>Optional extra HOCON file layered over hocon/musicrec.hocon.</summary>
     public string? ExtraHoconFile { get; init; }
+    /// <summary>The API key; null leaves every endpoint open, so the HTTP listener must be loopback.</summary>
+    public ApiKey? ApiKey { get; init; }
 
     /// <summary>The address other nodes reach this one at (port 0 means "any free port", known only once bound).</summary>
     public Address SelfAddress => new("akka.tcp", ActorSystemName, ClusterHost, ClusterPort);
@@ -41,7 +44,7 @@ internal sealed record ServeOptions
     public static ServeOptions Resolve(
         string? store, string? kafka, IReadOnlyList<string> kafkaProperties, string? webUrl, bool noWeb,
         string? adminUrl, string? clusterHost, int? clusterPort, IReadOnlyList<string> seedNodes, string? journal,
-        Func<string, string?>? environment = null)
+        Func<string, string?>? environment = null, string? apiKey = null, string? apiKeyFile = null)
     {
         var env = environment ?? Environment.GetEnvironmentVariable;
         string? Env(string name) => string.IsNullOrWhiteSpace(env(name)) ? null : env(name)!.Trim();
@@ -73,7 +76,14 @@ internal sealed record ServeOptions
             Journal = journal ?? Env("MUSICREC_JOURNAL"),
             LocalJournalPath = Env("MUSICREC_LOCAL_JOURNAL") ?? "./musicrec-journal.db",
             ExtraHoconFile = Env("MUSICREC_HOCON"),
+            ApiKey = ResolveApiKey(apiKey ?? Env("MUSICREC_API_KEY"), apiKeyFile ?? Env("MUSICREC_API_KEY_FILE")),
         };
+        if (options.ApiKey is null)
+            foreach (var (url, option) in new[] { (web, "--web"), (admin, "--admin-url") })
+                if (url is not null && !ApiKey.IsLoopbackUrl(url))
+                    throw new CliException(
+                        $"{option} {url} listens beyond this machine, and no API key is set: give --api-key KEY, --api-key-file FILE " +
+                        "or MUSICREC_API_KEY (admin endpoints, the dashboard and activity writes then need it), or listen on 127.0.0.1.");
         if (options.JoinsOtherNodes && options.Journal is null)
             throw new CliException(
                 "a node that joins other nodes needs the shared PostgreSQL journal: give --journal CONNECTION or set MUSICREC_JOURNAL " +
@@ -81,6 +91,23 @@ internal sealed record ServeOptions
         if (options.ExtraHoconFile is not null && !File.Exists(options.ExtraHoconFile))
             throw new CliException($"MUSICREC_HOCON names {options.ExtraHoconFile}, which does not exist.");
         return options;
+    }
+
+    private static ApiKey? ResolveApiKey(string? key, string? file)
+    {
+        if (key is not null && file is not null)
+            throw new CliException("give the API key once: --api-key (MUSICREC_API_KEY) or --api-key-file (MUSICREC_API_KEY_FILE), not both.");
+        if (file is not null)
+        {
+            try { key = File.ReadAllText(file); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new CliException($"cannot read the API key file {file}: {e.Message}");
+            }
+        }
+        if (key is null) return null;
+        try { return ApiKey.Create(key); }
+        catch (ArgumentException e) { throw new CliException($"{(file is null ? "--api-key" : $"--api-key-file {file}")}: {e.Message}."); }
     }
 
     private static int? ParsePort(string? value, string name)

@@ -3,6 +3,7 @@ using Akka.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using MusicRec.Catalog.Features;
 using MusicRec.Host.Commands;
 using MusicRec.Recommendation;
 using MusicRec.Stores;
@@ -20,6 +21,9 @@ internal sealed record ServiceParts(
     public static async Task<ServiceParts> OpenAsync(ServeOptions options, CancellationToken ct)
     {
         var hocon = ServiceConfig.Load(options);
+        var pipeline = ServiceConfig.Pipeline(hocon);
+        if (pipeline.RedeliveryProblem(new RecommenderOptions().Taste) is { } problem)
+            throw new CliException($"musicrec.pipeline: {problem}.");
         var kafka = ServiceConfig.Kafka(hocon, options);
         if (kafka is null && options.JoinsOtherNodes)
             throw new CliException("a node that joins other nodes needs Kafka (--kafka or MUSICREC_KAFKA): the in-process bus is one process's own.");
@@ -36,7 +40,13 @@ internal sealed record ServiceParts(
         SimilarityIndex index;
         try
         {
-            index = await SimilarityIndex.BuildAsync(store.StreamAllAsync(ct), null, ct);
+            var columns = ServiceConfig.FeatureColumns(hocon);
+            var sources = new Dictionary<string, int>();
+            var documents = FeatureColumnSets.CountSourcesAsync(store.StreamAllAsync(ct), sources, ct);
+            index = await SimilarityIndex.BuildAsync(FeatureColumnSets.SelectAsync(documents, columns, ct: ct),
+                new SimilarityIndexOptions { FeatureCount = FeatureColumnSets.Width(columns) }, ct);
+            // Not refused: the ETL already refuses to mix in one run; two runs into one store are the user's choice.
+            if (FeatureColumnSets.MixedSourcesWarning(sources) is { } warning) await Console.Error.WriteLineAsync($"musicrec: warning: {warning}");
         }
         catch (StoreException e)
         {
@@ -50,7 +60,7 @@ internal sealed record ServiceParts(
         }
 
         IMessageTransport transport = kafka is null ? new InProcessTransport(new InProcessBus()) : new KafkaTransport(kafka);
-        return new ServiceParts(hocon, store, index, transport, ServiceConfig.Pipeline(hocon),
+        return new ServiceParts(hocon, store, index, transport, pipeline,
             PersistenceOptions.FromConnectionString(options.Journal, options.LocalJournalPath));
     }
 
@@ -79,7 +89,7 @@ internal static class ServiceComposition
 
         services.AddAkka(ServeOptions.ActorSystemName, (akka, _) => akka
             .AddHocon(parts.Hocon, HoconAddMode.Append)
-            .WithMusicRecCluster(options)
+            .WithMusicRecCluster(options, builder.Configuration)
             .WithMusicRecPersistence(parts.Persistence)
             .AddUserRecommenders(new RecommenderOptions { UseSharding = true, Index = parts.Index }));
         services.AddSingleton(sp => new RecommenderRegion(() =>

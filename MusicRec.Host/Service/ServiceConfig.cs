@@ -41,6 +41,20 @@ internal static class ServiceConfig
         return settings;
     }
 
+    /// <summary><c>musicrec.recommender.feature-columns</c>: default (154 MFCC/centroid/ZCR statistics), full (518) or echonest.</summary>
+    public static Catalog.Features.FeatureColumnSet FeatureColumns(Config config)
+    {
+        var text = config.GetString("musicrec.recommender.feature-columns", "default");
+        try
+        {
+            return Catalog.Features.FeatureColumnSets.Parse(text);
+        }
+        catch (ArgumentException e)
+        {
+            throw new Commands.CliException($"musicrec.recommender.feature-columns: {e.Message}");
+        }
+    }
+
     public static ActivityPipelineSettings Pipeline(Config config)
     {
         var defaults = new ActivityPipelineSettings();

@@ -44,6 +44,10 @@ internal sealed class ServiceMetrics : IDisposable
     /// <summary>Reads the running pipeline's counters from now on.</summary>
     public void Attach(MusicRec.Streaming.ActivityPipelineControl pipeline) => _pipeline = pipeline;
     public void ConsumerLag(long lag) => Volatile.Write(ref _consumerLag, lag);
+    /// <summary>The running pipeline (null before it started), for the dashboard's samples.</summary>
+    public MusicRec.Streaming.ActivityPipelineControl? Pipeline => _pipeline;
+    /// <summary>The latest consumer lag sample (-1 before the first).</summary>
+    public long LastConsumerLag => Volatile.Read(ref _consumerLag);
     public void Sharding(long shards, long entities)
     {
         Volatile.Write(ref _shards, shards);

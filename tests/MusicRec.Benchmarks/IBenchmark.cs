@@ -64,30 +64,15 @@ public static class BenchmarkRandom
         Math.Sqrt(-2.0 * Math.Log(1.0 - r.NextDouble())) * Math.Cos(2 * Math.PI * r.NextDouble());
 }
 
-/// <summary>The similarity index options the recommendation benchmarks share: --method, --m, --ef-build, --ef, --clusters, --probes.</summary>
+/// <summary>The similarity index options the recommendation benchmarks share: --m, --ef-build, --ef.</summary>
 public static class IndexBenchmarkOptions
 {
-    /// <summary>
-    /// --method graph|ivf|both (graph). With both, the graph comes last when <paramref name="graphLast"/> (a benchmark
-    /// that goes on with the last index built), first otherwise.
-    /// </summary>
-    public static ApproximateSearch[] Methods(string[] options, bool graphLast = false) =>
-        BenchmarkOptions.Text(options, "--method", "graph") switch
-        {
-            "ivf" => [ApproximateSearch.InvertedFile],
-            "both" => graphLast ? [ApproximateSearch.InvertedFile, ApproximateSearch.Graph] : [ApproximateSearch.Graph, ApproximateSearch.InvertedFile],
-            _ => [ApproximateSearch.Graph],
-        };
-
-    /// <summary>The index's defaults with <paramref name="method"/> and whatever the options set.</summary>
-    public static SimilarityIndexOptions For(string[] options, ApproximateSearch method)
+    /// <summary>The index's defaults with whatever the options set.</summary>
+    public static SimilarityIndexOptions For(string[] options)
     {
         var defaults = new SimilarityIndexOptions();
         return defaults with
         {
-            Approximate = method,
-            Probes = BenchmarkOptions.Int(options, "--probes", 0),
-            Clusters = BenchmarkOptions.Int(options, "--clusters", 0),
             GraphLinks = BenchmarkOptions.Int(options, "--m", defaults.GraphLinks),
             GraphBuildBeam = BenchmarkOptions.Int(options, "--ef-build", defaults.GraphBuildBeam),
             GraphSearchBeam = BenchmarkOptions.Int(options, "--ef", defaults.GraphSearchBeam),

@@ -1,4 +1,4 @@
-using MusicRec.Streaming;
+using MusicRec.Contracts;
 
 namespace MusicRec.Recommendation.Hybrid;
 

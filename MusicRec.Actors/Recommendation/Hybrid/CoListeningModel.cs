@@ -1,3 +1,4 @@
+using MusicRec.Contracts;
 using System.Runtime.InteropServices;
 
 namespace MusicRec.Recommendation.Hybrid;
@@ -66,7 +67,7 @@ public sealed class CoListeningModel
     /// <summary>Applies one event: a listen or like pairs the track with the listener's window; a skip changes nothing.</summary>
     public void Observe(string userId, int trackId, string action)
     {
-        if (action is not (Streaming.Actions.Listen or Streaming.Actions.Like)) return;
+        if (action is not (Contracts.Actions.Listen or Contracts.Actions.Like)) return;
         ref var window = ref CollectionsMarshal.GetValueRefOrAddDefault(_users, userId, out var existed);
         if (!existed) window = new UserWindow(_options.UserWindow);
         var row = RowOf(trackId);

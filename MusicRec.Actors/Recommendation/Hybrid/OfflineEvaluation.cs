@@ -1,5 +1,5 @@
 using Stopwatch = System.Diagnostics.Stopwatch;
-using MusicRec.Streaming;
+using MusicRec.Contracts;
 
 namespace MusicRec.Recommendation.Hybrid;
 

@@ -1,5 +1,7 @@
 using System.Diagnostics;
+using MusicRec.Contracts;
 using MusicRec.Stores;
+using ActivityEvent = MusicRec.Contracts.ActivityEvent;
 
 namespace MusicRec.Streaming.Simulation;
 

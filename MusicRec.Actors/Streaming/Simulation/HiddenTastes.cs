@@ -1,3 +1,4 @@
+using MusicRec.Contracts;
 namespace MusicRec.Streaming.Simulation;
 
 /// <summary>The kinds of simulated listener whose taste is not all about the audio.</summary>

@@ -2,9 +2,10 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using Confluent.Kafka;
+using MusicRec.Contracts;
 using MusicRec.IntegrationTests.Cluster;
 using MusicRec.Streaming;
-using ActivityEvent = MusicRec.Streaming.ActivityEvent;
+using ActivityEvent = MusicRec.Contracts.ActivityEvent;
 
 namespace MusicRec.Benchmarks.Cluster;
 

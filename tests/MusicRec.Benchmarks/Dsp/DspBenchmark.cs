@@ -108,7 +108,7 @@ public sealed class DspBenchmark : IBenchmark
         return new Timing(times[0], runs % 2 == 1 ? times[runs / 2] : (times[runs / 2 - 1] + times[runs / 2]) / 2, cpu);
     }
 
-    private static string LibrosaFixtures()
+    internal static string LibrosaFixtures()
     {
         DirectoryInfo? root = null;
         foreach (var start in new[] { AppContext.BaseDirectory, Environment.CurrentDirectory })

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Akka.Actor;
 using MusicRec.Catalog;
+using MusicRec.Catalog.Features;
 using MusicRec.Catalog.Sample;
 using MusicRec.Dsp;
 using MusicRec.Etl;
@@ -78,7 +79,7 @@ public sealed class EtlBenchmark : IBenchmark
     }
 
     /// <summary>One ETL from scratch (output folder emptied) in a child process, so peak memory is measured alone.</summary>
-    private static async Task<ChildResult> RunChildAsync(string metadata, string audio, string outDir, string workers)
+    internal static async Task<ChildResult> RunChildAsync(string metadata, string audio, string outDir, string workers, params string[] extra)
     {
         if (Directory.Exists(outDir)) Directory.Delete(outDir, recursive: true);
         // The child runs with MusicRec.Host's runtime configuration (GC and JIT settings), so its memory is that of
@@ -88,7 +89,7 @@ public sealed class EtlBenchmark : IBenchmark
         var start = new ProcessStartInfo(dotnet) { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var a in new[] { "exec", "--runtimeconfig", hostConfig, typeof(EtlBenchmark).Assembly.Location })
             start.ArgumentList.Add(a);
-        foreach (var a in new[] { EtlChildRun.ChildName, "--metadata", metadata, "--audio", audio, "--out", outDir, "--workers", workers })
+        foreach (var a in (string[])[EtlChildRun.ChildName, "--metadata", metadata, "--audio", audio, "--out", outDir, "--workers", workers, .. extra])
             start.ArgumentList.Add(a);
         using var child = Process.Start(start)!;
         var stderr = child.StandardError.ReadToEndAsync();
@@ -224,9 +225,15 @@ public sealed class EtlChildRun : IBenchmark
         var outDir = Opt("--out");
         await using var store = TrackStoreFactory.Open("sqlite:" + Path.Combine(outDir, "musicrec.db"));
         EtlProgress? latest = null;
-        var ports = new EtlPorts(new FmaCatalogReader(Opt("--metadata"), Opt("--audio"), _ => { }),
+        // --features csv (etl-features-csv): the features come from METADATA/features.csv, no audio is looked at.
+        var mode = options.Contains("--features") ? FeatureSources.ParseMode(Opt("--features")) : FeatureSourceMode.Audio;
+        var ports = new EtlPorts(new FmaCatalogReader(Opt("--metadata"), Opt("--audio"), _ => { }, mode),
             () => new AudioDecoder(), () => new SpectralFeatureExtractor(), store, p => new FinalCsvSink(p), p => new RejectsCsvSink(p));
-        var etlOptions = new EtlOptions { AudioDir = Opt("--audio"), OutDir = outDir, Workers = workers, Progress = p => latest = p };
+        var etlOptions = new EtlOptions
+        {
+            AudioDir = Opt("--audio"), OutDir = outDir, Workers = workers, Progress = p => latest = p,
+            Features = mode, FeaturesCsvPath = Path.Combine(Opt("--metadata"), FmaFeaturesCsvReader.FileName),
+        };
         using var system = ActorSystem.Create("bench", EtlRun.WorkerDispatcherConfig(workers)
             .WithFallback(Akka.Configuration.ConfigurationFactory.ParseString("akka.loglevel = WARNING")));
         var clock = Stopwatch.StartNew();
@@ -236,7 +243,7 @@ public sealed class EtlChildRun : IBenchmark
             : null;
         var run = EtlRun.RunAsync(system, etlOptions, ports);
         while (await Task.WhenAny(run, Task.Delay(5000)) != run)
-            if (latest is { } p) Console.WriteLine($"  [etl] {p.FilesDone}/{p.ToCompute?.ToString(CultureInfo.InvariantCulture) ?? "?"} files, {p.FilesPerSecond:0.0} files/s, {Process.GetCurrentProcess().WorkingSet64 / 1e6:0} MB");
+            if (latest is { } p) Console.WriteLine($"  [etl] {p.Phase} {p.FromFeaturesCsv} from features.csv, {p.Written} stored, {p.FilesDone}/{p.ToCompute?.ToString(CultureInfo.InvariantCulture) ?? "?"} files, {p.FilesPerSecond:0.0} files/s, {Process.GetCurrentProcess().WorkingSet64 / 1e6:0} MB");
         var summary = await run;
         var seconds = clock.Elapsed.TotalSeconds;
         var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalSeconds;

@@ -1,4 +1,5 @@
 using Stopwatch = System.Diagnostics.Stopwatch;
+using MusicRec.Contracts;
 using MusicRec.IntegrationTests.EndToEnd;
 using MusicRec.Recommendation;
 using MusicRec.Recommendation.Hybrid;

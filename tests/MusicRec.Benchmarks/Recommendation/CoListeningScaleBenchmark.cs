@@ -1,3 +1,4 @@
+using MusicRec.Contracts;
 using MusicRec.Recommendation;
 using MusicRec.Recommendation.Hybrid;
 using MusicRec.Streaming;

@@ -2,10 +2,11 @@ using System.Diagnostics;
 using Akka.Actor;
 using Akka.Configuration;
 using MusicRec.Benchmarks.Streaming;
+using MusicRec.Contracts;
 using MusicRec.Recommendation;
 using MusicRec.Streaming;
 using MusicRec.Streaming.Transport;
-using ActivityEvent = MusicRec.Streaming.ActivityEvent;
+using ActivityEvent = MusicRec.Contracts.ActivityEvent;
 
 namespace MusicRec.Benchmarks.Recommendation;
 
@@ -22,8 +23,8 @@ namespace MusicRec.Benchmarks.Recommendation;
 /// --journal sqlite|memory|both or a list such as memory,sqlite (both) --parallelism P (asks in flight)
 /// --max-in-flight-per-user N (0: no limit) --snapshot-every N
 /// --suggestion-beam N (the recommender's graph beam per suggestion; 0: the index's) --floor-events N (events of the one-thread figures; 50000) --cpu-only (stop after the one-thread figures)
-/// --kafka-only --no-kafka --kafka-property k=v --verbose --alloc-profile (allocation by type in the backlog and latency runs); --method graph|ivf|both (graph; both prints the one-thread
-/// figures for each, the pipeline runs on the graph) with --m, --ef-build, --ef and --clusters, --probes for the index.
+/// --kafka-only --no-kafka --kafka-property k=v --verbose --alloc-profile (allocation by type in the backlog and latency runs);
+/// --m, --ef-build, --ef for the index's graph.
 /// </summary>
 public sealed class RecommenderPipelineBenchmark : IBenchmark
 {
@@ -51,18 +52,12 @@ public sealed class RecommenderPipelineBenchmark : IBenchmark
             MaxInFlightPerUser = BenchmarkOptions.Int(options, "--max-in-flight-per-user", pipeline.MaxInFlightPerUser),
         };
 
-        SimilarityIndex index = null!;
-        int[][] byGenre = [];
         var ok = true;
-        // With --method both the pipeline runs on the graph, the last built.
-        foreach (var method in IndexBenchmarkOptions.Methods(options, graphLast: true))
-        {
-            var sw = Stopwatch.StartNew();
-            index = SimilarityIndex.Build(RecommendBenchmark.Clustered(tracks, new Random(7)), IndexBenchmarkOptions.For(options, method));
-            BenchmarkReport.Info("index build (clustered catalogue, PCA 154 -> 32)", $"{sw.Elapsed.TotalSeconds:0.0} s, {index.Count} tracks, {index.SearchMethod}");
-            byGenre = index.Tracks.GroupBy(t => t.Genre).OrderBy(g => g.Key).Select(g => g.Select(t => t.TrackId).ToArray()).ToArray();
-            CpuFloor(index, byGenre, users, BenchmarkOptions.Int(options, "--floor-events", Math.Min(events, 50_000)));
-        }
+        var sw = Stopwatch.StartNew();
+        var index = SimilarityIndex.Build(RecommendBenchmark.Clustered(tracks, new Random(7)), IndexBenchmarkOptions.For(options));
+        BenchmarkReport.Info("index build (clustered catalogue, PCA 154 -> 32)", $"{sw.Elapsed.TotalSeconds:0.0} s, {index.Count} tracks, {index.SearchMethod}");
+        var byGenre = index.Tracks.GroupBy(t => t.Genre).OrderBy(g => g.Key).Select(g => g.Select(t => t.TrackId).ToArray()).ToArray();
+        CpuFloor(index, byGenre, users, BenchmarkOptions.Int(options, "--floor-events", Math.Min(events, 50_000)));
         if (options.Contains("--cpu-only")) return ok;
         // A comma-separated list runs the journals in that order (JIT warm-up lands on the first).
         var kinds = options.Contains("--kafka-only") ? [] : journal.Split(',').SelectMany(j => j switch
@@ -82,17 +77,24 @@ public sealed class RecommenderPipelineBenchmark : IBenchmark
             // event each, as in a service that has been running), then the whole backlog from its first send to its
             // last commit.
             ok &= BenchmarkReport.Figure($"in-process events/s sustained, real recommender, {label}", sustained, "events/s", 20_000, lowerIsBetter: false);
+            MemoryBeside(label);
 
             var (p50, p99, achieved) = await Run(kind, index, byGenre, (system, transport, _, target) =>
                 StreamingBenchmark.Latency(system, transport, pipeline, users, rate, seconds, target));
             BenchmarkReport.Info($"offered rate achieved ({label})", $"{achieved:0} events/s");
             BenchmarkReport.Info($"event-to-batch p50 ({label})", $"{p50:0.0} ms");
             ok &= BenchmarkReport.Figure($"event-to-batch p99 at {rate}/s, real recommender, {label}", p99, "ms", 50, lowerIsBetter: true);
+            MemoryBeside(label);
         }
         if (!options.Contains("--no-kafka")) ok &= await ThroughKafka(index, byGenre, events, users, pipeline, options);
         BenchmarkReport.Info("peak working set", $"{BenchmarkReport.PeakWorkingSetBytes() / 1e6:0} MB");
         return ok;
     }
+
+    /// <summary>Allocation per event of the run just measured and the process's peak working set so far, beside its figure.</summary>
+    private static void MemoryBeside(string label) =>
+        BenchmarkReport.Info($"  allocated per event, peak working set so far ({label})",
+            $"{StreamingBenchmark.LastAllocatedPerEvent / 1024:0.0} KB, {BenchmarkReport.PeakWorkingSetBytes() / 1e6:0} MB; load average {(File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : "n/a")}");
 
     /// <summary>
     /// What one event costs without actors, streams or journal (decide the suggestion, apply the event to the state),
@@ -102,30 +104,27 @@ public sealed class RecommenderPipelineBenchmark : IBenchmark
     {
         var random = new Random(5);
         var states = FreshStates(users);
+        var context = SuggestionContext.ContentBased(index, SuggestionBeam);
         var activities = new ActivityEvent[events];
         for (var i = 0; i < events; i++) activities[i] = FavouriteGenreEvent(random, byGenre, i, users);
         var decide = TimeSpan.Zero;
         var apply = TimeSpan.Zero;
         long decideBytes = 0, applyBytes = 0;
-        HnswIndex.ScoredRows = 0;
-        SimilarityIndex.FallbackScans = 0;
         var sw = new Stopwatch();
         for (var i = 0; i < events; i++)
         {
             var u = i % users;
             var bytes = GC.GetAllocatedBytesForCurrentThread();
             sw.Restart();
-            var recorded = SuggestionPolicy.Decide(states[u], activities[i], index, SuggestionBeam);
+            var recorded = SuggestionPolicy.Decide(states[u], activities[i], context);
             decide += sw.Elapsed;
             var decided = GC.GetAllocatedBytesForCurrentThread();
             decideBytes += decided - bytes;
             sw.Restart();
-            states[u] = states[u].Apply(recorded);
+            states[u].Apply(recorded, index);
             apply += sw.Elapsed;
             applyBytes += GC.GetAllocatedBytesForCurrentThread() - decided;
         }
-        BenchmarkReport.Info("per event, one thread, no actors: graph rows scored, exact-scan fallbacks",
-            $"{HnswIndex.ScoredRows / (double)events:0} rows, {SimilarityIndex.FallbackScans} of {events} queries");
         BenchmarkReport.Info("per event, one thread, no actors: allocated by decide / apply", $"{decideBytes / (double)events:0} / {applyBytes / (double)events:0} bytes");
         BenchmarkReport.Info("per event, one thread, no actors: decide (index query + reason)", $"{decide.TotalMilliseconds * 1000 / events:0.0} µs");
         BenchmarkReport.Info("per event, one thread, no actors: apply (state update)", $"{apply.TotalMilliseconds * 1000 / events:0.0} µs");
@@ -143,6 +142,7 @@ public sealed class RecommenderPipelineBenchmark : IBenchmark
     {
         var threads = Environment.ProcessorCount;
         var states = FreshStates(users);
+        var context = SuggestionContext.ContentBased(index, SuggestionBeam);
         var clock = Stopwatch.StartNew();
         Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
         {
@@ -150,7 +150,7 @@ public sealed class RecommenderPipelineBenchmark : IBenchmark
             {
                 var u = i % users;
                 if (u % threads != t) continue;
-                states[u] = states[u].Apply(SuggestionPolicy.Decide(states[u], activities[i], index, SuggestionBeam));
+                states[u].Apply(SuggestionPolicy.Decide(states[u], activities[i], context), index);
             }
         });
         BenchmarkReport.Info($"CPU floor, {threads} threads at once", $"{activities.Length / clock.Elapsed.TotalSeconds:0} events/s");
@@ -165,20 +165,24 @@ public sealed class RecommenderPipelineBenchmark : IBenchmark
         var events = activities.Length;
         var every = Math.Max(1, events / 2000);   // about 2,000 exact scans, however long the run
         var states = FreshStates(users);
+        var context = SuggestionContext.ContentBased(index, SuggestionBeam);
         int compared = 0, agreeing = 0;
         var exact = new ScoredTrack[1];
         for (var i = 0; i < events; i++)
         {
-            var u = i % users;
-            var before = states[u];
-            var recorded = SuggestionPolicy.Decide(before, activities[i], index, SuggestionBeam);
-            states[u] = before.Apply(recorded);
-            if (i % every != 0 || recorded.Suggestion is not { } suggestion) continue;
-            if (SuggestionPolicy.Query(before, activities[i], index) is not { } query) continue;
-            if (index.ExactTopK(query, exact, SuggestionPolicy.Exclusions(before, activities[i])) != 1) continue;
-            compared++;
-            if (exact[0].TrackId == suggestion.TrackId) agreeing++;
+            var state = states[u(i)];
+            var recorded = SuggestionPolicy.Decide(state, activities[i], context);
+            // Compared against the state the decision saw, before the event changes it.
+            if (i % every == 0 && recorded.Suggestion is { } suggestion
+                && SuggestionPolicy.Query(state, activities[i], index) is { } query
+                && index.ExactTopK(query, exact, SuggestionPolicy.Exclusions(state, activities[i])) == 1)
+            {
+                compared++;
+                if (exact[0].TrackId == suggestion.TrackId) agreeing++;
+            }
+            state.Apply(recorded, index);
         }
+        int u(int i) => i % users;
         BenchmarkReport.Info("live suggestions that are the exact best (same exclusions)", $"{agreeing / (double)Math.Max(1, compared):0.000} of {compared} checked");
     }
 
@@ -210,7 +214,7 @@ public sealed class RecommenderPipelineBenchmark : IBenchmark
     {
         var dir = Path.Combine(Path.GetTempPath(), "musicrec-pipeline-bench-" + Guid.NewGuid().ToString("N"));
         var persistence = kind == JournalKind.Sqlite ? PersistenceOptions.Sqlite(Path.Combine(dir, "journal.db")) : PersistenceOptions.InMemory();
-        var config = persistence.ToConfig().WithFallback(RecommenderSerializer.Config)
+        var config = persistence.ToConfig()
             .WithFallback(ConfigurationFactory.ParseString("akka.loglevel = WARNING"));
         var system = ActorSystem.Create("bench", persistence.ToSetup(config));
         try
@@ -250,7 +254,7 @@ public sealed class RecommenderPipelineBenchmark : IBenchmark
     private static UserTasteState[] FreshStates(int users)
     {
         var states = new UserTasteState[users];
-        for (var u = 0; u < users; u++) states[u] = UserTasteState.Empty($"u{u}", new TasteSettings());
+        for (var u = 0; u < users; u++) states[u] = new UserTasteState($"u{u}", new TasteSettings());
         return states;
     }
 

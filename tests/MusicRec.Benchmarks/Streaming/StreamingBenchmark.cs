@@ -1,9 +1,10 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using Akka.Actor;
+using MusicRec.Contracts;
 using MusicRec.Streaming;
 using MusicRec.Streaming.Transport;
-using ActivityEvent = MusicRec.Streaming.ActivityEvent;
+using ActivityEvent = MusicRec.Contracts.ActivityEvent;
 
 namespace MusicRec.Benchmarks.Streaming;
 
@@ -131,6 +132,9 @@ public sealed class StreamingBenchmark : IBenchmark
         }
     }
 
+    /// <summary>Bytes the process allocated per event in the last throughput or latency run (printed beside its figure).</summary>
+    internal static double LastAllocatedPerEvent;
+
     /// <summary>Set by --alloc-profile: samples what the backlog and latency runs allocate, by type.</summary>
     internal static AllocationSampler? AllocationProfile;
     internal static readonly GcPauseRecorder GcPauses = new();
@@ -224,6 +228,7 @@ public sealed class StreamingBenchmark : IBenchmark
         BenchmarkReport.Info("process CPU per event (all threads)", $"{cpu.TotalMilliseconds * 1000 / Math.Max(1, done):0.0} µs " +
             $"(so 2 free cores would allow about {2e6 / Math.Max(1e-9, cpu.TotalMilliseconds * 1000 / Math.Max(1, done)):0} events/s)");
         BenchmarkReport.Info("garbage collection during the run", gc.Describe(done));
+        LastAllocatedPerEvent = gc.Allocated / (double)Math.Max(1, done);
         BenchmarkReport.Info("runtime pauses during the run", GcPauses.Describe());
         AllocationProfile?.Report("backlog run", done);
         var wholeRun = done / sinceFirst.TotalSeconds;
@@ -312,7 +317,9 @@ public sealed class StreamingBenchmark : IBenchmark
         // Where the tail comes from: one slow second (a stall) or spread over the run.
         BenchmarkReport.Info("event-to-batch p99 by second of the run", string.Join(", ", latencies.GroupBy(x => x.Second).OrderBy(g => g.Key)
             .Select(g => $"{At(g.Select(x => x.Ms).Order().ToArray(), 0.99):0}")) + " ms");
-        BenchmarkReport.Info("garbage collection while measuring latency", (GcFigures.Now() - gcBefore).Describe(total));
+        var gc = GcFigures.Now() - gcBefore;
+        BenchmarkReport.Info("garbage collection while measuring latency", gc.Describe(total));
+        LastAllocatedPerEvent = gc.Allocated / (double)Math.Max(1, total);
         BenchmarkReport.Info("runtime pauses while measuring latency", GcPauses.Describe());
         AllocationProfile?.Report("latency run", total);
         var sorted = latencies.Select(x => x.Ms).Order().ToArray();

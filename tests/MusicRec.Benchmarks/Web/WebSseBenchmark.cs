@@ -9,6 +9,7 @@ using System.Threading.Channels;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using MusicRec.Contracts;
 using MusicRec.Stores;
 using MusicRec.Streaming;
 using MusicRec.Web;

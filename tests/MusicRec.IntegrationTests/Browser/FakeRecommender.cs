@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using MusicRec.Catalog;
+using MusicRec.Contracts;
 using MusicRec.Stores;
 using MusicRec.Streaming;
 

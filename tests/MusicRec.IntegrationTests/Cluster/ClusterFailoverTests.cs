@@ -3,8 +3,9 @@ using System.Diagnostics;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Confluent.Kafka;
+using MusicRec.Contracts;
 using MusicRec.Streaming;
-using ActivityEvent = MusicRec.Streaming.ActivityEvent;
+using ActivityEvent = MusicRec.Contracts.ActivityEvent;
 using Xunit.Abstractions;
 
 namespace MusicRec.IntegrationTests.Cluster;
@@ -139,6 +140,7 @@ public sealed class ClusterFailoverTests(ITestOutputHelper output) : IAsyncLifet
         HashSet<string> usersOnNode1 = [];
         await ProduceRoundsAsync(0, EventsPerUserBeforeLeave, 300, async round =>
         {
+            if (round == 3) await DashboardCountsEveryNodesEntitiesAsync([node1, node2, node3], Log);
             if (round != 4) return;
             usersOnNode1 = (await node1.EntitiesAsync()).Where(u => u.StartsWith($"{_run}-u", StringComparison.Ordinal)).ToHashSet();
             node1.KillHard();
@@ -228,6 +230,32 @@ public sealed class ClusterFailoverTests(ITestOutputHelper output) : IAsyncLifet
         }
         Assert.True(total > 0, "no batch was published");
         Log($"{total} distinct batches, {batches.Count - total} repeats dropped; total time {clock.Elapsed.TotalSeconds:0} s");
+    }
+
+    /// <summary>
+    /// One node's dashboard lists every node with the entities that node itself reports. Entities are still being
+    /// started while events flow, so the two views are compared until they agree (20 s at most).
+    /// </summary>
+    private static async Task DashboardCountsEveryNodesEntitiesAsync(ServiceNode[] nodes, Action<string> log)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (true)
+        {
+            var reported = await nodes[0].DashboardNodesAsync();
+            Assert.Equal(nodes.Select(n => n.Address).Order(), reported.Select(n => n.Address).Order());
+            var own = new List<int>();
+            foreach (var node in nodes) own.Add((await node.EntitiesAsync()).Count);
+            var fromDashboard = nodes.Select(n => reported.Single(r => r.Address == n.Address).Entities).ToList();
+            if (own.Cast<int?>().SequenceEqual(fromDashboard))
+            {
+                log("dashboard: " + string.Join(", ", reported.Select(n => $"{n.Address} {n.Shards} shards {n.Entities} entities")));
+                Assert.True(reported.Count(n => n.Entities > 0) >= 2, "the users' entities are spread over the nodes");
+                return;
+            }
+            if (DateTime.UtcNow > deadline)
+                Assert.Fail($"the dashboard's entities per node ({string.Join(", ", fromDashboard)}) never matched the nodes' own ({string.Join(", ", own)})");
+            await Task.Delay(500);
+        }
     }
 
     private static int UpCount(ClusterView view) => view.Members.Count(m => m.Status == "Up");

@@ -52,6 +52,23 @@ public sealed class ServeOptionsTests
     }
 
     [Fact]
+    public async Task An_in_flight_limit_the_recommenders_batches_do_not_cover_stops_the_start_with_one_clear_error()
+    {
+        var hocon = Path.Combine(Path.GetTempPath(), $"musicrec-inflight-{Guid.NewGuid():N}.hocon");
+        await File.WriteAllTextAsync(hocon, "musicrec.pipeline.max-in-flight-per-user = 193");
+        try
+        {
+            var options = Resolve(new() { ["MUSICREC_HOCON"] = hocon });
+            var e = await Assert.ThrowsAsync<CliException>(() => ServiceParts.OpenAsync(options, CancellationToken.None));
+            Assert.StartsWith("musicrec.pipeline: max-in-flight-per-user is 193, but it must be between 1 and 192", e.Message);
+        }
+        finally
+        {
+            File.Delete(hocon);
+        }
+    }
+
+    [Fact]
     public void A_seed_list_naming_only_this_node_is_a_node_alone()
     {
         var o = Resolve(port: 4053, seeds: ["akka.tcp://musicrec@127.0.0.1:4053"]);
@@ -87,5 +104,50 @@ public sealed class ServeOptionsTests
         Assert.Throws<CliException>(() => Resolve(port: 70000));
         Assert.Throws<CliException>(() => Resolve(web: "ftp://x"));
         Assert.Throws<CliException>(() => Resolve(new() { ["MUSICREC_CLUSTER_PORT"] = "abc" }));
+    }
+
+    private const string Key = "correct-horse-battery-staple-42";
+
+    [Fact]
+    public void Without_a_key_only_loopback_listeners_are_allowed()
+    {
+        Assert.Null(Resolve().ApiKey);
+        Assert.NotNull(Resolve(web: "http://localhost:5080"));
+        var e = Assert.Throws<CliException>(() => Resolve(web: "http://0.0.0.0:5080"));
+        Assert.Contains("--api-key", e.Message);
+        Assert.Throws<CliException>(() => ServeOptions.Resolve(null, null, [], null, true, "http://0.0.0.0:8080", null, null, [], null, _ => null));
+    }
+
+    [Fact]
+    public void A_key_from_the_command_line_the_environment_or_a_file_allows_any_listener()
+    {
+        var fromOption = ServeOptions.Resolve(null, null, [], "http://0.0.0.0:5080", false, null, null, null, [], null, _ => null, apiKey: Key);
+        Assert.True(fromOption.ApiKey!.Matches(Key));
+        var fromEnv = Resolve(new() { ["MUSICREC_API_KEY"] = Key }, web: "http://0.0.0.0:5080");
+        Assert.True(fromEnv.ApiKey!.Matches(Key));
+        var file = Path.GetTempFileName();
+        try
+        {
+            File.WriteAllText(file, Key + "\n");
+            var fromFile = Resolve(new() { ["MUSICREC_API_KEY_FILE"] = file }, web: "http://0.0.0.0:5080");
+            Assert.True(fromFile.ApiKey!.Matches(Key));
+            var both = Assert.Throws<CliException>(() => Resolve(new() { ["MUSICREC_API_KEY_FILE"] = file, ["MUSICREC_API_KEY"] = Key }));
+            Assert.Contains("not both", both.Message);
+        }
+        finally { File.Delete(file); }
+        var missing = Assert.Throws<CliException>(() => Resolve(new() { ["MUSICREC_API_KEY_FILE"] = "/nonexistent/key" }));
+        Assert.Contains("/nonexistent/key", missing.Message);
+        var tooShort = Assert.Throws<CliException>(() => Resolve(new() { ["MUSICREC_API_KEY"] = "abc123" }));
+        Assert.DoesNotContain("abc123", tooShort.Message);
+    }
+
+    [Fact]
+    public void The_start_note_says_how_the_listener_is_protected_and_never_holds_the_key()
+    {
+        var open = MusicRecService.AccessNote(Resolve(), "http://127.0.0.1:5080");
+        Assert.Contains("loopback only", open);
+        var keyed = MusicRecService.AccessNote(Resolve(new() { ["MUSICREC_API_KEY"] = Key }), "http://0.0.0.0:5080");
+        Assert.Contains("API key set", keyed);
+        Assert.DoesNotContain(Key, keyed);
     }
 }

@@ -57,8 +57,9 @@ public sealed partial class ServiceNode : IAsyncDisposable
         Launch(name, 0, $"http://127.0.0.1:{webPort}", workDir, serveArgs, null);
 
     /// <summary>`musicrec demo` with its page on <paramref name="webPort"/> (same listener for /readyz).</summary>
-    public static ServiceNode StartDemo(int webPort, string workDir, IEnumerable<string> demoArgs) =>
-        Launch("demo", 0, $"http://127.0.0.1:{webPort}", workDir, demoArgs, null, command: "demo");
+    public static ServiceNode StartDemo(int webPort, string workDir, IEnumerable<string> demoArgs,
+        IReadOnlyDictionary<string, string>? environment = null) =>
+        Launch("demo", 0, $"http://127.0.0.1:{webPort}", workDir, demoArgs, environment, command: "demo");
 
     public static ServiceNode Start(string name, int clusterPort, int adminPort, string workDir, IEnumerable<string> serveArgs,
         IReadOnlyDictionary<string, string>? environment = null) =>
@@ -130,6 +131,10 @@ public sealed partial class ServiceNode : IAsyncDisposable
     public async Task<ClusterView> ClusterAsync() =>
         (await _http.GetFromJsonAsync<ClusterView>("/api/admin/cluster", Json))!;
 
+    /// <summary>Shards and entities of every node, as this node's dashboard reports them.</summary>
+    public async Task<List<DashboardNodeView>> DashboardNodesAsync() =>
+        (await _http.GetFromJsonAsync<DashboardOverviewView>("/api/admin/dashboard/overview", Json))!.Nodes;
+
     /// <summary>The user's state as its entity reports it, or null when the region could not answer (moving shard).</summary>
     public async Task<UserState?> UserStateAsync(string userId)
     {
@@ -193,6 +198,10 @@ public sealed record ClusterView(
     string SelfAddress, string SelfStatus, List<MemberInfo> Members, List<string> Unreachable, string? Leader, int Shards, int Entities);
 
 public sealed record MemberInfo(string Address, string Status);
+
+public sealed record DashboardOverviewView(List<DashboardNodeView> Nodes);
+
+public sealed record DashboardNodeView(string Address, int? Shards, int? Entities);
 
 public sealed record UserState(
     string UserId, long EventsApplied, long BatchesEmitted,

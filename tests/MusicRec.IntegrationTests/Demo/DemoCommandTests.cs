@@ -8,7 +8,8 @@ namespace MusicRec.IntegrationTests.Demo;
 /// <summary>
 /// The README's first command, `musicrec demo`, as a newcomer runs it: a sample catalogue is written, the ETL fills
 /// the embedded store, the service starts on the in-process bus with the page, the simulator's listeners get
-/// batches of three, and Ctrl-C (SIGTERM here) stops it with exit 0. Needs nothing installed.
+/// batches of three, and Ctrl-C (SIGTERM here) stops it with exit 0. The terminal stays quiet: progress, a summary
+/// and the page's URL within the first 40 lines; the service's log goes to DIR/demo.log. Needs nothing installed.
 /// </summary>
 [Trait("Category", "Demo")]
 [Collection(ServeProcessesCollection.Name)]
@@ -22,6 +23,25 @@ public sealed class DemoCommandTests(ITestOutputHelper output) : ServeProcessTes
         Node = ServiceNode.StartDemo(port, Work, ["--dir", dir, "--tracks", "24", "--web", $"http://127.0.0.1:{port}", "--users", "3", "--rate", "20"]);
         await Node.WaitReadyAsync(TimeSpan.FromSeconds(200));
 
+        // The URL is printed once the host has started, which is about when /readyz answers.
+        var url = $"http://127.0.0.1:{port}/?user=sim0";
+        string[] terminal = [];
+        for (var attempt = 0; attempt < 50 && !terminal.Any(l => l.Contains(url)); attempt++)
+        {
+            await Task.Delay(100);
+            terminal = Node.Output.Split('\n');
+        }
+        var urlLine = Array.FindIndex(terminal, l => l.Contains(url));
+        Assert.True(urlLine is >= 0 and < 40, $"the URL is on line {urlLine + 1} of the terminal output:\n{Node.Output}");
+        Assert.DoesNotContain(terminal, l => l.Contains("Akka.Actor.ActorSystem") || l.Contains("[INFO]"));
+        var logPath = Path.Combine(dir, "demo.log");
+        Assert.Contains(terminal, l => l.Contains($"service log: {logPath}"));
+        Assert.True(File.Exists(logPath), $"{logPath} is missing");
+        // Shared read: the demo still has the file open for writing.
+        string Log() { using var r = new StreamReader(new FileStream(logPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite)); return r.ReadToEnd(); }
+        Assert.Contains("MusicRec.Serve", Log());
+        Assert.Contains("ETL summary", Log());
+
         // The ETL ran for real: one final.csv row per sample track, a scaler, and the store behind the page.
         var finalRows = File.ReadAllLines(Path.Combine(dir, "out", "final.csv")).Length - 1;
         Assert.Equal(24, finalRows);
@@ -31,15 +51,7 @@ public sealed class DemoCommandTests(ITestOutputHelper output) : ServeProcessTes
         var page = await http.GetStringAsync("/?user=sim0");
         Assert.Contains("MusicRec", page);
 
-        JsonElement batch = default;
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (DateTime.UtcNow < deadline)
-        {
-            var body = await http.GetFromJsonAsync<JsonElement>("/api/users/sim0/recommendations");
-            var batches = body.GetProperty("batches");
-            if (batches.GetArrayLength() > 0) { batch = batches[0]; break; }
-            await Task.Delay(500);
-        }
+        var batch = await DemoBatches.FirstAsync(http, "sim0", TimeSpan.FromSeconds(60));
         Assert.True(batch.ValueKind == JsonValueKind.Object, $"no batch for sim0 within 60 s:\n{Node.Tail()}");
         Assert.StartsWith("sim0-", batch.GetProperty("batch_id").GetString());
         Assert.Equal(3, batch.GetProperty("tracks").GetArrayLength());
@@ -47,5 +59,6 @@ public sealed class DemoCommandTests(ITestOutputHelper output) : ServeProcessTes
 
         Node.Terminate();
         Assert.Equal(0, await Node.WaitForExitAsync(TimeSpan.FromSeconds(90)));
+        Assert.Contains("Activity pipeline drained", Log());
     }
 }

@@ -5,6 +5,7 @@ using Akka.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using MusicRec.Catalog.Sample;
+using MusicRec.Contracts;
 using MusicRec.Host.Commands;
 using MusicRec.Recommendation;
 using MusicRec.Stores;

@@ -1,3 +1,4 @@
+using MusicRec.Contracts;
 using MusicRec.Tests.Streaming;
 using System.Text;
 using System.Text.Json;

@@ -3,6 +3,7 @@ using Akka.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using MusicRec.Catalog;
+using MusicRec.Contracts;
 using MusicRec.Recommendation;
 using MusicRec.Stores;
 using MusicRec.Streaming;

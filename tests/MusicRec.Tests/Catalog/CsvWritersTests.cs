@@ -31,9 +31,11 @@ public class CsvWritersTests
         Assert.Equal(["track_id", "File_Name", "title", "artist_id", "artist_name", "album_id", "album_title", "genre_id",
             "genre_top", "genres", "genres_all", "duration", "subset"], c.Take(13));
         Assert.Equal(TrackDocumentColumns.EchonestColumns.Select(e => $"echonest_{e}"), c.Skip(13).Take(8));
-        Assert.Equal(["MFCCs", "Spectral_Centroid", "Zero_Crossing_Rate"], c.Skip(21).Take(3));
-        Assert.Equal(AudioFeatures.ColumnNames, c.Skip(24));
-        Assert.Equal(24 + 154, c.Count);
+        Assert.Equal(["feature_source", "MFCCs", "Spectral_Centroid", "Zero_Crossing_Rate"], c.Skip(21).Take(4));
+        Assert.Equal(AudioFeatures.ColumnNames, c.Skip(25).Take(154));
+        // Then the 364 statistics only FMA's features.csv has (empty for a track from audio).
+        Assert.Equal(MusicRec.Catalog.Features.FmaFeatureColumns.CsvOnly, c.Skip(25 + 154));
+        Assert.Equal(25 + 518, c.Count);
         Assert.Equal(c.Count, c.Distinct().Count());
     }
 

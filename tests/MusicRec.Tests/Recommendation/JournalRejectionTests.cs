@@ -32,13 +32,13 @@ public sealed class RejectingJournal : MemoryJournal
     }
 }
 
-public class JournalRejectionTests() : Akka.TestKit.Xunit2.TestKit(ConfigurationFactory.ParseString($$"""
+public class JournalRejectionTests() : Akka.TestKit.Xunit2.TestKit(SetupFor(PersistenceOptions.InMemory(), ConfigurationFactory.ParseString($$"""
         akka.persistence.journal.plugin = "akka.persistence.journal.rejecting"
         akka.persistence.journal.rejecting {
           class = "{{typeof(RejectingJournal).AssemblyQualifiedName}}"
           plugin-dispatcher = "akka.actor.default-dispatcher"
         }
-        """).WithFallback(ConfigFor(PersistenceOptions.InMemory())))
+        """)))
 {
     private static readonly SimilarityIndex Index = SyntheticCatalogue.Index(30, seed: 5);
 

@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Microsoft.Data.Sqlite;
+using MusicRec.Contracts;
 using MusicRec.Recommendation;
 using MusicRec.Streaming;
 using static MusicRec.Tests.Recommendation.RecommenderTestKit;

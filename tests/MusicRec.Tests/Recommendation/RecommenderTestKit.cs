@@ -1,8 +1,10 @@
 using Akka.Actor;
+using Akka.Actor.Setup;
 using Akka.Configuration;
 using Akka.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using MusicRec.Contracts;
 using MusicRec.Recommendation;
 using MusicRec.Streaming;
 using static MusicRec.Recommendation.UserRecommenderProtocol;
@@ -14,14 +16,24 @@ internal static class RecommenderTestKit
     public static readonly DateTimeOffset T0 = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
     public static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(20);
 
-    public static Config ConfigFor(PersistenceOptions persistence) =>
-        persistence.ToConfig()
-            .WithFallback(RecommenderSerializer.Config)
-            .WithFallback(ConfigurationFactory.ParseString("akka.loglevel = WARNING"));
+    /// <summary>The journal as the service configures it (for SQLite: with its connection options) and its serializer; <paramref name="first"/> takes precedence.</summary>
+    public static ActorSystemSetup SetupFor(PersistenceOptions persistence, Config? first = null) =>
+        persistence.ToSetup((first ?? Config.Empty)
+            .WithFallback(persistence.ToConfig())
+            .WithFallback(ConfigurationFactory.ParseString("akka.loglevel = WARNING")));
 
-    /// <summary>A plain ActorSystem with the journal as the service configures it (for SQLite: with its connection options).</summary>
+    /// <summary>A plain ActorSystem with <see cref="SetupFor"/>.</summary>
     public static ActorSystem SystemFor(string name, PersistenceOptions persistence) =>
-        ActorSystem.Create(name, persistence.ToSetup(ConfigFor(persistence)));
+        ActorSystem.Create(name, SetupFor(persistence));
+
+    /// <summary><paramref name="value"/> through the recommender's serializer and back.</summary>
+    public static T RoundTrip<T>(this ActorSystem system, T value) where T : notnull
+    {
+        var serializer = system.Serialization.FindSerializerFor(value);
+        Assert.IsType<RecommenderSerializer>(serializer);
+        var manifest = Akka.Serialization.Serialization.ManifestFor(serializer, value);
+        return (T)system.Serialization.Deserialize(serializer.ToBinary(value), serializer.Identifier, manifest);
+    }
 
     public static ActivityEvent Event(string user, int n, int track, string action = Actions.Like) =>
         new($"{user}-e{n}", user, track, action, T0.AddSeconds(n));

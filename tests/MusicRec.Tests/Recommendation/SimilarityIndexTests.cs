@@ -155,35 +155,6 @@ public class SimilarityIndexTests(ITestOutputHelper output)
         Assert.True(agreement[32] >= agreement[0], $"PCA-32 {agreement[32]:P1} < full {agreement[0]:P1}");
     }
 
-    [Fact]
-    public void Inverted_file_index_finds_the_exact_neighbours_almost_always_and_honours_exclusions()
-    {
-        var random = new Random(9);
-        var raw = Enumerable.Range(0, 4000).Select(_ => Enumerable.Range(0, 16).Select(_ => (float)SyntheticCatalogue.Gaussian(random)).ToArray()).ToList();
-        var infos = Enumerable.Range(0, raw.Count).Select(i => new TrackInfo(1000 + i, $"t{i}", "a", "g", null)).ToList();
-        var index = SimilarityIndex.FromVectors(infos, raw, new SimilarityIndexOptions { ExactScanBelow = 1000, Approximate = ApproximateSearch.InvertedFile });
-        Assert.StartsWith("inverted file", index.SearchMethod);
-        double hits = 0;
-        const int queries = 100;
-        for (var q = 0; q < queries; q++)
-        {
-            var query = raw[random.Next(raw.Count)].Select(x => x + (float)SyntheticCatalogue.Gaussian(random) * 0.3f).ToArray();
-            var padded = new float[index.Stride];
-            query.CopyTo(padded, 0);
-            SimilarityIndex.Normalise(padded);
-            var excluded = NaiveTopK(raw, query, 5).Take(2).ToHashSet();
-            var got = index.TopK(padded, 3, excluded.Contains).Select(h => h.TrackId).ToList();
-            Assert.Equal(3, got.Count);
-            Assert.DoesNotContain(got, excluded.Contains);
-            hits += NaiveTopK(raw, query, 3, excluded.Contains).Count(got.Contains) / 3.0;
-        }
-        Assert.True(hits / queries >= 0.95, $"recall@3 {hits / queries:P1}");
-        // Everything the probed clusters hold excluded: the exact scan still answers.
-        var all = new float[index.Stride];
-        all[0] = 1;
-        Assert.Equal([1003], index.TopK(all, 1, id => id != 1003).Select(h => h.TrackId));
-    }
-
     private static (SimilarityIndex Index, List<float[]> Raw) GraphIndex(int n, int dims, int seed, SimilarityIndexOptions? options = null)
     {
         var random = new Random(seed);

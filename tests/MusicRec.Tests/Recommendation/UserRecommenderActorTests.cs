@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using Akka.Actor;
 using Akka.Cluster.Sharding;
 using Akka.TestKit.Xunit2;
+using MusicRec.Contracts;
 using MusicRec.Recommendation;
 using MusicRec.Streaming;
 using Xunit.Abstractions;
@@ -11,12 +12,41 @@ using static MusicRec.Tests.Recommendation.RecommenderTestKit;
 namespace MusicRec.Tests.Recommendation;
 
 public class UserRecommenderActorTests(ITestOutputHelper output)
-    : TestKit(ConfigFor(PersistenceOptions.InMemory()), output: output)
+    : TestKit(SetupFor(PersistenceOptions.InMemory()), output: output)
 {
     private static readonly SimilarityIndex Index = SyntheticCatalogue.Index(30, seed: 5);
     private static readonly RecommenderOptions Options = new() { UseSharding = false, IdleTimeout = null };
 
     private int Track(int i) => Index.Tracks[i % Index.Count].TrackId;
+
+    [Fact]
+    public async Task Candidate_sources_given_in_the_options_decide_the_suggestions()
+    {
+        var options = Options with { Suggestions = index => new SuggestionContext(index, [new FirstAllowed(index)]) };
+        var parent = LocalParent(Sys, Index, options);
+        await Send(parent, "u1", 1, Track(0));
+        await Send(parent, "u1", 2, Track(1));
+        var batch = Assert.Single((await Send(parent, "u1", 3, Track(2))).Batches);
+        // Each event excludes its own track, the ones heard and the ones suggested before: the next in catalogue order.
+        Assert.Equal([Track(1), Track(2), Track(3)], batch.Tracks.Select(t => t.TrackId));
+        Assert.All(batch.Tracks, t => Assert.Equal(1.0, t.Score));
+    }
+
+    /// <summary>A source that proposes the catalogue's first track the request allows.</summary>
+    private sealed class FirstAllowed(SimilarityIndex index) : ICandidateSource
+    {
+        public bool TryPropose(in CandidateRequest request, out ScoredTrack best)
+        {
+            foreach (var t in index.Tracks)
+                if (!request.IsExcluded(t.TrackId))
+                {
+                    best = new ScoredTrack(t.TrackId, 1f);
+                    return true;
+                }
+            best = default;
+            return false;
+        }
+    }
 
     [Fact]
     public async Task Two_events_give_no_batch_and_the_third_gives_three_distinct_tracks()
@@ -91,7 +121,7 @@ public class UserRecommenderActorTests(ITestOutputHelper output)
             return batches;
         }
         var here = await Run(Sys);
-        using var other = ActorSystem.Create("other", ConfigFor(PersistenceOptions.InMemory()));
+        using var other = ActorSystem.Create("other", SetupFor(PersistenceOptions.InMemory()));
         var there = await Run(other);
         Assert.Equal(["u3-1", "u3-2", "u3-3"], here.Select(b => b.BatchId));
         BatchAssert.Equal(here, there);

@@ -1,5 +1,5 @@
+using MusicRec.Contracts;
 using MusicRec.Recommendation;
-using MusicRec.Streaming;
 
 namespace MusicRec.Tests.Recommendation;
 
@@ -7,76 +7,89 @@ public class UserTasteStateTests
 {
     private static readonly DateTimeOffset T0 = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
     private static readonly SimilarityIndex Index = SyntheticCatalogue.Index(20, seed: 3);
+    private static int Track(int i) => Index.Tracks[i % Index.Count].TrackId;
 
-    private static RecommendedTrack Suggestion(int id) => new(id, $"Song {id}", "A", "Rock", 0.9, "because");
+    private static ActivityRecorded Recorded(int n, int track, string action = Actions.Like, int? suggestion = null) =>
+        new($"e{n}", track, action, T0.AddSeconds(n), suggestion is { } s ? new Choice(s, 0.9) : null);
 
-    private static ActivityRecorded Recorded(int n, int track, string action = Actions.Like, RecommendedTrack? s = null, float[]? vector = null) =>
-        new($"e{n}", track, action, T0.AddSeconds(n), vector, s);
-
-    [Fact]
-    public void Apply_returns_a_new_state_and_leaves_the_old_one_alone()
-    {
-        var s0 = UserTasteState.Empty("u1", new TasteSettings());
-        var s1 = s0.Apply(Recorded(1, 5, vector: [1f, 0f], s: Suggestion(7)));
-        Assert.Equal(0, s0.EventsApplied);
-        Assert.Empty(s0.Pending);
-        Assert.True(s0.Profile.IsEmpty);
-        Assert.Equal(1, s1.EventsApplied);
-        Assert.Single(s1.Pending);
-        Assert.Equal([2f, 0f], s1.Profile.ToArray());
-    }
+    private static UserTasteState Fresh(TasteSettings? settings = null) => new("u1", settings ?? new TasteSettings());
 
     [Fact]
-    public void Third_suggestion_completes_a_batch_with_a_deterministic_id_and_the_event_time()
+    public void Third_suggestion_completes_a_batch_with_a_deterministic_id_the_event_time_and_the_catalogues_text()
     {
-        var s = UserTasteState.Empty("u1", new TasteSettings());
-        s = s.Apply(Recorded(1, 5, s: Suggestion(10)));
-        s = s.Apply(Recorded(2, 6, s: Suggestion(11)));
+        var s = Fresh();
+        s.Apply(Recorded(1, Track(0), suggestion: Track(10)), Index);
+        s.Apply(Recorded(2, Track(1), suggestion: Track(11)), Index);
         Assert.Empty(s.BatchesCompletedBy("e2"));
         Assert.Equal(0, s.BatchSequence);
-        s = s.Apply(Recorded(3, 7, s: Suggestion(12)));
+        s.Apply(Recorded(3, Track(2), suggestion: Track(12)), Index);
         var batch = Assert.Single(s.BatchesCompletedBy("e3"));
         Assert.Equal("u1-1", batch.BatchId);
         Assert.Equal(T0.AddSeconds(3), batch.GeneratedAt);
-        Assert.Equal([10, 11, 12], batch.Tracks.Select(t => t.TrackId));
+        Assert.Equal([Track(10), Track(11), Track(12)], batch.Tracks.Select(t => t.TrackId));
+        Index.TryGetInfo(Track(10), out var info);
+        Assert.Equal((info.Title, info.Artist, info.Genre), (batch.Tracks[0].Title, batch.Tracks[0].Artist, batch.Tracks[0].Genre));
+        Assert.Contains("which you liked", batch.Tracks[0].Because);
         Assert.Empty(s.Pending);
-        for (var i = 4; i <= 6; i++) s = s.Apply(Recorded(i, i + 10, s: Suggestion(20 + i)));
+        for (var i = 4; i <= 6; i++) s.Apply(Recorded(i, Track(i + 10), suggestion: Track(20 + i)), Index);
         Assert.Equal("u1-2", Assert.Single(s.BatchesCompletedBy("e6")).BatchId);
     }
 
     [Fact]
     public void An_event_id_is_applied_only_once()
     {
-        var s = UserTasteState.Empty("u1", new TasteSettings()).Apply(Recorded(1, 5, vector: [1f, 1f], s: Suggestion(9)));
-        var again = s.Apply(Recorded(1, 5, vector: [1f, 1f], s: Suggestion(9)));
-        Assert.Same(s, again);
+        var s = Fresh();
+        Assert.True(s.Apply(Recorded(1, Track(5), suggestion: Track(9)), Index));
+        var profile = s.Profile.ToArray();
+        Assert.False(s.Apply(Recorded(1, Track(5), suggestion: Track(9)), Index));
+        Assert.Equal(1, s.EventsApplied);
+        Assert.Single(s.Pending);
+        Assert.Equal(profile, s.Profile);
     }
 
     [Fact]
     public void Like_pulls_the_profile_towards_a_track_and_skip_pushes_it_away()
     {
+        var (a, b) = (Track(1), Track(2));
+        float Towards(UserTasteState s, int track) => SimilarityIndex.Similarity(s.Profile, Index.VectorOf(track));
+        var before = Fresh();
+        before.Apply(Recorded(1, a), Index);
+        var liked = Fresh();
+        liked.Apply(Recorded(1, a), Index);
+        liked.Apply(Recorded(2, b, Actions.Like), Index);
+        var skipped = Fresh();
+        skipped.Apply(Recorded(1, a), Index);
+        skipped.Apply(Recorded(2, b, Actions.Skip), Index);
+        Assert.True(Towards(liked, b) > Towards(before, b));
+        Assert.True(Towards(skipped, b) < Towards(before, b));
+        // Profile = Decay·profile + weight·vector.
         var settings = new TasteSettings();
-        var a = new float[] { 1, 0 };
-        var b = new float[] { 0, 1 };
-        var s = UserTasteState.Empty("u", settings).Apply(Recorded(1, 1, Actions.Like, vector: a));
-        var liked = s.Apply(Recorded(2, 2, Actions.Like, vector: b));
-        var skipped = s.Apply(Recorded(2, 2, Actions.Skip, vector: b));
-        Assert.True(liked.Profile[1] > 0);
-        Assert.True(skipped.Profile[1] < 0);
-        Assert.Equal(settings.Decay * 2f, skipped.Profile[0], 5);
+        Assert.Equal(settings.Decay * 2f * Index.VectorOf(a)[0] - 0.5f * Index.VectorOf(b)[0], skipped.Profile[0], 5);
         Assert.Throws<ArgumentException>(() => settings.WeightOf("dance"));
+    }
+
+    [Fact]
+    public void An_unknown_track_leaves_the_profile_and_still_counts_as_heard()
+    {
+        var s = Fresh();
+        s.Apply(Recorded(1, Track(1)), Index);
+        var profile = s.Profile.ToArray();
+        s.Apply(Recorded(2, 999_999, Actions.Listen), Index);
+        Assert.Equal(profile, s.Profile);
+        Assert.True(s.IsExcluded(999_999));
+        Assert.Null(SuggestionPolicy.Decide(Fresh(), new ActivityEvent("e", "u1", 999_999, Actions.Listen, T0), SuggestionContext.ContentBased(Index)).Suggestion);
     }
 
     [Fact]
     public void History_recommended_and_event_ids_stay_bounded()
     {
         var settings = new TasteSettings { MaxHistory = 5, MaxRecommended = 7, MaxRecentEventIds = 4, MaxRecentBatches = 2 };
-        var s = UserTasteState.Empty("u", settings);
-        for (var i = 1; i <= 30; i++) s = s.Apply(Recorded(i, 100 + i % 3, s: Suggestion(1000 + i)));
-        Assert.Equal(5, s.HistoryCount);
-        Assert.Equal(5, s.History.Count());
-        Assert.Equal(s.History.GroupBy(h => h.TrackId).Select(g => KeyValuePair.Create(g.Key, g.Count())).OrderBy(kv => kv.Key), s.Heard);
+        var s = Fresh(settings);
+        for (var i = 1; i <= 30; i++) s.Apply(Recorded(i, Track(100 + i % 3), suggestion: Track(i)), Index);
+        Assert.Equal(5, s.History.Count);
+        Assert.Equal(s.History.GroupBy(h => h.TrackId).ToDictionary(g => g.Key, g => g.Count()), s.Heard.ToDictionary());
         Assert.Equal(7, s.Recommended.Count);
+        Assert.Equal(s.RecommendedOrder.Order(), s.Recommended.Order());
         Assert.Equal(4, s.RecentEvents.Count);
         Assert.Equal(2, s.RecentBatches.Count);
         Assert.Equal(10, s.BatchSequence);
@@ -88,79 +101,82 @@ public class UserTasteStateTests
     [Fact]
     public void A_remembered_event_finds_its_batch_while_the_batch_is_kept()
     {
-        var settings = new TasteSettings { MaxRecentEventIds = 100, MaxRecentBatches = 2 };
-        var s = UserTasteState.Empty("u", settings);
-        for (var i = 1; i <= 30; i++) s = s.Apply(Recorded(i, 100 + i, s: Suggestion(1000 + i)));
-        Assert.Equal("u-10", Assert.Single(s.BatchesCompletedBy("e30")).BatchId);
-        Assert.Equal("u-9", Assert.Single(s.BatchesCompletedBy("e27")).BatchId);
+        var s = Fresh(new TasteSettings { MaxRecentEventIds = 100, MaxRecentBatches = 2 });
+        for (var i = 1; i <= 30; i++) s.Apply(Recorded(i, Track(100 + i), suggestion: Track(i)), Index);
+        Assert.Equal("u1-10", Assert.Single(s.BatchesCompletedBy("e30")).BatchId);
+        Assert.Equal("u1-9", Assert.Single(s.BatchesCompletedBy("e27")).BatchId);
         Assert.Empty(s.BatchesCompletedBy("e24"));   // remembered, but its batch is no longer kept
         Assert.Empty(s.BatchesCompletedBy("e29"));   // completed no batch
     }
 
     [Fact]
-    public void Snapshot_round_trip_keeps_the_state()
+    public void Snapshot_round_trip_keeps_the_state_and_both_continue_identically()
     {
-        var s = UserTasteState.Empty("u", new TasteSettings());
-        for (var i = 1; i <= 8; i++) s = s.Apply(Recorded(i, 100 + i, i % 3 == 0 ? Actions.Skip : Actions.Listen, Suggestion(200 + i), [i, 1f, -i]));
+        var s = Fresh();
+        for (var i = 1; i <= 8; i++) s.Apply(Recorded(i, Track(100 + i), i % 3 == 0 ? Actions.Skip : Actions.Listen, Track(i)), Index);
         var back = UserTasteState.FromSnapshot(s.ToSnapshot(), s.Settings);
         StateAssert.Equal(s, back);
-        // Both continue identically.
-        var next = Recorded(9, 300, s: Suggestion(400));
-        StateAssert.Equal(s.Apply(next), back.Apply(next));
+        s.Apply(Recorded(9, Track(50), suggestion: Track(60)), Index);
+        back.Apply(Recorded(9, Track(50), suggestion: Track(60)), Index);
+        StateAssert.Equal(s, back);
     }
 
     [Fact]
     public void Anchors_are_the_recent_distinct_listened_or_liked_tracks_newest_first()
     {
-        var s = UserTasteState.Empty("u", new TasteSettings());
-        for (var i = 1; i <= 30; i++) s = s.Apply(Recorded(i, 100 + i, Actions.Listen));
-        s = s.Apply(Recorded(31, 105, Actions.Like));     // an older track again: it moves to the front
-        s = s.Apply(Recorded(32, 500, Actions.Skip));     // skips are never anchors
-        Assert.Equal(UserTasteState.MaxAnchors, s.Anchors.Length);
-        Assert.Equal(new HistoryEntry(105, Actions.Like), s.Anchors[0]);
-        Assert.Equal(new HistoryEntry(130, Actions.Listen), s.Anchors[1]);
-        Assert.Single(s.Anchors, a => a.TrackId == 105);
-        Assert.DoesNotContain(s.Anchors, a => a.TrackId == 500);
-
-        // A snapshot written before anchors were kept (no Anchors field) derives the same ones from its history.
-        var old = s.ToSnapshot() with { Anchors = null };
-        StateAssert.Equal(s, UserTasteState.FromSnapshot(old, s.Settings));
+        var s = Fresh();
+        for (var i = 1; i <= 30; i++) s.Apply(Recorded(i, Track(100 + i), Actions.Listen), Index);
+        s.Apply(Recorded(31, Track(105), Actions.Like), Index);     // an older track again: it moves to the front
+        s.Apply(Recorded(32, Track(3), Actions.Skip), Index);       // skips are never anchors
+        Assert.Equal(UserTasteState.MaxAnchors, s.Anchors.Count);
+        Assert.Equal(new HistoryEntry(Track(105), Actions.Like), s.Anchors[0]);
+        Assert.Equal(new HistoryEntry(Track(130), Actions.Listen), s.Anchors[1]);
+        Assert.Single(s.Anchors, a => a.TrackId == Track(105));
+        Assert.DoesNotContain(s.Anchors, a => a.TrackId == Track(3));
     }
 
     [Fact]
-    public void Decide_never_suggests_heard_recommended_or_pending_tracks()
+    public void Decide_never_suggests_heard_recommended_or_pending_tracks_and_does_not_change_the_state()
     {
-        var s = UserTasteState.Empty("u", new TasteSettings());
-        var tracks = Index.Tracks.Select(t => t.TrackId).ToArray();
+        var s = Fresh();
+        var context = SuggestionContext.ContentBased(Index);
         var suggested = new List<int>();
         for (var i = 0; i < 60; i++)
         {
-            var activity = new ActivityEvent($"e{i}", "u", tracks[i * 7 % tracks.Length], Actions.Like, T0.AddSeconds(i));
-            var recorded = SuggestionPolicy.Decide(s, activity, Index);
-            Assert.NotNull(recorded.Suggestion);
-            var id = recorded.Suggestion!.TrackId;
+            var activity = new ActivityEvent($"e{i}", "u1", Track(i * 7), Actions.Like, T0.AddSeconds(i));
+            var recorded = SuggestionPolicy.Decide(s, activity, context);
+            Assert.Equal(i, s.EventsApplied);
+            var id = Assert.NotNull(recorded.Suggestion).TrackId;
             Assert.False(s.IsExcluded(id), $"event {i} suggested excluded track {id}");
             Assert.NotEqual(activity.TrackId, id);
             Assert.DoesNotContain(id, suggested);
             suggested.Add(id);
-            s = s.Apply(recorded);
+            s.Apply(recorded, Index);
         }
     }
 
     [Fact]
-    public void Decide_explains_each_suggestion()
+    public void The_best_proposal_of_several_sources_wins()
     {
-        var s = UserTasteState.Empty("u", new TasteSettings());
-        var first = Index.Tracks[0];
-        var recorded = SuggestionPolicy.Decide(s, new ActivityEvent("e1", "u", first.TrackId, Actions.Like, T0), Index);
-        Assert.NotNull(recorded.Suggestion);
-        Assert.Contains(first.Title, recorded.Suggestion!.Because);
-        Assert.Contains("you liked", recorded.Suggestion.Because);
-        Assert.Equal(Index.Stride, recorded.TrackVector!.Length);
-        // An unknown track changes nothing in the profile and still gets no vector.
-        var unknown = SuggestionPolicy.Decide(s, new ActivityEvent("e2", "u", 999_999, Actions.Listen, T0), Index);
-        Assert.Null(unknown.TrackVector);
-        Assert.Null(unknown.Suggestion);
+        var s = Fresh();
+        var activity = new ActivityEvent("e1", "u1", Track(1), Actions.Like, T0);
+        var content = SuggestionPolicy.Decide(s, activity, SuggestionContext.ContentBased(Index)).Suggestion!.Value;
+        var weaker = new FixedSource(Track(40), (float)content.Score - 0.1f);
+        var stronger = new FixedSource(Track(41), 2f);
+        var context = SuggestionContext.ContentBased(Index);
+        Assert.Equal(content.TrackId, SuggestionPolicy.Decide(s, activity, context with { Sources = [.. context.Sources, weaker] }).Suggestion!.Value.TrackId);
+        Assert.Equal(Track(41), SuggestionPolicy.Decide(s, activity, context with { Sources = [.. context.Sources, stronger] }).Suggestion!.Value.TrackId);
+        // A proposal the catalogue does not know is not taken.
+        Assert.Equal(content.TrackId, SuggestionPolicy.Decide(s, activity, context with { Sources = [.. context.Sources, new FixedSource(999_999, 5f)] }).Suggestion!.Value.TrackId);
+    }
+
+    private sealed class FixedSource(int trackId, float score) : ICandidateSource
+    {
+        public bool TryPropose(in CandidateRequest request, out ScoredTrack best)
+        {
+            best = new ScoredTrack(trackId, score);
+            return !request.IsExcluded(trackId);
+        }
     }
 }
 
@@ -169,18 +185,17 @@ internal static class StateAssert
     public static void Equal(UserTasteState expected, UserTasteState actual)
     {
         Assert.Equal(expected.UserId, actual.UserId);
-        Assert.Equal(expected.Profile.ToArray(), actual.Profile.ToArray());
-        Assert.Equal(expected.History.ToArray(), actual.History.ToArray());
-        Assert.Equal(expected.HistoryCount, actual.HistoryCount);
-        Assert.Equal(expected.Anchors.ToArray(), actual.Anchors.ToArray());
+        Assert.Equal(expected.Profile, actual.Profile);
+        Assert.Equal(expected.History, actual.History);
+        Assert.Equal(expected.Anchors, actual.Anchors);
         Assert.Equal(expected.Heard.OrderBy(k => k.Key), actual.Heard.OrderBy(k => k.Key));
-        Assert.Equal(expected.RecommendedOrder.ToArray(), actual.RecommendedOrder.ToArray());
-        Assert.Equal(expected.Recommended.Keys, actual.Recommended.Keys);
-        Assert.Equal(expected.Pending.ToArray(), actual.Pending.ToArray());
+        Assert.Equal(expected.RecommendedOrder, actual.RecommendedOrder);
+        Assert.Equal(expected.Recommended.Order(), actual.Recommended.Order());
+        Assert.Equal(expected.Pending, actual.Pending);
         Assert.Equal(expected.EventsApplied, actual.EventsApplied);
         Assert.Equal(expected.BatchSequence, actual.BatchSequence);
-        Assert.Equal(expected.RecentEventIds.ToArray(), actual.RecentEventIds.ToArray());
-        Assert.Equal(expected.RecentEvents.OrderBy(k => k.Key), actual.RecentEvents.OrderBy(k => k.Key));
+        Assert.Equal(expected.RecentEventIds, actual.RecentEventIds);
+        Assert.Equal(expected.RecentEvents.OrderBy(k => k.Key, StringComparer.Ordinal), actual.RecentEvents.OrderBy(k => k.Key, StringComparer.Ordinal));
         BatchAssert.Equal(expected.RecentBatches, actual.RecentBatches);
     }
 }
@@ -197,6 +212,7 @@ internal static class BatchAssert
             Assert.Equal(e[i].BatchId, a[i].BatchId);
             Assert.Equal(e[i].UserId, a[i].UserId);
             Assert.Equal(e[i].GeneratedAt, a[i].GeneratedAt);
+            Assert.Equal(e[i].GeneratedAt.Offset, a[i].GeneratedAt.Offset);
             Assert.Equal(e[i].Tracks, a[i].Tracks);
         }
     }

@@ -34,6 +34,20 @@ public class MongoMappingTests
     }
 
     [Fact]
+    public void A_document_from_features_csv_has_all_518_statistics_as_fields_and_its_source()
+    {
+        var d = TestDocuments.FromFeaturesCsv(9);
+        var doc = MongoTrackDocumentMapper.ToBson(d);
+        Assert.Equal("features.csv", doc["feature_source"].AsString);
+        var names = MusicRec.Catalog.Features.FmaFeatureColumns.VectorOrder;
+        for (var i = 0; i < names.Count; i++) Assert.Equal(d.Features[i], doc[names[i]].AsDouble);
+        var back = MongoTrackDocumentMapper.FromBson(BsonSerializer.Deserialize<BsonDocument>(doc.ToBson()));
+        TestDocuments.AssertSame(TestDocuments.WithoutNegativeZero(d), back);
+        Assert.Equal("audio", MongoTrackDocumentMapper.ToBson(TestDocuments.Make(9))["feature_source"].AsString);
+        Assert.False(MongoTrackDocumentMapper.ToBson(TestDocuments.Make(9)).Contains("chroma_cens_kurtosis_01"));
+    }
+
+    [Fact]
     public void Document_round_trips_through_bson_bytes_exactly()
     {
         var rng = new Random(7);

@@ -35,6 +35,37 @@ public class SqliteTrackStoreTests
     }
 
     [Fact]
+    public async Task A_version_1_file_is_upgraded_in_place_and_its_tracks_read_as_from_audio()
+    {
+        using var temp = new TempFolder();
+        var path = Path.Combine(temp.Path, "v1.db");
+        await using (var store = new SqliteTrackStore(path))
+            await store.UpsertAsync(TestDocuments.Range(1, 2));
+        // Make it the file an earlier build wrote: no feature_source column, user_version 1.
+        await using (var c = new SqliteConnection($"Data Source={path};Pooling=False"))
+        {
+            c.Open();
+            using var cmd = c.CreateCommand();
+            cmd.CommandText = "ALTER TABLE tracks DROP COLUMN feature_source; PRAGMA user_version = 1;";
+            cmd.ExecuteNonQuery();
+        }
+        await using (var store = new SqliteTrackStore(path))
+        {
+            var back = await store.StreamAllAsync().CollectAsync();
+            Assert.Equal(["audio", "audio"], back.Select(d => d.FeatureSource));
+            await store.UpsertAsync([TestDocuments.FromFeaturesCsv(3)]);
+            Assert.Equal("features.csv", Assert.Single(await store.GetByIdsAsync([3])).FeatureSource);
+        }
+        await using (var c = new SqliteConnection($"Data Source={path};Pooling=False"))
+        {
+            c.Open();
+            using var cmd = c.CreateCommand();
+            cmd.CommandText = "PRAGMA user_version;";
+            Assert.Equal(2L, (long)cmd.ExecuteScalar()!);
+        }
+    }
+
+    [Fact]
     public async Task Documents_persist_across_reopening()
     {
         using var temp = new TempFolder();

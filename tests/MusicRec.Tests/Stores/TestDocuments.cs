@@ -41,6 +41,15 @@ internal static class TestDocuments
         };
     }
 
+    /// <summary>A document as the ETL makes it from FMA's features.csv: all 518 statistics and its source.</summary>
+    public static TrackDocument FromFeaturesCsv(int id, int seed = 0)
+    {
+        var d = Make(id, seed);
+        var rng = new Random(id * 31 + seed);
+        var extra = Enumerable.Range(0, MusicRec.Catalog.Features.FmaFeatureColumns.CsvOnly.Count).Select(_ => rng.NextDouble() * 4 - 2);
+        return d with { Features = [.. d.Features, .. extra], FeatureSource = MusicRec.Catalog.Features.FeatureSources.FeaturesCsv };
+    }
+
     public static List<TrackDocument> Range(int from, int count, int seed = 0) =>
         Enumerable.Range(from, count).Select(i => Make(i, seed)).ToList();
 
@@ -85,6 +94,7 @@ internal static class TestDocuments
         AssertBits(expected.SpectralCentroid, actual.SpectralCentroid, "Spectral_Centroid");
         AssertBits(expected.ZeroCrossingRate, actual.ZeroCrossingRate, "Zero_Crossing_Rate");
         AssertBits(expected.Features, actual.Features, "features");
+        Assert.Equal(expected.FeatureSource, actual.FeatureSource);
     }
 
     public static void AssertBits(double? expected, double? actual, string what)

@@ -47,6 +47,25 @@ public abstract class TrackStoreContractTests : IAsyncLifetime
     }
 
     [StoreFact]
+    public async Task Documents_from_features_csv_keep_all_518_statistics_and_their_source()
+    {
+        var docs = new[] { TestDocuments.FromFeaturesCsv(5), TestDocuments.Make(6), TestDocuments.FromFeaturesCsv(7) };
+        await Store.UpsertAsync(docs);
+        var back = await Store.StreamAllAsync().CollectAsync();
+        Assert.Equal([518, 154, 518], back.Select(d => d.Features.Length));
+        Assert.Equal(["features.csv", "audio", "features.csv"], back.Select(d => d.FeatureSource));
+        for (var i = 0; i < docs.Length; i++) TestDocuments.AssertSame(docs[i], back[i]);
+
+        // Any of the 518 is a column; one only features.csv has is null for a track from audio.
+        string[] columns = ["track_id", "feature_source", "mfcc_mean_01", "chroma_cens_kurtosis_01", "spectral_rolloff_std_01"];
+        var rows = await Store.StreamAsync(columns).CollectAsync();
+        Assert.Equal(3, rows.Count);
+        for (var i = 0; i < docs.Length; i++)
+            foreach (var c in columns) TestDocuments.AssertSameValue(TrackDocumentColumns.Read(docs[i], c), rows[i][c], $"{docs[i].TrackId}.{c}");
+        Assert.Null(rows[1]["chroma_cens_kurtosis_01"]);
+    }
+
+    [StoreFact]
     public async Task Upserted_documents_read_back_the_same()
     {
         var docs = TestDocuments.Range(1, 40);

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Akka.Actor;
 using Akka.Streams;
+using MusicRec.Contracts;
 using MusicRec.Recommendation;
 using MusicRec.Streaming;
 using MusicRec.Streaming.Stages;
@@ -146,6 +147,29 @@ public class ActivityPipelineTests : Akka.TestKit.Xunit2.TestKit
         // the bad ones are committed too
         Assert.Equal(0, bus.Lag(Group, Topics.UserActivity));
         Assert.Equal(4, control.Metrics.EventsDeadLettered);
+    }
+
+    [Fact]
+    public async Task A_user_id_with_a_trailing_newline_goes_to_the_dead_letter_topic_and_reaches_no_recommender()
+    {
+        // A "^...$" regex accepts "u1\n" ($ matches before a final newline): the web feed would then drop its batch.
+        using var rig = PipelineRig.Create(Sys, 1);
+        var (bus, transport, publisher, recommender) = rig;
+        var control = ActivityPipeline.Start(Sys, transport, recommender, Catalogue, Fast);
+
+        await publisher.PublishRawAsync("u1", """{"event_id":"n1","user_id":"u1\n","track_id":3,"action":"like","ts":"2026-01-01T00:00:00Z"}""");
+        foreach (var track in new[] { 1, 2, 3 }) await publisher.PublishAsync(Event("u1", track));
+
+        await Eventually(() => Batches(bus).Count == 1 && bus.ReadAll(Topics.UserActivityDlq).Count == 1, Wait,
+            () => $"batches {Batches(bus).Count}, dead letters {bus.ReadAll(Topics.UserActivityDlq).Count}");
+        await control.DrainAndShutdownAsync();
+
+        var letter = JsonDocument.Parse(Text(bus.ReadAll(Topics.UserActivityDlq).Single())).RootElement;
+        Assert.Equal($"user_id must match {UserIds.Pattern}", letter.GetProperty("reason").GetString());
+        Assert.Contains("n1", letter.GetProperty("payload").GetString());
+        Assert.Equal(0, letter.GetProperty("offset").GetInt64());
+        Assert.All(Batches(bus), b => Assert.Equal("u1", b.UserId));
+        Assert.Equal(3, control.Metrics.EventsApplied);
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using MusicRec.Catalog;
+using MusicRec.Contracts;
 using MusicRec.Stores;
 using MusicRec.Streaming;
 using MusicRec.Streaming.Simulation;
@@ -67,7 +68,7 @@ public class ActivitySimulatorTests
         var genreOf = catalogue.ToDictionary(t => t.TrackId, t => t.GenreId);
         var sim = new ActivitySimulator(catalogue, new SimulatorOptions(50, 40, Seed: 1));
         var events = sim.Events().ToList();
-        Assert.All(sim.UserIds, u => Assert.Matches(ActivityValidator.UserIdPattern(), u));
+        Assert.All(sim.UserIds, u => Assert.True(UserIds.IsValid(u), u));
         Assert.True(sim.FavouriteGenres.Values.Distinct().Count() >= 4, "favourites spread over genres");
 
         bool InFavourite(ActivityEvent e) => genreOf[e.TrackId] == sim.FavouriteGenre(e.UserId);

@@ -1,4 +1,5 @@
 using System.Text;
+using MusicRec.Contracts;
 using MusicRec.Streaming;
 
 namespace MusicRec.Tests.Streaming;
@@ -39,6 +40,7 @@ public class ActivityValidatorTests
     [InlineData("""{"event_id":"e","user_id":"u1","track_id":2,"action":"dance","ts":"2026-01-01T00:00:00Z"}""", "unknown action 'dance'")]
     [InlineData("""{"event_id":"e","user_id":"u1","track_id":999,"action":"like","ts":"2026-01-01T00:00:00Z"}""", "unknown track 999")]
     [InlineData("""{"event_id":"e","user_id":"bad id!","track_id":2,"action":"like","ts":"2026-01-01T00:00:00Z"}""", "user_id must match")]
+    [InlineData("""{"event_id":"e","user_id":"u1\n","track_id":2,"action":"like","ts":"2026-01-01T00:00:00Z"}""", "user_id must match")]
     [InlineData("""{"event_id":"","user_id":"u1","track_id":2,"action":"like","ts":"2026-01-01T00:00:00Z"}""", "event_id must be a non-empty string")]
     [InlineData("""{"event_id":"e","user_id":"u1","track_id":2,"action":"like","ts":"yesterday"}""", "ts must be an ISO-8601 timestamp")]
     public void Invalid_events_say_why(string payload, string reasonStart) =>

@@ -1,4 +1,5 @@
 using Akka.Actor;
+using MusicRec.Contracts;
 using MusicRec.Recommendation;
 using MusicRec.Streaming;
 

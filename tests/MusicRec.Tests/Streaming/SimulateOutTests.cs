@@ -1,4 +1,5 @@
 using System.CommandLine;
+using MusicRec.Contracts;
 using MusicRec.Host.Commands;
 using MusicRec.Stores;
 using MusicRec.Streaming;

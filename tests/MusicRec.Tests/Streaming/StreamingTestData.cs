@@ -1,4 +1,5 @@
 using System.Text;
+using MusicRec.Contracts;
 using MusicRec.Streaming;
 using MusicRec.Streaming.Transport;
 

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging.Abstractions;
+using MusicRec.Contracts;
 using MusicRec.Streaming;
 using MusicRec.Web;
 

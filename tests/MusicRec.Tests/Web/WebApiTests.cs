@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Configuration;
+using MusicRec.Contracts;
 using MusicRec.Streaming;
 using MusicRec.Web;
 
@@ -154,6 +155,31 @@ public class WebApiTests
         await ProblemAsync(await host.Client.PostAsync("/api/activity", form), HttpStatusCode.UnsupportedMediaType);
         var typeless = new ByteArrayContent(Encoding.UTF8.GetBytes("""{"user_id":"u1","track_id":2,"action":"like"}"""));
         await ProblemAsync(await host.Client.PostAsync("/api/activity", typeless), HttpStatusCode.UnsupportedMediaType);
+        Assert.Empty(host.Publisher.Published);
+    }
+
+    [Fact]
+    public async Task Activity_for_a_track_not_in_the_catalogue_gets_404_naming_the_track()
+    {
+        await using var host = await WebTestHost.StartAsync();
+        var response = await host.Client.PostAsync("/api/activity", Json("""{"user_id":"u1","track_id":12345,"action":"like"}"""));
+        var problem = await ProblemAsync(response, HttpStatusCode.NotFound);
+        Assert.Equal("track 12345 is not in the catalogue", problem.GetProperty("detail").GetString());
+        Assert.Equal(12345, problem.GetProperty("track_id").GetInt32());
+        Assert.Empty(host.Publisher.Published);
+
+        // The catalogue's own tracks still pass.
+        Assert.Equal(HttpStatusCode.Accepted,
+            (await host.Client.PostAsync("/api/activity", Json("""{"user_id":"u1","track_id":3,"action":"listen"}"""))).StatusCode);
+        Assert.Equal(3, Assert.Single(host.Publisher.Published).TrackId);
+    }
+
+    [Fact]
+    public async Task A_failing_catalogue_gives_503_for_activity_without_details()
+    {
+        await using var host = await WebTestHost.StartAsync(store: new BrokenStore());
+        await ProblemAsync(await host.Client.PostAsync("/api/activity", Json("""{"user_id":"u1","track_id":2,"action":"skip"}""")),
+            HttpStatusCode.ServiceUnavailable);
         Assert.Empty(host.Publisher.Published);
     }
 

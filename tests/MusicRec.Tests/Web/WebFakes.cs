@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using MusicRec.Catalog;
+using MusicRec.Contracts;
 using MusicRec.Stores;
 using MusicRec.Streaming;
 using MusicRec.Web;
@@ -89,7 +90,8 @@ internal sealed class WebTestHost : IAsyncDisposable
     public required RecordingPublisher Publisher { get; init; }
     public BatchBoard Board => App.Services.GetRequiredService<BatchBoard>();
 
-    public static async Task<WebTestHost> StartAsync(WebOptions? options = null, ITrackStore? store = null, ChannelFeed? feed = null)
+    public static async Task<WebTestHost> StartAsync(WebOptions? options = null, ITrackStore? store = null, ChannelFeed? feed = null,
+        MusicRec.Web.Security.ApiKey? apiKey = null, Action<WebApplication>? mapMore = null)
     {
         // Development on purpose: even there no stack trace may reach a client.
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Development" });
@@ -102,8 +104,11 @@ internal sealed class WebTestHost : IAsyncDisposable
         builder.Services.AddSingleton(store ?? new InMemoryTrackStore([
             WebSamples.Track(1, "First"), WebSamples.Track(2, "<script>alert(1)</script>", "Electronic"), WebSamples.Track(3, "Third")]));
         builder.Services.AddMusicRecWeb(options ?? new WebOptions());
+        if (apiKey is not null) builder.Services.AddSingleton(apiKey);
         var app = builder.Build();
+        MusicRec.Web.Security.ApiKeyGate.UseMusicRecApiKey(app);
         app.MapMusicRecWeb();
+        mapMore?.Invoke(app);
         await app.StartAsync();
         return new WebTestHost { App = app, Client = app.GetTestClient(), Feed = feed, Publisher = publisher };
     }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using MusicRec.Contracts;
 using MusicRec.Host.Commands;
 using MusicRec.Tests.Stores;
 

@@ -1,3 +1,4 @@
+using MusicRec.Contracts;
 using MusicRec.Recommendation;
 using MusicRec.Recommendation.Hybrid;
 using MusicRec.Streaming;
@@ -156,7 +157,7 @@ public class HybridRecommenderTests
         for (var u = 0; u < 5; u++)
             foreach (var t in new[] { 10, 30 }) { colistening.Observe($"g{u}", t, Actions.Like); popularity.Observe(t, Actions.Like, Now); }
         for (var u = 0; u < 30; u++) popularity.Observe(50, Actions.Listen, Now);
-        ICandidateSource[] sources = [new CoListeningSource(colistening, catalog), new PopularitySource(popularity, catalog)];
+        MusicRec.Recommendation.Hybrid.ICandidateSource[] sources = [new CoListeningSource(colistening, catalog), new PopularitySource(popularity, catalog)];
         var context = Context("me", [Item(10, Actions.Like)], count: 1);
         Assert.Equal(30, new HybridRecommender(catalog, sources, NoExploration with { PopularityWeight = 0.1 }).Recommend(context)[0].TrackId);
         Assert.Equal(50, new HybridRecommender(catalog, sources, NoExploration with { CoListeningWeight = 0.1, PopularityWeight = 1 }).Recommend(context)[0].TrackId);

@@ -1,0 +1,278 @@
+using System.Runtime.InteropServices;
+using MusicRec.Contracts;
+
+namespace MusicRec.Recommendation;
+
+/// <summary>How a user's taste profile and bounded memories evolve. Weights are per action; the profile decays so recent taste counts more.</summary>
+public sealed record TasteSettings
+{
+    public float ListenWeight { get; init; } = 1.0f;
+    public float LikeWeight { get; init; } = 2.0f;
+    /// <summary>Negative: a skip pushes the profile away from the skipped track.</summary>
+    public float SkipWeight { get; init; } = -0.5f;
+    /// <summary>Profile ← Decay·profile + weight·track (0.95: a half-life of about 14 events).</summary>
+    public float Decay { get; init; } = 0.95f;
+    /// <summary>Recent history kept (and excluded from suggestions).</summary>
+    public int MaxHistory { get; init; } = 500;
+    /// <summary>Already recommended tracks kept (and excluded from suggestions).</summary>
+    public int MaxRecommended { get; init; } = 2000;
+    /// <summary>Event ids remembered to recognise a redelivered event.</summary>
+    public int MaxRecentEventIds { get; init; } = 512;
+    /// <summary>
+    /// Emitted batches kept so a redelivered event gets the same batch again. The service checks at start-up that the
+    /// pipeline never has more than three times as many of a user's events undelivered
+    /// (ActivityPipelineSettings.MaxInFlightPerUser), so every batch a crash could have cut off is still here.
+    /// </summary>
+    public int MaxRecentBatches { get; init; } = 64;
+
+    public float WeightOf(string action) => action switch
+    {
+        Actions.Listen => ListenWeight,
+        Actions.Like => LikeWeight,
+        Actions.Skip => SkipWeight,
+        _ => throw new ArgumentException($"unknown action '{action}' (expected listen, like or skip)", nameof(action)),
+    };
+}
+
+/// <summary>The track <see cref="SuggestionPolicy.Decide"/> chose for an activity, and its score.</summary>
+public readonly record struct Choice(int TrackId, double Score);
+
+/// <summary>
+/// The persisted event: one applied activity and the track chosen for it. Replay takes the track's vector, title and
+/// reason from the catalogue again, so only what the catalogue cannot give is stored.
+/// </summary>
+public sealed record ActivityRecorded(string EventId, int TrackId, string Action, DateTimeOffset Ts, Choice? Suggestion);
+
+/// <summary>What one journal write holds: the activities of one group commit, in the order they were decided.</summary>
+public sealed record ActivitiesRecorded(IReadOnlyList<ActivityRecorded> Activities);
+
+public readonly record struct HistoryEntry(int TrackId, string Action);
+
+/// <summary>
+/// A user's recommender state, owned by one actor and changed in place by <see cref="Apply(ActivityRecorded, SimilarityIndex)"/>
+/// only: replaying the journal (after a snapshot) reaches exactly the state the live actor had.
+/// </summary>
+public sealed class UserTasteState
+{
+    public const int BatchSize = 3;
+    /// <summary>How many recent listened/liked tracks a suggestion's reason is compared with.</summary>
+    public const int MaxAnchors = 20;
+
+    private readonly Queue<HistoryEntry> _history = new();
+    private readonly List<HistoryEntry> _anchors = new(MaxAnchors + 1);
+    private readonly Dictionary<int, int> _heard = new();
+    private readonly Queue<int> _recommendedOrder = new();
+    private readonly HashSet<int> _recommended = new();
+    private readonly List<RecommendedTrack> _pending = new(BatchSize);
+    private readonly Queue<string> _recentEventIds = new();
+    private readonly Dictionary<string, long> _recentEvents = new(StringComparer.Ordinal);
+    private readonly List<RecommendationBatch> _recentBatches = new();
+
+    public UserTasteState(string userId, TasteSettings settings)
+    {
+        UserId = userId;
+        Settings = settings;
+    }
+
+    public string UserId { get; }
+    public TasteSettings Settings { get; }
+    /// <summary>Decayed weighted sum of track vectors (not normalised; cosine ignores scale). Empty before the first vector.</summary>
+    public float[] Profile { get; private set; } = [];
+    /// <summary>Recent activities, oldest first (at most <see cref="TasteSettings.MaxHistory"/>).</summary>
+    public IReadOnlyCollection<HistoryEntry> History => _history;
+    /// <summary>
+    /// The most recent distinct tracks the user listened to or liked (newest first, at most <see cref="MaxAnchors"/>):
+    /// what a suggestion's reason is anchored on, kept apart so explaining never walks the whole history.
+    /// </summary>
+    public IReadOnlyList<HistoryEntry> Anchors => _anchors;
+    /// <summary>How often each track occurs in <see cref="History"/> (the heard set).</summary>
+    public IReadOnlyDictionary<int, int> Heard => _heard;
+    public IReadOnlyCollection<int> RecommendedOrder => _recommendedOrder;
+    public IReadOnlySet<int> Recommended => _recommended;
+    public IReadOnlyList<RecommendedTrack> Pending => _pending;
+    public long EventsApplied { get; private set; }
+    /// <summary>Sequence number of the last emitted batch; batch ids are "{user}-{seq}" from 1.</summary>
+    public long BatchSequence { get; private set; }
+    /// <summary>Recent event ids, oldest first.</summary>
+    public IReadOnlyCollection<string> RecentEventIds => _recentEventIds;
+    /// <summary>Recent event id → the batch sequence it completed (0 when none).</summary>
+    public IReadOnlyDictionary<string, long> RecentEvents => _recentEvents;
+    /// <summary>The last emitted batches, oldest first; consecutive, ending at <see cref="BatchSequence"/>.</summary>
+    public IReadOnlyList<RecommendationBatch> RecentBatches => _recentBatches;
+
+    public bool HasSeenEvent(string eventId) => _recentEvents.ContainsKey(eventId);
+
+    /// <summary>True when the track must not be suggested: heard recently, already recommended or pending.</summary>
+    public bool IsExcluded(int trackId) => _heard.ContainsKey(trackId) || _recommended.Contains(trackId) || IsPending(trackId);
+
+    /// <summary>The batch the given event completed, if it completed one that is still remembered.</summary>
+    public IReadOnlyList<RecommendationBatch> BatchesCompletedBy(string eventId)
+    {
+        if (!_recentEvents.TryGetValue(eventId, out var seq) || seq == 0) return [];
+        var index = _recentBatches.Count - 1 - (BatchSequence - seq);
+        if (index < 0 || index >= _recentBatches.Count) return [];
+        var batch = _recentBatches[(int)index];
+        return batch.BatchId == BatchId(UserId, seq) ? [batch] : [];
+    }
+
+    public static string BatchId(string userId, long sequence) => $"{userId}-{sequence}";
+
+    /// <summary>
+    /// The profile after one more activity (decay, then add the weighted track vector), written into
+    /// <paramref name="into"/> (the vector's length; it may be <paramref name="profile"/> itself); false when the track
+    /// has no vector. A profile of another length (a catalogue of another width) starts afresh.
+    /// </summary>
+    public static bool NextProfile(ReadOnlySpan<float> profile, string action, ReadOnlySpan<float> trackVector, TasteSettings settings, Span<float> into)
+    {
+        var weight = settings.WeightOf(action);
+        if (trackVector.IsEmpty) return false;
+        var keep = profile.Length == trackVector.Length;
+        for (var i = 0; i < trackVector.Length; i++)
+            into[i] = (keep ? settings.Decay * profile[i] : 0f) + weight * trackVector[i];
+        return true;
+    }
+
+    /// <summary>Applies a group of persisted activities in order.</summary>
+    public void Apply(ActivitiesRecorded e, SimilarityIndex catalogue)
+    {
+        foreach (var a in e.Activities) Apply(a, catalogue);
+    }
+
+    /// <summary>
+    /// Applies one persisted event; an event id seen recently is ignored (false). The suggestion's title, genre and
+    /// reason come from <paramref name="catalogue"/>, explained against the state before the event, as when it was
+    /// decided.
+    /// </summary>
+    public bool Apply(ActivityRecorded e, SimilarityIndex catalogue)
+    {
+        if (HasSeenEvent(e.EventId)) return false;
+        var suggestion = e.Suggestion is { } choice ? SuggestionPolicy.Describe(choice, this, e.TrackId, e.Action, catalogue) : null;
+
+        var vector = catalogue.VectorOf(e.TrackId);
+        if (!vector.IsEmpty)
+        {
+            // In place when the length stays (the usual case); a new catalogue of another width starts afresh.
+            if (Profile.Length != vector.Length) Profile = new float[vector.Length];
+            NextProfile(Profile, e.Action, vector, Settings, Profile);
+        }
+
+        _history.Enqueue(new HistoryEntry(e.TrackId, e.Action));
+        CollectionsMarshal.GetValueRefOrAddDefault(_heard, e.TrackId, out _)++;
+        while (_history.Count > Settings.MaxHistory)
+        {
+            var old = _history.Dequeue();
+            if (--CollectionsMarshal.GetValueRefOrNullRef(_heard, old.TrackId) == 0) _heard.Remove(old.TrackId);
+        }
+        if (e.Action != Actions.Skip) MoveToFrontOfAnchors(new HistoryEntry(e.TrackId, e.Action));
+
+        if (suggestion is not null && !_recommended.Contains(suggestion.TrackId) && !IsPending(suggestion.TrackId))
+        {
+            _pending.Add(suggestion);
+            _recommended.Add(suggestion.TrackId);
+            _recommendedOrder.Enqueue(suggestion.TrackId);
+            while (_recommended.Count > Settings.MaxRecommended) _recommended.Remove(_recommendedOrder.Dequeue());
+        }
+
+        long completed = 0;
+        if (_pending.Count >= BatchSize)
+        {
+            completed = ++BatchSequence;
+            // generated_at comes from the event, so a replay produces the identical batch.
+            _recentBatches.Add(new RecommendationBatch(BatchId(UserId, completed), UserId, e.Ts, _pending.GetRange(0, BatchSize).ToArray()));
+            if (_recentBatches.Count > Settings.MaxRecentBatches) _recentBatches.RemoveAt(0);
+            _pending.RemoveRange(0, BatchSize);
+        }
+
+        _recentEventIds.Enqueue(e.EventId);
+        _recentEvents[e.EventId] = completed;
+        while (_recentEventIds.Count > Settings.MaxRecentEventIds) _recentEvents.Remove(_recentEventIds.Dequeue());
+        EventsApplied++;
+        return true;
+    }
+
+    private bool IsPending(int trackId)
+    {
+        foreach (var p in _pending)
+            if (p.TrackId == trackId) return true;
+        return false;
+    }
+
+    /// <summary>A listened or liked track moves to the front of the anchors (at most <see cref="MaxAnchors"/> kept).</summary>
+    private void MoveToFrontOfAnchors(HistoryEntry entry)
+    {
+        for (var i = 0; i < _anchors.Count; i++)
+            if (_anchors[i].TrackId == entry.TrackId)
+            {
+                _anchors.RemoveAt(i);
+                break;
+            }
+        _anchors.Insert(0, entry);
+        if (_anchors.Count > MaxAnchors) _anchors.RemoveAt(MaxAnchors);
+    }
+
+    public UserRecommenderProtocol.UserStateView ToView() =>
+        new(UserId, EventsApplied, BatchSequence,
+            _history.Select(h => h.TrackId).ToArray(),
+            _recommendedOrder.ToArray(),
+            _pending.Select(p => p.TrackId).ToArray())
+        {
+            TasteProfile = Profile.ToArray(),
+            LatestBatches = _recentBatches.ToArray(),
+        };
+
+    public UserTasteSnapshot ToSnapshot() => new(
+        UserId,
+        Profile.ToArray(),
+        _history.ToArray(),
+        _anchors.ToArray(),
+        _recommendedOrder.ToArray(),
+        _pending.ToArray(),
+        EventsApplied,
+        BatchSequence,
+        _recentEventIds.Select(id => new RecentEvent(id, _recentEvents[id])).ToArray(),
+        _recentBatches.ToArray());
+
+    public static UserTasteState FromSnapshot(UserTasteSnapshot s, TasteSettings settings)
+    {
+        var state = new UserTasteState(s.UserId, settings)
+        {
+            Profile = s.Profile.ToArray(),
+            EventsApplied = s.EventsApplied,
+            BatchSequence = s.BatchSequence,
+        };
+        foreach (var h in s.History)
+        {
+            state._history.Enqueue(h);
+            CollectionsMarshal.GetValueRefOrAddDefault(state._heard, h.TrackId, out _)++;
+        }
+        state._anchors.AddRange(s.Anchors);
+        foreach (var id in s.Recommended)
+        {
+            state._recommendedOrder.Enqueue(id);
+            state._recommended.Add(id);
+        }
+        state._pending.AddRange(s.Pending);
+        foreach (var r in s.RecentEvents)
+        {
+            state._recentEventIds.Enqueue(r.EventId);
+            state._recentEvents[r.EventId] = r.CompletedBatch;
+        }
+        state._recentBatches.AddRange(s.RecentBatches);
+        return state;
+    }
+}
+
+public sealed record RecentEvent(string EventId, long CompletedBatch);
+
+/// <summary>The snapshot form of <see cref="UserTasteState"/> (plain arrays, oldest first; anchors newest first).</summary>
+public sealed record UserTasteSnapshot(
+    string UserId,
+    float[] Profile,
+    IReadOnlyList<HistoryEntry> History,
+    IReadOnlyList<HistoryEntry> Anchors,
+    IReadOnlyList<int> Recommended,
+    IReadOnlyList<RecommendedTrack> Pending,
+    long EventsApplied,
+    long BatchSequence,
+    IReadOnlyList<RecentEvent> RecentEvents,
+    IReadOnlyList<RecommendationBatch> RecentBatches);

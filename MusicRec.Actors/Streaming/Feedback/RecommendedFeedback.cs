@@ -1,0 +1,64 @@
+using MusicRec.Contracts;
+
+namespace MusicRec.Streaming.Feedback;
+
+/// <summary>What listeners did with recommended tracks of one source, counted since the node started.</summary>
+public readonly record struct FeedbackCounts(long Listens, long Likes, long Skips)
+{
+    public long Total => Listens + Likes + Skips;
+}
+
+/// <summary>
+/// Counts listens, likes and skips of the tracks in each user's current batch (the three the page shows), keyed by
+/// the source that suggested them, for the dashboard's like and skip rates. Only "audio" exists today; the hybrid
+/// recommender's sources go through <see cref="SourceOf"/>. Remembers the current batch of at most
+/// <see cref="MaxUsers"/> users (least recently active dropped), so memory stays bounded.
+/// </summary>
+public sealed class RecommendedFeedback(int maxUsers = RecommendedFeedback.DefaultMaxUsers)
+{
+    public const int DefaultMaxUsers = 100_000;
+    public const string AudioSource = "audio";
+
+    private readonly object _gate = new();
+    private readonly Dictionary<string, LinkedListNode<(string User, (int TrackId, string Source)[] Tracks)>> _current = new(StringComparer.Ordinal);
+    private readonly LinkedList<(string User, (int TrackId, string Source)[] Tracks)> _recency = new();
+    private readonly Dictionary<string, long[]> _counts = new(StringComparer.Ordinal) { [AudioSource] = new long[3] };
+
+    public int MaxUsers { get; } = maxUsers > 0 ? maxUsers : throw new ArgumentOutOfRangeException(nameof(maxUsers));
+
+    /// <summary>The source that suggested a track: the audio-similarity recommender is the only one so far.</summary>
+    public static string SourceOf(RecommendedTrack track) => AudioSource;
+
+    /// <summary>An applied event: counted when its track is in the user's current batch; then the batches it caused become current.</summary>
+    public void Observe(ActivityEvent activity, IReadOnlyList<RecommendationBatch> caused)
+    {
+        var column = activity.Action switch { Actions.Listen => 0, Actions.Like => 1, Actions.Skip => 2, _ => -1 };
+        lock (_gate)
+        {
+            if (column >= 0 && _current.TryGetValue(activity.UserId, out var node))
+                foreach (var (trackId, source) in node.Value.Tracks)
+                    if (trackId == activity.TrackId)
+                    {
+                        if (!_counts.TryGetValue(source, out var row)) _counts[source] = row = new long[3];
+                        row[column]++;
+                        break;
+                    }
+            if (caused.Count == 0) return;
+            var latest = caused[^1];
+            var tracks = latest.Tracks.Select(t => (t.TrackId, SourceOf(t))).ToArray();
+            if (_current.Remove(latest.UserId, out var old)) _recency.Remove(old);
+            _current[latest.UserId] = _recency.AddFirst((latest.UserId, tracks));
+            while (_current.Count > MaxUsers && _recency.Last is { } oldest)
+            {
+                _recency.RemoveLast();
+                _current.Remove(oldest.Value.User);
+            }
+        }
+    }
+
+    public IReadOnlyDictionary<string, FeedbackCounts> Snapshot()
+    {
+        lock (_gate)
+            return _counts.ToDictionary(p => p.Key, p => new FeedbackCounts(p.Value[0], p.Value[1], p.Value[2]), StringComparer.Ordinal);
+    }
+}
