@@ -165,7 +165,7 @@ public sealed class PopularitySource(PopularityModel model, TrackCatalog catalog
 /// listener's recent taste (a recency-weighted sum of the vectors of the tracks they played). An adapter over
 /// <see cref="SimilarityIndex"/>'s public queries; it does not change the index.
 /// </summary>
-public sealed class AudioSource(SimilarityIndex index, TrackCatalog catalog, TasteReading? reading = null) : ICandidateSource
+public sealed class AudioSource(SimilarityIndex index, TrackCatalog catalog, TasteReading? reading = null, int? searchBeam = null) : ICandidateSource
 {
     private readonly TasteReading _reading = reading ?? new TasteReading();
 
@@ -175,8 +175,9 @@ public sealed class AudioSource(SimilarityIndex index, TrackCatalog catalog, Tas
     public void Collect(RecommendationContext context, int limit, List<Candidate> into)
     {
         if (Profile(context.History) is not { } query) return;
-        var hits = index.TopK(query, limit, context.IsExcluded);
-        foreach (var h in hits) into.Add(new Candidate(h.TrackId, Math.Max(h.Score, 0), 0));
+        var hits = new ScoredTrack[limit];
+        var n = index.TopK(query, hits, context.IsExcluded, searchBeam);
+        for (var i = 0; i < n; i++) into.Add(new Candidate(hits[i].TrackId, Math.Max(hits[i].Score, 0), 0));
     }
 
     /// <summary>The normalised taste vector, or null when no history track is in the index.</summary>

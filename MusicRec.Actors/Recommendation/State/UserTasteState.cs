@@ -34,8 +34,11 @@ public sealed record TasteSettings
     };
 }
 
-/// <summary>The track <see cref="SuggestionPolicy.Decide"/> chose for an activity, and its score.</summary>
-public readonly record struct Choice(int TrackId, double Score);
+/// <summary>
+/// The track <see cref="SuggestionPolicy.Decide"/> chose for an activity, its score, the source that chose it and the
+/// reason (kept: both depend on the shared model at that moment).
+/// </summary>
+public readonly record struct Choice(int TrackId, double Score, string Source = "audio", string Because = "");
 
 /// <summary>
 /// The persisted event: one applied activity and the track chosen for it. Replay takes the track's vector, title and
@@ -146,7 +149,7 @@ public sealed class UserTasteState
     public bool Apply(ActivityRecorded e, SimilarityIndex catalogue)
     {
         if (HasSeenEvent(e.EventId)) return false;
-        var suggestion = e.Suggestion is { } choice ? SuggestionPolicy.Describe(choice, this, e.TrackId, e.Action, catalogue) : null;
+        var suggestion = e.Suggestion is { } choice ? SuggestionPolicy.Describe(choice, catalogue) : null;
 
         var vector = catalogue.VectorOf(e.TrackId);
         if (!vector.IsEmpty)
@@ -165,11 +168,11 @@ public sealed class UserTasteState
         }
         if (e.Action != Actions.Skip) MoveToFrontOfAnchors(new HistoryEntry(e.TrackId, e.Action));
 
-        if (suggestion is not null && !_recommended.Contains(suggestion.TrackId) && !IsPending(suggestion.TrackId))
+        // A track recommended long ago may come back (the blend's replacement); never twice in the pending batch.
+        if (suggestion is not null && !IsPending(suggestion.TrackId))
         {
             _pending.Add(suggestion);
-            _recommended.Add(suggestion.TrackId);
-            _recommendedOrder.Enqueue(suggestion.TrackId);
+            if (_recommended.Add(suggestion.TrackId)) _recommendedOrder.Enqueue(suggestion.TrackId);
             while (_recommended.Count > Settings.MaxRecommended) _recommended.Remove(_recommendedOrder.Dequeue());
         }
 
@@ -188,6 +191,18 @@ public sealed class UserTasteState
         while (_recentEventIds.Count > Settings.MaxRecentEventIds) _recentEvents.Remove(_recentEventIds.Dequeue());
         EventsApplied++;
         return true;
+    }
+
+    /// <summary>Tracks a replacement may not bring back: pending, or in one of the last <paramref name="batches"/> batches.</summary>
+    public bool WasRecentlyRecommended(int trackId) => WasRecentlyRecommended(trackId, 5);
+
+    public bool WasRecentlyRecommended(int trackId, int batches)
+    {
+        if (IsPending(trackId)) return true;
+        for (var b = Math.Max(0, _recentBatches.Count - batches); b < _recentBatches.Count; b++)
+            foreach (var t in _recentBatches[b].Tracks)
+                if (t.TrackId == trackId) return true;
+        return false;
     }
 
     private bool IsPending(int trackId)

@@ -10,8 +10,7 @@ public readonly record struct FeedbackCounts(long Listens, long Likes, long Skip
 
 /// <summary>
 /// Counts listens, likes and skips of the tracks in each user's current batch (the three the page shows), keyed by
-/// the source that suggested them, for the dashboard's like and skip rates. Only "audio" exists today; the hybrid
-/// recommender's sources go through <see cref="SourceOf"/>. Remembers the current batch of at most
+/// the source that suggested them (<see cref="RecommendedTrack.Source"/>), for the dashboard's like and skip rates. Remembers the current batch of at most
 /// <see cref="MaxUsers"/> users (least recently active dropped), so memory stays bounded.
 /// </summary>
 public sealed class RecommendedFeedback(int maxUsers = RecommendedFeedback.DefaultMaxUsers)
@@ -25,9 +24,6 @@ public sealed class RecommendedFeedback(int maxUsers = RecommendedFeedback.Defau
     private readonly Dictionary<string, long[]> _counts = new(StringComparer.Ordinal) { [AudioSource] = new long[3] };
 
     public int MaxUsers { get; } = maxUsers > 0 ? maxUsers : throw new ArgumentOutOfRangeException(nameof(maxUsers));
-
-    /// <summary>The source that suggested a track: the audio-similarity recommender is the only one so far.</summary>
-    public static string SourceOf(RecommendedTrack track) => AudioSource;
 
     /// <summary>An applied event: counted when its track is in the user's current batch; then the batches it caused become current.</summary>
     public void Observe(ActivityEvent activity, IReadOnlyList<RecommendationBatch> caused)
@@ -45,7 +41,7 @@ public sealed class RecommendedFeedback(int maxUsers = RecommendedFeedback.Defau
                     }
             if (caused.Count == 0) return;
             var latest = caused[^1];
-            var tracks = latest.Tracks.Select(t => (t.TrackId, SourceOf(t))).ToArray();
+            var tracks = latest.Tracks.Select(t => (t.TrackId, t.Source)).ToArray();
             if (_current.Remove(latest.UserId, out var old)) _recency.Remove(old);
             _current[latest.UserId] = _recency.AddFirst((latest.UserId, tracks));
             while (_current.Count > MaxUsers && _recency.Last is { } oldest)

@@ -4,6 +4,7 @@ using Akka.Configuration;
 using MusicRec.Benchmarks.Streaming;
 using MusicRec.Contracts;
 using MusicRec.Recommendation;
+using MusicRec.Recommendation.Hybrid;
 using MusicRec.Streaming;
 using MusicRec.Streaming.Transport;
 using ActivityEvent = MusicRec.Contracts.ActivityEvent;
@@ -167,23 +168,25 @@ public sealed class RecommenderPipelineBenchmark : IBenchmark
         var states = FreshStates(users);
         var context = SuggestionContext.ContentBased(index, SuggestionBeam);
         int compared = 0, agreeing = 0;
-        var exact = new ScoredTrack[1];
+        var exact = new ScoredTrack[3];
+        var audio = new AudioSource(index, new TrackCatalog(index.Tracks));
         for (var i = 0; i < events; i++)
         {
             var state = states[u(i)];
             var recorded = SuggestionPolicy.Decide(state, activities[i], context);
             // Compared against the state the decision saw, before the event changes it.
             if (i % every == 0 && recorded.Suggestion is { } suggestion
-                && SuggestionPolicy.Query(state, activities[i], index) is { } query
-                && index.ExactTopK(query, exact, SuggestionPolicy.Exclusions(state, activities[i])) == 1)
+                && audio.Profile(SuggestionPolicy.HistoryWith(state, activities[i])) is { } query
+                && index.ExactTopK(query, exact, SuggestionPolicy.Exclusions(state, activities[i])) > 0)
             {
                 compared++;
-                if (exact[0].TrackId == suggestion.TrackId) agreeing++;
+                // The blend picks among the audio source's top three (the batch's artist rule may pass over the first).
+                if (Array.Exists(exact, e => e.TrackId == suggestion.TrackId)) agreeing++;
             }
             state.Apply(recorded, index);
         }
         int u(int i) => i % users;
-        BenchmarkReport.Info("live suggestions that are the exact best (same exclusions)", $"{agreeing / (double)Math.Max(1, compared):0.000} of {compared} checked");
+        BenchmarkReport.Info("live suggestions within the exact top three (same exclusions)", $"{agreeing / (double)Math.Max(1, compared):0.000} of {compared} checked");
     }
 
     /// <summary>
