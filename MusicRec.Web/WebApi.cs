@@ -7,6 +7,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using MusicRec.Contracts;
+using MusicRec.Recommendation.Model;
 using MusicRec.Stores;
 using MusicRec.Streaming;
 
@@ -70,7 +71,12 @@ public static class WebApi
         {
             if (!UserIds.IsValid(id)) return InvalidUserId();
             context.Response.Headers.CacheControl = "no-store";
-            return Results.Json(new UserRecommendations(id, board.Latest(id)), WebJson.Options);
+            var batches = board.Latest(id);
+            // A listener with no batch yet gets the node's "popular now" batch (docs/interface.md), where there is a model.
+            if (batches.Count == 0 && context.RequestServices.GetService<ListeningModel>() is { } model
+                && ColdStart.PopularNow(model, id, DateTimeOffset.UtcNow) is { } popular)
+                return Results.Json(new UserRecommendations(id, [popular]) { PopularNow = true }, WebJson.Options);
+            return Results.Json(new UserRecommendations(id, batches), WebJson.Options);
         });
 
         app.MapGet("/api/users", (BatchBoard board, HttpContext context) =>

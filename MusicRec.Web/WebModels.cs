@@ -8,7 +8,11 @@ namespace MusicRec.Web;
 /// <summary><c>GET /api/users/{id}/recommendations</c>: the kept batches, newest first (the first is the current one).</summary>
 public sealed record UserRecommendations(
     [property: JsonPropertyName("user_id")] string UserId,
-    [property: JsonPropertyName("batches")] IReadOnlyList<RecommendationBatch> Batches);
+    [property: JsonPropertyName("batches")] IReadOnlyList<RecommendationBatch> Batches)
+{
+    /// <summary>True when <see cref="Batches"/> is the cold-start "popular now" batch ("{user}-0"), not the listener's own.</summary>
+    [JsonPropertyName("popular_now")] public bool PopularNow { get; init; }
+}
 
 /// <summary><c>GET /api/users</c>: users with kept batches, most recently updated first (at most 50).</summary>
 public sealed record RecentUsers([property: JsonPropertyName("users")] IReadOnlyList<string> Users);
