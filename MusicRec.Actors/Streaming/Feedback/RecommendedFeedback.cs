@@ -6,6 +6,13 @@ namespace MusicRec.Streaming.Feedback;
 public readonly record struct FeedbackCounts(long Listens, long Likes, long Skips)
 {
     public long Total => Listens + Likes + Skips;
+    /// <summary>Likes among the answers to recommended tracks (0 before any).</summary>
+    public double LikeRate => Total == 0 ? 0 : (double)Likes / Total;
+    /// <summary>Skips among the answers to recommended tracks (0 before any).</summary>
+    public double SkipRate => Total == 0 ? 0 : (double)Skips / Total;
+
+    public static FeedbackCounts Sum(IEnumerable<FeedbackCounts> counts) =>
+        counts.Aggregate(new FeedbackCounts(0, 0, 0), (a, c) => new FeedbackCounts(a.Listens + c.Listens, a.Likes + c.Likes, a.Skips + c.Skips));
 }
 
 /// <summary>
@@ -19,8 +26,8 @@ public sealed class RecommendedFeedback(int maxUsers = RecommendedFeedback.Defau
     public const string AudioSource = "audio";
 
     private readonly object _gate = new();
-    private readonly Dictionary<string, LinkedListNode<(string User, (int TrackId, string Source)[] Tracks)>> _current = new(StringComparer.Ordinal);
-    private readonly LinkedList<(string User, (int TrackId, string Source)[] Tracks)> _recency = new();
+    private readonly Dictionary<string, LinkedListNode<(string User, long Sequence, (int TrackId, string Source)[] Tracks)>> _current = new(StringComparer.Ordinal);
+    private readonly LinkedList<(string User, long Sequence, (int TrackId, string Source)[] Tracks)> _recency = new();
     private readonly Dictionary<string, long[]> _counts = new(StringComparer.Ordinal) { [AudioSource] = new long[3] };
 
     public int MaxUsers { get; } = maxUsers > 0 ? maxUsers : throw new ArgumentOutOfRangeException(nameof(maxUsers));
@@ -41,9 +48,13 @@ public sealed class RecommendedFeedback(int maxUsers = RecommendedFeedback.Defau
                     }
             if (caused.Count == 0) return;
             var latest = caused[^1];
+            var sequence = SequenceOf(latest.BatchId);
+            // Answers of one user's events may be observed out of order (they complete on the thread pool): an older
+            // batch never replaces a newer one.
+            if (_current.TryGetValue(latest.UserId, out var shown) && shown.Value.Sequence > sequence) return;
             var tracks = latest.Tracks.Select(t => (t.TrackId, t.Source)).ToArray();
             if (_current.Remove(latest.UserId, out var old)) _recency.Remove(old);
-            _current[latest.UserId] = _recency.AddFirst((latest.UserId, tracks));
+            _current[latest.UserId] = _recency.AddFirst((latest.UserId, sequence, tracks));
             while (_current.Count > MaxUsers && _recency.Last is { } oldest)
             {
                 _recency.RemoveLast();
@@ -51,6 +62,11 @@ public sealed class RecommendedFeedback(int maxUsers = RecommendedFeedback.Defau
             }
         }
     }
+
+    /// <summary>The sequence number of a batch id "{user}-{sequence}" (0 when it has none).</summary>
+    private static long SequenceOf(string batchId) =>
+        long.TryParse(batchId.AsSpan(batchId.LastIndexOf('-') + 1), System.Globalization.NumberStyles.None,
+            System.Globalization.CultureInfo.InvariantCulture, out var n) ? n : 0;
 
     public IReadOnlyDictionary<string, FeedbackCounts> Snapshot()
     {
