@@ -35,3 +35,14 @@ public sealed record TrackView(
 
 /// <summary><c>GET /api/tracks</c>: tracks to start from.</summary>
 public sealed record TrackList([property: JsonPropertyName("tracks")] IReadOnlyList<TrackView> Tracks);
+
+/// <summary><c>GET /api/tracks/{id}/similar</c>: tracks like one track by one source (reasons and sources as in a batch).</summary>
+public sealed record SimilarTracks(
+    [property: JsonPropertyName("track_id")] int TrackId,
+    [property: JsonPropertyName("source")] string Source,
+    [property: JsonPropertyName("tracks")] IReadOnlyList<RecommendedTrack> Tracks);
+
+/// <summary><c>GET /api/popular</c>: the chart now, overall (<c>genre</c> null) or of one genre, scores relative to its top.</summary>
+public sealed record PopularTracks(
+    [property: JsonPropertyName("genre")] string? Genre,
+    [property: JsonPropertyName("tracks")] IReadOnlyList<RecommendedTrack> Tracks);

@@ -91,6 +91,7 @@ internal static class ServiceComposition
         // One model per node, fed by its own consumer group of the whole activity topic (docs/recommender.md).
         services.AddSingleton(_ => new ListeningModel(new TrackCatalog(parts.Index.Tracks)));
         var (blend, reading) = ServiceConfig.Blend(parts.Hocon);
+        services.AddSingleton(sp => new TrackSuggestions(parts.Index, sp.GetRequiredService<ListeningModel>(), blend, reading));
 
         services.AddAkka(ServeOptions.ActorSystemName, (akka, _) => akka
             .AddHocon(parts.Hocon, HoconAddMode.Append)
