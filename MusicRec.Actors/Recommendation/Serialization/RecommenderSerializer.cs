@@ -109,7 +109,6 @@ public sealed class RecommenderSerializer(ExtendedActorSystem system) : Serializ
         };
         message.Profile.Add(s.Profile);
         message.History.Add(s.History.Select(ToProto));
-        message.Anchors.Add(s.Anchors.Select(ToProto));
         message.Recommended.Add(s.Recommended);
         message.Pending.Add(s.Pending.Select(ToProto));
         message.RecentEvents.Add(s.RecentEvents.Select(r => new Proto.RecentEvent { EventId = r.EventId, CompletedBatch = r.CompletedBatch }));
@@ -126,7 +125,6 @@ public sealed class RecommenderSerializer(ExtendedActorSystem system) : Serializ
         m.UserId,
         m.Profile.ToArray(),
         m.History.Select(FromProto).ToArray(),
-        m.Anchors.Select(FromProto).ToArray(),
         m.Recommended.ToArray(),
         m.Pending.Select(FromProto).ToArray(),
         m.EventsApplied,

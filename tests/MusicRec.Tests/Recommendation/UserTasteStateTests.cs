@@ -124,20 +124,6 @@ public class UserTasteStateTests
     }
 
     [Fact]
-    public void Anchors_are_the_recent_distinct_listened_or_liked_tracks_newest_first()
-    {
-        var s = Fresh();
-        for (var i = 1; i <= 30; i++) s.Apply(Recorded(i, Track(100 + i), Actions.Listen), Index);
-        s.Apply(Recorded(31, Track(105), Actions.Like), Index);     // an older track again: it moves to the front
-        s.Apply(Recorded(32, Track(3), Actions.Skip), Index);       // skips are never anchors
-        Assert.Equal(UserTasteState.MaxAnchors, s.Anchors.Count);
-        Assert.Equal(new HistoryEntry(Track(105), Actions.Like), s.Anchors[0]);
-        Assert.Equal(new HistoryEntry(Track(130), Actions.Listen), s.Anchors[1]);
-        Assert.Single(s.Anchors, a => a.TrackId == Track(105));
-        Assert.DoesNotContain(s.Anchors, a => a.TrackId == Track(3));
-    }
-
-    [Fact]
     public void Decide_never_suggests_heard_recommended_or_pending_tracks_and_does_not_change_the_state()
     {
         var s = Fresh();
@@ -199,7 +185,6 @@ internal static class StateAssert
         Assert.Equal(expected.UserId, actual.UserId);
         Assert.Equal(expected.Profile, actual.Profile);
         Assert.Equal(expected.History, actual.History);
-        Assert.Equal(expected.Anchors, actual.Anchors);
         Assert.Equal(expected.Heard.OrderBy(k => k.Key), actual.Heard.OrderBy(k => k.Key));
         Assert.Equal(expected.RecommendedOrder, actual.RecommendedOrder);
         Assert.Equal(expected.Recommended.Order(), actual.Recommended.Order());
