@@ -12,14 +12,16 @@ namespace MusicRec.Recommendation;
 public sealed record SuggestionContext(SimilarityIndex Catalogue, HybridRecommender Blend, ListeningModel? Model = null)
 {
     /// <summary>
-    /// Audio similarity alone, no exploration and no random fill (<paramref name="searchBeam"/>: see
-    /// <see cref="RecommenderOptions.SuggestionBeam"/>): what a node without a listening model serves.
+    /// Audio similarity alone, without exploration (<paramref name="searchBeam"/>: see
+    /// <see cref="RecommenderOptions.SuggestionBeam"/>): what a node without a listening model serves. A listener with
+    /// no listened or liked track yet (only skips, or tracks without features) gets a random allowed track, so every
+    /// event still fills a slot and batches keep coming one every third event.
     /// </summary>
     public static SuggestionContext ContentBased(SimilarityIndex catalogue, int? searchBeam = null, TasteReading? reading = null)
     {
         var tracks = new TrackCatalog(catalogue.Tracks);
         return new(catalogue, new HybridRecommender(tracks, [new AudioSource(catalogue, tracks, reading, searchBeam)],
-            new BlendOptions { CoListeningWeight = 0, PopularityWeight = 0, AudioWeight = 1, ExplorationShare = 0, FillWithRandom = false }));
+            new BlendOptions { CoListeningWeight = 0, PopularityWeight = 0, AudioWeight = 1, ExplorationShare = 0 }));
     }
 
     /// <summary>The hybrid recommender: co-listening and popularity from <paramref name="model"/>, audio from the catalogue.</summary>

@@ -79,7 +79,10 @@ public class UserTasteStateTests
         s.Apply(Recorded(2, 999_999, Actions.Listen), Index);
         Assert.Equal(profile, s.Profile);
         Assert.True(s.IsExcluded(999_999));
-        Assert.Null(SuggestionPolicy.Decide(Fresh(), new ActivityEvent("e", "u1", 999_999, Actions.Listen, T0), SuggestionContext.ContentBased(Index)).Suggestion);
+        // No known track to be near to: a random allowed track fills the slot, and says so.
+        var filled = SuggestionPolicy.Decide(Fresh(), new ActivityEvent("e", "u1", 999_999, Actions.Listen, T0), SuggestionContext.ContentBased(Index)).Suggestion!.Value;
+        Assert.True(Index.Contains(filled.TrackId));
+        Assert.Equal("exploration", filled.Source);
     }
 
     [Fact]
