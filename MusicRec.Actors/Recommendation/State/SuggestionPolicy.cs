@@ -52,7 +52,12 @@ public static class SuggestionPolicy
     /// <summary>The event to persist for <paramref name="activity"/>: it and the blend's choice for the next pending slot.</summary>
     public static ActivityRecorded Decide(UserTasteState state, ActivityEvent activity, SuggestionContext context)
     {
-        var request = new RecommendationContext(state.UserId, HistoryWith(state, activity), Exclusions(state, activity))
+        var own = Exclusions(state, activity);
+        var excluded = own;
+        // The model reads the topic ahead of this actor: what it already saw this listener play (events still on their
+        // way here) is heard too, or a batch could suggest the next tracks the listener is about to be told they heard.
+        if (context.Model is { } model) excluded = id => own(id) || model.CoListening.InWindow(state.UserId, id);
+        var request = new RecommendationContext(state.UserId, HistoryWith(state, activity), excluded)
         {
             Count = UserTasteState.BatchSize,
             // Per event: a redelivered event is not decided again, so the seed never needs to repeat across events.
