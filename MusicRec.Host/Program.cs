@@ -8,5 +8,6 @@ root.Subcommands.Add(EtlCommand.Create());
 root.Subcommands.Add(FeaturesCommand.Create());
 root.Subcommands.Add(ExportCommand.Create());
 root.Subcommands.Add(ServeCommand.Create());
+root.Subcommands.Add(EvaluateCommand.Create());
 root.Subcommands.Add(SimulateCommand.Create(uri => MusicRec.Stores.TrackStoreFactory.Open(uri, createIfMissing: false)));
 return await Cli.RunAsync(root, args);

@@ -7,6 +7,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using MusicRec.Contracts;
+using MusicRec.Recommendation.Model;
 using MusicRec.Stores;
 using MusicRec.Streaming;
 
@@ -70,7 +71,12 @@ public static class WebApi
         {
             if (!UserIds.IsValid(id)) return InvalidUserId();
             context.Response.Headers.CacheControl = "no-store";
-            return Results.Json(new UserRecommendations(id, board.Latest(id)), WebJson.Options);
+            var batches = board.Latest(id);
+            // A listener with no batch yet gets the node's "popular now" batch (docs/interface.md), where there is a model.
+            if (batches.Count == 0 && context.RequestServices.GetService<ListeningModel>() is { } model
+                && ColdStart.PopularNow(model, id, DateTimeOffset.UtcNow) is { } popular)
+                return Results.Json(new UserRecommendations(id, [popular]) { PopularNow = true }, WebJson.Options);
+            return Results.Json(new UserRecommendations(id, batches), WebJson.Options);
         });
 
         app.MapGet("/api/users", (BatchBoard board, HttpContext context) =>
@@ -82,6 +88,8 @@ public static class WebApi
         app.MapPost("/api/activity", PostActivityAsync);
         app.MapGet("/api/stream/{id}", ServerSentEvents.StreamAsync);
         app.MapGet("/api/tracks/{id}", GetTrackAsync);
+        app.MapGet("/api/tracks/{id}/similar", GetSimilar);
+        app.MapGet("/api/popular", GetPopular);
         app.MapGet("/api/tracks", GetStarterTracksAsync);
 
         app.MapHealthChecks("/healthz", new HealthCheckOptions
@@ -195,6 +203,48 @@ public static class WebApi
         context.Response.Headers.CacheControl = "public, max-age=60";
         return Results.Json(new TrackList(picked), WebJson.Options);
     }
+
+    /// <summary><c>GET /api/tracks/{id}/similar?source=colistening|audio|blend&amp;limit=N</c> (docs/interface.md).</summary>
+    private static IResult GetSimilar(string id, string? source, string? limit, HttpContext context)
+    {
+        if (!int.TryParse(id, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var trackId) || trackId <= 0)
+            return Results.Problem(title: "Invalid track id", detail: "A track id is a positive integer.", statusCode: StatusCodes.Status400BadRequest);
+        source ??= "blend";
+        if (!TrackSuggestions.Sources.Contains(source))
+            return Results.Problem(title: "Invalid source", detail: $"source is one of {string.Join(", ", TrackSuggestions.Sources)}.",
+                statusCode: StatusCodes.Status400BadRequest);
+        if (ParseLimit(limit) is not { } count) return InvalidLimit();
+        if (context.RequestServices.GetService<TrackSuggestions>() is not { } suggestions) return NoModel();
+        if (!suggestions.HasTrack(trackId))
+            return Results.Problem(title: "Unknown track", detail: $"No track {trackId} in the catalogue.", statusCode: StatusCodes.Status404NotFound);
+        context.Response.Headers.CacheControl = "no-store";
+        return Results.Json(new SimilarTracks(trackId, source, suggestions.Similar(trackId, source, count)), WebJson.Options);
+    }
+
+    /// <summary><c>GET /api/popular?genre=G&amp;limit=N</c> (docs/interface.md).</summary>
+    private static IResult GetPopular(string? genre, string? limit, HttpContext context)
+    {
+        if (ParseLimit(limit) is not { } count) return InvalidLimit();
+        if (context.RequestServices.GetService<TrackSuggestions>() is not { } suggestions) return NoModel();
+        genre = string.IsNullOrWhiteSpace(genre) ? null : genre.Trim();
+        if (genre is not null && !suggestions.HasGenre(genre))
+            return Results.Problem(title: "Unknown genre", detail: $"No track of genre '{genre}' in the catalogue.", statusCode: StatusCodes.Status404NotFound);
+        context.Response.Headers.CacheControl = "no-store";
+        return Results.Json(new PopularTracks(genre, suggestions.Popular(genre, count)), WebJson.Options);
+    }
+
+    /// <summary>1..50, default 10; null when given and not a whole number in range.</summary>
+    private static int? ParseLimit(string? limit) =>
+        limit is null ? 10
+        : int.TryParse(limit, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) && n is >= 1 and <= 50 ? n
+        : null;
+
+    private static IResult InvalidLimit() =>
+        Results.Problem(title: "Invalid limit", detail: "limit is a whole number from 1 to 50.", statusCode: StatusCodes.Status400BadRequest);
+
+    private static IResult NoModel() => Results.Problem(title: "No recommender here",
+        detail: "This web host runs without the recommender's listening model (run it inside 'musicrec serve').",
+        statusCode: StatusCodes.Status503ServiceUnavailable);
 
     private static async Task<IResult> GetTrackAsync(string id, ITrackStore store, HttpContext context)
     {

@@ -21,14 +21,18 @@ public static class Actions
     public static string? Canonical(string action) => action switch { Listen => Listen, Like => Like, Skip => Skip, _ => null };
 }
 
-/// <summary>One suggested track inside a batch.</summary>
+/// <summary>
+/// One suggested track inside a batch. <c>source</c> names what chose it: colistening, popularity, audio, replacement
+/// or exploration (older messages without it read as audio, the only source before issue 16).
+/// </summary>
 public sealed record RecommendedTrack(
     [property: JsonPropertyName("track_id")] int TrackId,
     [property: JsonPropertyName("title")] string Title,
     [property: JsonPropertyName("artist")] string Artist,
     [property: JsonPropertyName("genre")] string Genre,
     [property: JsonPropertyName("score")] double Score,
-    [property: JsonPropertyName("because")] string Because);
+    [property: JsonPropertyName("because")] string Because,
+    [property: JsonPropertyName("source")] string Source = "audio");
 
 /// <summary>One <c>recommendations</c> message: exactly three tracks; <c>batch_id</c> = "{user}-{sequence}".</summary>
 public sealed record RecommendationBatch(

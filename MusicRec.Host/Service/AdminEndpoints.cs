@@ -4,6 +4,8 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using MusicRec.Contracts;
 using MusicRec.Recommendation;
+using MusicRec.Recommendation.Model;
+using MusicRec.Streaming.Feedback;
 
 namespace MusicRec.Host.Service;
 
@@ -17,6 +19,28 @@ internal static class AdminEndpoints
     public static IEndpointRouteBuilder MapMusicRecAdmin(this IEndpointRouteBuilder app)
     {
         app.MapGet("/api/admin/cluster", (ClusterStatusSampler sampler) => Results.Ok(sampler.Snapshot()));
+
+        // Like and skip rates of recommended tracks, overall and per source, and what the node's model has learned.
+        app.MapGet("/api/stats", (ServiceMetrics metrics, ListeningModel model, HttpContext context) =>
+        {
+            context.Response.Headers.CacheControl = "no-store";
+            var bySource = metrics.FeedbackBySource;
+            static object Rates(FeedbackCounts c) => new
+            {
+                answers = c.Total, listens = c.Listens, likes = c.Likes, skips = c.Skips,
+                like_rate = Math.Round(c.LikeRate, 4), skip_rate = Math.Round(c.SkipRate, 4),
+            };
+            var (tracks, listeners, occurrences) = model.Read(() => (model.CoListening.Tracks, model.CoListening.Listeners, model.CoListening.Occurrences));
+            return Results.Json(new
+            {
+                recommended = new
+                {
+                    overall = Rates(FeedbackCounts.Sum(bySource.Values)),
+                    sources = bySource.OrderBy(p => p.Key, StringComparer.Ordinal).ToDictionary(p => p.Key, p => Rates(p.Value)),
+                },
+                model = new { events = model.EventsObserved, occurrences, tracks, listeners },
+            });
+        });
 
         // Which users' entities live on this node now (for operators and the failover test).
         app.MapGet("/api/admin/entities", async (RecommenderRegion region, CancellationToken ct) =>

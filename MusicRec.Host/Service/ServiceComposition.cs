@@ -6,6 +6,8 @@ using Microsoft.Extensions.Hosting;
 using MusicRec.Catalog.Features;
 using MusicRec.Host.Commands;
 using MusicRec.Recommendation;
+using MusicRec.Recommendation.Hybrid;
+using MusicRec.Recommendation.Model;
 using MusicRec.Stores;
 using MusicRec.Streaming;
 using MusicRec.Streaming.Transport;
@@ -86,12 +88,17 @@ internal static class ServiceComposition
             new RecommendationFeedOptions { Topic = parts.Pipeline.RecommendationsTopic },
             sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<TransportRecommendationFeed>>()));
         services.AddSingleton<BusProbe>();
+        // One model per node, fed by its own consumer group of the whole activity topic (docs/recommender.md).
+        services.AddSingleton(_ => new ListeningModel(new TrackCatalog(parts.Index.Tracks)));
+        var (blend, reading) = ServiceConfig.Blend(parts.Hocon);
+        services.AddSingleton(sp => new TrackSuggestions(parts.Index, sp.GetRequiredService<ListeningModel>(), blend, reading));
 
         services.AddAkka(ServeOptions.ActorSystemName, (akka, _) => akka
             .AddHocon(parts.Hocon, HoconAddMode.Append)
             .WithMusicRecCluster(options, builder.Configuration)
             .WithMusicRecPersistence(parts.Persistence)
-            .AddUserRecommenders(new RecommenderOptions { UseSharding = true, Index = parts.Index }));
+            .AddListeningModel(new ListeningModelOptions { GroupId = ModelGroupId(options), Topic = parts.Pipeline.ActivityTopic })
+            .AddUserRecommenders(new RecommenderOptions { UseSharding = true, Index = parts.Index, Blend = blend, Reading = reading }));
         services.AddSingleton(sp => new RecommenderRegion(() =>
             sp.GetRequiredService<ActorRegistry>().TryGet<UserRecommenderRegion>(out var region) ? region : null));
 
@@ -106,6 +113,14 @@ internal static class ServiceComposition
         else
             health.AddCheck<TrackStoreHealthCheck>("store", tags: [HealthTags.Ready]);
     }
+
+    /// <summary>
+    /// The model's consumer group: one per node (host and cluster port), so each node reads every partition. A node on a
+    /// random port gets a group of its own run; it never commits, so that only leaves an idle group on the broker.
+    /// </summary>
+    internal static string ModelGroupId(ServeOptions options) => options.ClusterPort != 0
+        ? $"musicrec-model-{options.ClusterHost}-{options.ClusterPort}"
+        : $"musicrec-model-{options.ClusterHost}-{Guid.NewGuid():N}";
 
     /// <summary>True when the web page maps /healthz and /readyz itself (it includes every "ready" check).</summary>
     public static bool WebMapsHealth(ServeOptions options) => options.WebUrl is not null;

@@ -1,5 +1,6 @@
 using Akka.Configuration;
 using MusicRec.Host.Commands;
+using MusicRec.Recommendation.Hybrid;
 using MusicRec.Streaming;
 
 namespace MusicRec.Host.Service;
@@ -53,6 +54,42 @@ internal static class ServiceConfig
         {
             throw new Commands.CliException($"musicrec.recommender.feature-columns: {e.Message}");
         }
+    }
+
+    /// <summary><c>musicrec.recommender.blend</c>: the blend's weights and rules, and how a skip counts (seen or negative).</summary>
+    public static (BlendOptions Blend, TasteReading Reading) Blend(Config config)
+    {
+        var d = new BlendOptions();
+        var b = config.GetConfig("musicrec.recommender.blend") ?? ConfigurationFactory.Empty;
+        var blend = d with
+        {
+            CoListeningWeight = b.GetDouble("colistening-weight", d.CoListeningWeight),
+            PopularityWeight = b.GetDouble("popularity-weight", d.PopularityWeight),
+            AudioWeight = b.GetDouble("audio-weight", d.AudioWeight),
+            CandidatesPerSource = b.GetInt("candidates-per-source", d.CandidatesPerSource),
+            ExplorationShare = b.GetDouble("exploration-share", d.ExplorationShare),
+            MaxPerArtist = b.GetInt("max-per-artist", d.MaxPerArtist),
+            LikedReplacementDecay = b.GetDouble("liked-replacement-decay", d.LikedReplacementDecay),
+            ListenedReplacementDecay = b.GetDouble("listened-replacement-decay", d.ListenedReplacementDecay),
+            ReplacementAfterEvents = b.GetInt("replacement-after-events", d.ReplacementAfterEvents),
+        };
+        if (blend.CoListeningWeight < 0 || blend.PopularityWeight < 0 || blend.AudioWeight < 0)
+            throw new CliException("musicrec.recommender.blend: a weight is negative (0 turns a source off).");
+        if (blend.ExplorationShare is < 0 or > 1)
+            throw new CliException($"musicrec.recommender.blend.exploration-share {blend.ExplorationShare} is not within 0..1.");
+        if (blend.CandidatesPerSource < 1 || blend.MaxPerArtist < 1)
+            throw new CliException("musicrec.recommender.blend: candidates-per-source and max-per-artist must be at least 1.");
+        var skips = b.GetString("skips", "seen");
+        var reading = new TasteReading
+        {
+            Skips = skips switch
+            {
+                "seen" => SkipPolicy.Seen,
+                "negative" => SkipPolicy.Negative,
+                _ => throw new CliException($"musicrec.recommender.blend.skips '{skips}' is not seen or negative."),
+            },
+        };
+        return (blend, reading);
     }
 
     public static ActivityPipelineSettings Pipeline(Config config)

@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using MusicRec.Streaming.Feedback;
 
 namespace MusicRec.Host.Service;
 
@@ -39,7 +40,36 @@ internal sealed class ServiceMetrics : IDisposable
             "Shards of the recommender region hosted by this node.");
         _meter.CreateObservableGauge("musicrec.cluster.members", () => Volatile.Read(ref _members), "{member}",
             "Cluster members this node sees as Up.");
+        _meter.CreateObservableCounter("musicrec.recommended.answers", FeedbackAnswers, "{event}",
+            "Listens, likes and skips of tracks in the listener's current batch, by the source that suggested them (tags source, action).");
+        _meter.CreateObservableGauge("musicrec.recommended.like_rate", () => FeedbackRates(c => c.LikeRate), "1",
+            "Likes among the answers to recommended tracks, by source (source=\"all\": every source).");
+        _meter.CreateObservableGauge("musicrec.recommended.skip_rate", () => FeedbackRates(c => c.SkipRate), "1",
+            "Skips among the answers to recommended tracks, by source (source=\"all\": every source).");
     }
+
+    private IReadOnlyDictionary<string, FeedbackCounts> Feedback() =>
+        _pipeline?.Metrics.Feedback.Snapshot() ?? new Dictionary<string, FeedbackCounts>();
+
+    private IEnumerable<Measurement<long>> FeedbackAnswers()
+    {
+        foreach (var (source, c) in Feedback())
+        {
+            yield return new Measurement<long>(c.Listens, new("source", source), new("action", "listen"));
+            yield return new Measurement<long>(c.Likes, new("source", source), new("action", "like"));
+            yield return new Measurement<long>(c.Skips, new("source", source), new("action", "skip"));
+        }
+    }
+
+    private IEnumerable<Measurement<double>> FeedbackRates(Func<FeedbackCounts, double> rate)
+    {
+        var all = Feedback();
+        foreach (var (source, c) in all) yield return new Measurement<double>(rate(c), new KeyValuePair<string, object?>("source", source));
+        yield return new Measurement<double>(rate(FeedbackCounts.Sum(all.Values)), new KeyValuePair<string, object?>("source", "all"));
+    }
+
+    /// <summary>What listeners did with recommended tracks, per source, since this node started (<c>GET /api/stats</c>).</summary>
+    public IReadOnlyDictionary<string, FeedbackCounts> FeedbackBySource => Feedback();
 
     /// <summary>Reads the running pipeline's counters from now on.</summary>
     public void Attach(MusicRec.Streaming.ActivityPipelineControl pipeline) => _pipeline = pipeline;

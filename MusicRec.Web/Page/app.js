@@ -9,7 +9,7 @@
   const ACTION_DONE = { listen: 'Listening to', like: 'Liked', skip: 'Skipped' };
 
   const $ = (id) => document.getElementById(id);
-  const state = { user: null, source: null, batches: [], seen: new Set(), tracks: new Map(), generation: 0 };
+  const state = { user: null, source: null, batches: [], seen: new Set(), popularNow: new Set(), tracks: new Map(), generation: 0 };
 
   function el(tag, attrs, ...children) {
     const node = document.createElement(tag);
@@ -160,7 +160,12 @@
     const [current, ...earlier] = state.batches;
     const section = $('current');
     section.dataset.batchId = current ? current.batch_id : '';
-    $('current-meta').textContent = current ? `${formatTime(current.generated_at)} · batch ${current.batch_id}` : '';
+    // The cold-start batch (no batch of the listener's own yet) says what it is.
+    const popular = Boolean(current && state.popularNow.has(current.batch_id));
+    section.dataset.kind = popular ? 'popular-now' : (current ? 'own' : '');
+    $('current-meta').textContent = !current ? ''
+      : popular ? `Popular now — pick one and your own suggestions follow · ${formatTime(current.generated_at)}`
+      : `${formatTime(current.generated_at)} · batch ${current.batch_id}`;
     $('empty').hidden = Boolean(current);
     if (!current && state.user) {
       $('empty').textContent = `No recommendations for ${state.user} yet: they appear here as soon as ${state.user} listens to something.`;
@@ -218,6 +223,7 @@
     state.user = userId;
     state.batches = [];
     state.seen = new Set();
+    state.popularNow = new Set();
     state.generation += 1;
     const generation = state.generation;
     $('user-input').value = userId;
@@ -231,7 +237,11 @@
     try {
       const response = await fetch(`/api/users/${encodeURIComponent(userId)}/recommendations`);
       if (generation !== state.generation) return;
-      if (response.ok) addBatches((await response.json()).batches || []);
+      if (response.ok) {
+        const body = await response.json();
+        if (body.popular_now) for (const b of body.batches || []) state.popularNow.add(b.batch_id);
+        addBatches(body.batches || []);
+      }
       else notice(await problemText(response), 'error');
     } catch {
       notice('The server cannot be reached.', 'error');

@@ -4,6 +4,8 @@ using Akka.Cluster.Hosting;
 using Akka.Cluster.Sharding;
 using Akka.Hosting;
 using Akka.Remote.Hosting;
+using MusicRec.Recommendation.Hybrid;
+using MusicRec.Recommendation.Model;
 using static MusicRec.Recommendation.UserRecommenderProtocol;
 
 namespace MusicRec.Recommendation;
@@ -42,12 +44,27 @@ public sealed record RecommenderOptions
     public int? SuggestionBeam { get; init; } = 80;
     /// <summary>The index to recommend from; when null it is resolved from the service provider (register a SimilarityIndex singleton).</summary>
     public SimilarityIndex? Index { get; init; }
-    /// <summary>Where suggestions come from, given the catalogue (null: its own similarity, <see cref="SuggestionContext.ContentBased"/>).</summary>
+    /// <summary>The blend's weights and rules (HOCON <c>musicrec.recommender.blend</c>).</summary>
+    public BlendOptions Blend { get; init; } = new();
+    /// <summary>How the sources read a listener's history, skips included (HOCON <c>musicrec.recommender.blend.skips</c>).</summary>
+    public TasteReading Reading { get; init; } = new();
+    /// <summary>
+    /// The node's shared listening model; when null it is resolved from the service provider (<c>AddListeningModel</c>
+    /// registers one), and without one the recommenders suggest by audio similarity alone.
+    /// </summary>
+    public ListeningModel? Model { get; init; }
+    /// <summary>Where suggestions come from, given the catalogue (null: the hybrid blend over <see cref="Model"/>).</summary>
     public Func<SimilarityIndex, SuggestionContext>? Suggestions { get; init; }
 
-    /// <summary>The context the recommenders decide with over <paramref name="catalogue"/>.</summary>
-    public SuggestionContext SuggestionsFrom(SimilarityIndex catalogue) =>
-        Suggestions?.Invoke(catalogue) ?? SuggestionContext.ContentBased(catalogue, SuggestionBeam);
+    /// <summary>The context the recommenders decide with over <paramref name="catalogue"/> and <paramref name="model"/>.</summary>
+    public SuggestionContext SuggestionsFrom(SimilarityIndex catalogue, ListeningModel? model = null) =>
+        Suggestions?.Invoke(catalogue) ?? ((model ?? Model) is { } m
+            ? SuggestionContext.Hybrid(catalogue, m, Blend, Reading, SuggestionBeam)
+            : SuggestionContext.ContentBased(catalogue, SuggestionBeam, Reading));
+
+    /// <summary>The context over the index and model given here, or else the service provider's.</summary>
+    internal SuggestionContext ResolveSuggestions(Akka.DependencyInjection.IDependencyResolver resolver) =>
+        SuggestionsFrom(Index ?? resolver.GetService<SimilarityIndex>(), Model ?? resolver.GetService<ListeningModel>());
 }
 
 /// <summary>Routes any <see cref="IWithUserId"/> message to the entity named by its user id.</summary>
@@ -76,7 +93,7 @@ public static class RecommenderHostingExtensions
                 options.RegionName,
                 (_, _, resolver) =>
                 {
-                    var context = options.SuggestionsFrom(options.Index ?? resolver.GetService<SimilarityIndex>());
+                    var context = options.ResolveSuggestions(resolver);
                     return userId => UserRecommenderActor.Props(userId, context, options);
                 },
                 new UserMessageExtractor(options.NumberOfShards),
@@ -94,7 +111,7 @@ public static class RecommenderHostingExtensions
 
         return builder.WithActors((system, registry, resolver) =>
         {
-            var context = options.SuggestionsFrom(options.Index ?? resolver.GetService<SimilarityIndex>());
+            var context = options.ResolveSuggestions(resolver);
             var parent = system.ActorOf(
                 UserRecommenderParent.Props(userId => UserRecommenderActor.Props(userId, context, options)),
                 options.RegionName);

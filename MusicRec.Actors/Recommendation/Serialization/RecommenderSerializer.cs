@@ -83,7 +83,7 @@ public sealed class RecommenderSerializer(ExtendedActorSystem system) : Serializ
         foreach (var a in value.Activities)
         {
             var recorded = new Proto.ActivityRecorded { EventId = a.EventId, TrackId = a.TrackId, Action = ToProto(a.Action), Ts = ToProto(a.Ts) };
-            if (a.Suggestion is { } s) recorded.Suggestion = new Proto.Choice { TrackId = s.TrackId, Score = s.Score };
+            if (a.Suggestion is { } s) recorded.Suggestion = new Proto.Choice { TrackId = s.TrackId, Score = s.Score, Source = s.Source, Because = s.Because };
             message.Activities.Add(recorded);
         }
         return message;
@@ -96,7 +96,7 @@ public sealed class RecommenderSerializer(ExtendedActorSystem system) : Serializ
         {
             var a = message.Activities[i];
             activities[i] = new ActivityRecorded(a.EventId, a.TrackId, FromProto(a.Action), FromProto(a.Ts),
-                a.Suggestion is { } s ? new Choice(s.TrackId, s.Score) : null);
+                a.Suggestion is { } s ? new Choice(s.TrackId, s.Score, SourceOrAudio(s.Source), s.Because) : null);
         }
         return new ActivitiesRecorded(activities);
     }
@@ -109,7 +109,6 @@ public sealed class RecommenderSerializer(ExtendedActorSystem system) : Serializ
         };
         message.Profile.Add(s.Profile);
         message.History.Add(s.History.Select(ToProto));
-        message.Anchors.Add(s.Anchors.Select(ToProto));
         message.Recommended.Add(s.Recommended);
         message.Pending.Add(s.Pending.Select(ToProto));
         message.RecentEvents.Add(s.RecentEvents.Select(r => new Proto.RecentEvent { EventId = r.EventId, CompletedBatch = r.CompletedBatch }));
@@ -126,7 +125,6 @@ public sealed class RecommenderSerializer(ExtendedActorSystem system) : Serializ
         m.UserId,
         m.Profile.ToArray(),
         m.History.Select(FromProto).ToArray(),
-        m.Anchors.Select(FromProto).ToArray(),
         m.Recommended.ToArray(),
         m.Pending.Select(FromProto).ToArray(),
         m.EventsApplied,
@@ -139,9 +137,12 @@ public sealed class RecommenderSerializer(ExtendedActorSystem system) : Serializ
     private static HistoryEntry FromProto(Proto.HistoryEntry h) => new(h.TrackId, FromProto(h.Action));
 
     private static Proto.Track ToProto(RecommendedTrack t) =>
-        new() { TrackId = t.TrackId, Title = t.Title, Artist = t.Artist, Genre = t.Genre, Score = t.Score, Because = t.Because };
+        new() { TrackId = t.TrackId, Title = t.Title, Artist = t.Artist, Genre = t.Genre, Score = t.Score, Because = t.Because, Source = t.Source };
 
-    private static RecommendedTrack FromProto(Proto.Track t) => new(t.TrackId, t.Title, t.Artist, t.Genre, t.Score, t.Because);
+    private static RecommendedTrack FromProto(Proto.Track t) => new(t.TrackId, t.Title, t.Artist, t.Genre, t.Score, t.Because, SourceOrAudio(t.Source));
+
+    /// <summary>Format 2 rows have no source: audio similarity was the only one then.</summary>
+    private static string SourceOrAudio(string source) => source.Length == 0 ? "audio" : source;
 
     private static Proto.Instant ToProto(DateTimeOffset ts) => new() { UtcTicks = ts.UtcTicks, OffsetMinutes = (int)ts.Offset.TotalMinutes };
 

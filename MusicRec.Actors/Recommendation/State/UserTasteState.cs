@@ -34,8 +34,11 @@ public sealed record TasteSettings
     };
 }
 
-/// <summary>The track <see cref="SuggestionPolicy.Decide"/> chose for an activity, and its score.</summary>
-public readonly record struct Choice(int TrackId, double Score);
+/// <summary>
+/// The track <see cref="SuggestionPolicy.Decide"/> chose for an activity, its score, the source that chose it and the
+/// reason (kept: both depend on the shared model at that moment).
+/// </summary>
+public readonly record struct Choice(int TrackId, double Score, string Source = "audio", string Because = "");
 
 /// <summary>
 /// The persisted event: one applied activity and the track chosen for it. Replay takes the track's vector, title and
@@ -55,11 +58,8 @@ public readonly record struct HistoryEntry(int TrackId, string Action);
 public sealed class UserTasteState
 {
     public const int BatchSize = 3;
-    /// <summary>How many recent listened/liked tracks a suggestion's reason is compared with.</summary>
-    public const int MaxAnchors = 20;
 
     private readonly Queue<HistoryEntry> _history = new();
-    private readonly List<HistoryEntry> _anchors = new(MaxAnchors + 1);
     private readonly Dictionary<int, int> _heard = new();
     private readonly Queue<int> _recommendedOrder = new();
     private readonly HashSet<int> _recommended = new();
@@ -80,11 +80,6 @@ public sealed class UserTasteState
     public float[] Profile { get; private set; } = [];
     /// <summary>Recent activities, oldest first (at most <see cref="TasteSettings.MaxHistory"/>).</summary>
     public IReadOnlyCollection<HistoryEntry> History => _history;
-    /// <summary>
-    /// The most recent distinct tracks the user listened to or liked (newest first, at most <see cref="MaxAnchors"/>):
-    /// what a suggestion's reason is anchored on, kept apart so explaining never walks the whole history.
-    /// </summary>
-    public IReadOnlyList<HistoryEntry> Anchors => _anchors;
     /// <summary>How often each track occurs in <see cref="History"/> (the heard set).</summary>
     public IReadOnlyDictionary<int, int> Heard => _heard;
     public IReadOnlyCollection<int> RecommendedOrder => _recommendedOrder;
@@ -146,7 +141,7 @@ public sealed class UserTasteState
     public bool Apply(ActivityRecorded e, SimilarityIndex catalogue)
     {
         if (HasSeenEvent(e.EventId)) return false;
-        var suggestion = e.Suggestion is { } choice ? SuggestionPolicy.Describe(choice, this, e.TrackId, e.Action, catalogue) : null;
+        var suggestion = e.Suggestion is { } choice ? SuggestionPolicy.Describe(choice, catalogue) : null;
 
         var vector = catalogue.VectorOf(e.TrackId);
         if (!vector.IsEmpty)
@@ -163,13 +158,12 @@ public sealed class UserTasteState
             var old = _history.Dequeue();
             if (--CollectionsMarshal.GetValueRefOrNullRef(_heard, old.TrackId) == 0) _heard.Remove(old.TrackId);
         }
-        if (e.Action != Actions.Skip) MoveToFrontOfAnchors(new HistoryEntry(e.TrackId, e.Action));
 
-        if (suggestion is not null && !_recommended.Contains(suggestion.TrackId) && !IsPending(suggestion.TrackId))
+        // A track recommended long ago may come back (the blend's replacement); never twice in the pending batch.
+        if (suggestion is not null && !IsPending(suggestion.TrackId))
         {
             _pending.Add(suggestion);
-            _recommended.Add(suggestion.TrackId);
-            _recommendedOrder.Enqueue(suggestion.TrackId);
+            if (_recommended.Add(suggestion.TrackId)) _recommendedOrder.Enqueue(suggestion.TrackId);
             while (_recommended.Count > Settings.MaxRecommended) _recommended.Remove(_recommendedOrder.Dequeue());
         }
 
@@ -190,24 +184,23 @@ public sealed class UserTasteState
         return true;
     }
 
+    /// <summary>Tracks a replacement may not bring back: pending, or in one of the last <paramref name="batches"/> batches.</summary>
+    public bool WasRecentlyRecommended(int trackId) => WasRecentlyRecommended(trackId, 5);
+
+    public bool WasRecentlyRecommended(int trackId, int batches)
+    {
+        if (IsPending(trackId)) return true;
+        for (var b = Math.Max(0, _recentBatches.Count - batches); b < _recentBatches.Count; b++)
+            foreach (var t in _recentBatches[b].Tracks)
+                if (t.TrackId == trackId) return true;
+        return false;
+    }
+
     private bool IsPending(int trackId)
     {
         foreach (var p in _pending)
             if (p.TrackId == trackId) return true;
         return false;
-    }
-
-    /// <summary>A listened or liked track moves to the front of the anchors (at most <see cref="MaxAnchors"/> kept).</summary>
-    private void MoveToFrontOfAnchors(HistoryEntry entry)
-    {
-        for (var i = 0; i < _anchors.Count; i++)
-            if (_anchors[i].TrackId == entry.TrackId)
-            {
-                _anchors.RemoveAt(i);
-                break;
-            }
-        _anchors.Insert(0, entry);
-        if (_anchors.Count > MaxAnchors) _anchors.RemoveAt(MaxAnchors);
     }
 
     public UserRecommenderProtocol.UserStateView ToView() =>
@@ -224,7 +217,6 @@ public sealed class UserTasteState
         UserId,
         Profile.ToArray(),
         _history.ToArray(),
-        _anchors.ToArray(),
         _recommendedOrder.ToArray(),
         _pending.ToArray(),
         EventsApplied,
@@ -245,7 +237,6 @@ public sealed class UserTasteState
             state._history.Enqueue(h);
             CollectionsMarshal.GetValueRefOrAddDefault(state._heard, h.TrackId, out _)++;
         }
-        state._anchors.AddRange(s.Anchors);
         foreach (var id in s.Recommended)
         {
             state._recommendedOrder.Enqueue(id);
@@ -264,12 +255,11 @@ public sealed class UserTasteState
 
 public sealed record RecentEvent(string EventId, long CompletedBatch);
 
-/// <summary>The snapshot form of <see cref="UserTasteState"/> (plain arrays, oldest first; anchors newest first).</summary>
+/// <summary>The snapshot form of <see cref="UserTasteState"/> (plain arrays, oldest first).</summary>
 public sealed record UserTasteSnapshot(
     string UserId,
     float[] Profile,
     IReadOnlyList<HistoryEntry> History,
-    IReadOnlyList<HistoryEntry> Anchors,
     IReadOnlyList<int> Recommended,
     IReadOnlyList<RecommendedTrack> Pending,
     long EventsApplied,

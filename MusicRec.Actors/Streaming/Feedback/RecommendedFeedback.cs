@@ -6,12 +6,18 @@ namespace MusicRec.Streaming.Feedback;
 public readonly record struct FeedbackCounts(long Listens, long Likes, long Skips)
 {
     public long Total => Listens + Likes + Skips;
+    /// <summary>Likes among the answers to recommended tracks (0 before any).</summary>
+    public double LikeRate => Total == 0 ? 0 : (double)Likes / Total;
+    /// <summary>Skips among the answers to recommended tracks (0 before any).</summary>
+    public double SkipRate => Total == 0 ? 0 : (double)Skips / Total;
+
+    public static FeedbackCounts Sum(IEnumerable<FeedbackCounts> counts) =>
+        counts.Aggregate(new FeedbackCounts(0, 0, 0), (a, c) => new FeedbackCounts(a.Listens + c.Listens, a.Likes + c.Likes, a.Skips + c.Skips));
 }
 
 /// <summary>
 /// Counts listens, likes and skips of the tracks in each user's current batch (the three the page shows), keyed by
-/// the source that suggested them, for the dashboard's like and skip rates. Only "audio" exists today; the hybrid
-/// recommender's sources go through <see cref="SourceOf"/>. Remembers the current batch of at most
+/// the source that suggested them (<see cref="RecommendedTrack.Source"/>), for the dashboard's like and skip rates. Remembers the current batch of at most
 /// <see cref="MaxUsers"/> users (least recently active dropped), so memory stays bounded.
 /// </summary>
 public sealed class RecommendedFeedback(int maxUsers = RecommendedFeedback.DefaultMaxUsers)
@@ -20,14 +26,11 @@ public sealed class RecommendedFeedback(int maxUsers = RecommendedFeedback.Defau
     public const string AudioSource = "audio";
 
     private readonly object _gate = new();
-    private readonly Dictionary<string, LinkedListNode<(string User, (int TrackId, string Source)[] Tracks)>> _current = new(StringComparer.Ordinal);
-    private readonly LinkedList<(string User, (int TrackId, string Source)[] Tracks)> _recency = new();
+    private readonly Dictionary<string, LinkedListNode<(string User, long Sequence, (int TrackId, string Source)[] Tracks)>> _current = new(StringComparer.Ordinal);
+    private readonly LinkedList<(string User, long Sequence, (int TrackId, string Source)[] Tracks)> _recency = new();
     private readonly Dictionary<string, long[]> _counts = new(StringComparer.Ordinal) { [AudioSource] = new long[3] };
 
     public int MaxUsers { get; } = maxUsers > 0 ? maxUsers : throw new ArgumentOutOfRangeException(nameof(maxUsers));
-
-    /// <summary>The source that suggested a track: the audio-similarity recommender is the only one so far.</summary>
-    public static string SourceOf(RecommendedTrack track) => AudioSource;
 
     /// <summary>An applied event: counted when its track is in the user's current batch; then the batches it caused become current.</summary>
     public void Observe(ActivityEvent activity, IReadOnlyList<RecommendationBatch> caused)
@@ -45,9 +48,13 @@ public sealed class RecommendedFeedback(int maxUsers = RecommendedFeedback.Defau
                     }
             if (caused.Count == 0) return;
             var latest = caused[^1];
-            var tracks = latest.Tracks.Select(t => (t.TrackId, SourceOf(t))).ToArray();
+            var sequence = SequenceOf(latest.BatchId);
+            // Answers of one user's events may be observed out of order (they complete on the thread pool): an older
+            // batch never replaces a newer one.
+            if (_current.TryGetValue(latest.UserId, out var shown) && shown.Value.Sequence > sequence) return;
+            var tracks = latest.Tracks.Select(t => (t.TrackId, t.Source)).ToArray();
             if (_current.Remove(latest.UserId, out var old)) _recency.Remove(old);
-            _current[latest.UserId] = _recency.AddFirst((latest.UserId, tracks));
+            _current[latest.UserId] = _recency.AddFirst((latest.UserId, sequence, tracks));
             while (_current.Count > MaxUsers && _recency.Last is { } oldest)
             {
                 _recency.RemoveLast();
@@ -55,6 +62,11 @@ public sealed class RecommendedFeedback(int maxUsers = RecommendedFeedback.Defau
             }
         }
     }
+
+    /// <summary>The sequence number of a batch id "{user}-{sequence}" (0 when it has none).</summary>
+    private static long SequenceOf(string batchId) =>
+        long.TryParse(batchId.AsSpan(batchId.LastIndexOf('-') + 1), System.Globalization.NumberStyles.None,
+            System.Globalization.CultureInfo.InvariantCulture, out var n) ? n : 0;
 
     public IReadOnlyDictionary<string, FeedbackCounts> Snapshot()
     {

@@ -6,7 +6,11 @@ using ActivityEvent = MusicRec.Contracts.ActivityEvent;
 namespace MusicRec.Streaming.Simulation;
 
 /// <summary>One catalogue track as the simulator sees it: its top-level genre and normalised features.</summary>
-public sealed record SimulatedTrack(int TrackId, int? GenreId, double[] Features);
+public sealed record SimulatedTrack(int TrackId, int? GenreId, double[] Features)
+{
+    /// <summary>The artist's name ("" when unknown): artist fans among the hidden tastes need it.</summary>
+    public string Artist { get; init; } = "";
+}
 
 /// <summary><paramref name="Rate"/> is events per second over all users; 0 sends as fast as delivery allows.</summary>
 public sealed record SimulatorOptions(int Users, int EventsPerUser, double Rate = 0, int Seed = 1)
@@ -163,7 +167,7 @@ public sealed class ActivitySimulator
     {
         var tracks = new List<SimulatedTrack>();
         await foreach (var doc in store.StreamAllAsync(ct).ConfigureAwait(false))
-            tracks.Add(new SimulatedTrack(doc.TrackId, doc.Metadata.GenreId, doc.Features));
+            tracks.Add(new SimulatedTrack(doc.TrackId, doc.Metadata.GenreId, doc.Features) { Artist = doc.Metadata.ArtistName ?? "" });
         return tracks;
     }
 

@@ -149,6 +149,13 @@ public sealed partial class ServiceNode : IAsyncDisposable
 
     public async Task<string> MetricsAsync() => await _http.GetStringAsync("/metrics");
 
+    /// <summary>What this node's listening model has read (<c>model</c> of GET /api/stats), as its JSON text.</summary>
+    public async Task<string> ModelAsync()
+    {
+        using var stats = System.Text.Json.JsonDocument.Parse(await _http.GetStringAsync("/api/stats"));
+        return stats.RootElement.GetProperty("model").GetRawText();
+    }
+
     /// <summary>kill -9 of the node and anything it started: no CoordinatedShutdown, no goodbye to the cluster.</summary>
     public void KillHard() => _process.Kill(entireProcessTree: true);
 

@@ -44,6 +44,7 @@ public sealed class SingleNodeServeTests(ITestOutputHelper output) : ServeProces
             state = await Node.UserStateAsync("solo");
         }
         Assert.Equal(6, state?.EventsApplied);
+        await HybridAnswersAsync(http, tracks);
 
         // The gauges are sampled every 2 s: wait for a sample that has seen the user's entity.
         var metrics = "";
@@ -53,8 +54,11 @@ public sealed class SingleNodeServeTests(ITestOutputHelper output) : ServeProces
             metrics = await http.GetStringAsync("/metrics");
         }
         Assert.Matches(@"musicrec_entities\{[^}]*\} [1-9]", metrics);
-        Assert.Matches(@"musicrec_events_total\{[^}]*\} 6", metrics);
+        Assert.Matches(@"musicrec_events_total\{[^}]*\} 7", metrics);
         Assert.Matches(@"musicrec_cluster_members\{[^}]*\} 1", metrics);
+        // The one answer to a recommended track (a like): like rate 1 overall and for its source.
+        Assert.Matches(@"musicrec_recommended_like_rate\{[^}]*source=""all""[^}]*\} 1", metrics);
+        Assert.Matches(@"musicrec_recommended_answers_total\{[^}]*action=""like""[^}]*\} 1", metrics);
         var cluster = await http.GetFromJsonAsync<ClusterView>("/api/admin/cluster", ServiceNode.Json);
         Assert.Equal("Up", cluster!.SelfStatus);
 
@@ -65,5 +69,52 @@ public sealed class SingleNodeServeTests(ITestOutputHelper output) : ServeProces
         // The log stays on the console, with MusicRec's own INFO lines but Akka's internals only from WARNING up.
         Assert.Contains(log, l => l.Contains("info: MusicRec.Serve") && l.Contains("started"));
         Assert.DoesNotContain(log, l => l.Contains("info: Akka.") || l.Contains("[INFO]"));
+    }
+
+    /// <summary>
+    /// The hybrid recommender's answers through the page's listener: a newcomer's popular-now batch, "more like this"
+    /// by co-listening, and the like of a recommended track counted for the source that suggested it.
+    /// </summary>
+    private static async Task HybridAnswersAsync(HttpClient http, IReadOnlyList<int> tracks)
+    {
+        // The model owner reads the same activity topic: its events reach the model within a few polls.
+        JsonElement newcomer = default;
+        for (var attempt = 0; attempt < 40; attempt++)
+        {
+            newcomer = await http.GetFromJsonAsync<JsonElement>("/api/users/newcomer/recommendations");
+            if (newcomer.GetProperty("popular_now").GetBoolean()) break;
+            await Task.Delay(250);
+        }
+        Assert.True(newcomer.GetProperty("popular_now").GetBoolean(), newcomer.ToString());
+        Assert.Equal("newcomer-0", newcomer.GetProperty("batches")[0].GetProperty("batch_id").GetString());
+        Assert.Equal(3, newcomer.GetProperty("batches")[0].GetProperty("tracks").GetArrayLength());
+
+        var similar = await http.GetFromJsonAsync<JsonElement>($"/api/tracks/{tracks[0]}/similar?source=colistening&limit=3");
+        Assert.Contains(similar.GetProperty("tracks").EnumerateArray(), t => t.GetProperty("track_id").GetInt32() == tracks[1]);
+
+        JsonElement own = default;
+        for (var attempt = 0; attempt < 40; attempt++)
+        {
+            own = await http.GetFromJsonAsync<JsonElement>("/api/users/solo/recommendations");
+            if (own.GetProperty("batches").GetArrayLength() == 2) break;
+            await Task.Delay(250);
+        }
+        var liked = own.GetProperty("batches")[0].GetProperty("tracks")[0];
+        var source = liked.GetProperty("source").GetString()!;
+        var response = await http.PostAsJsonAsync("/api/activity", new { user_id = "solo", track_id = liked.GetProperty("track_id").GetInt32(), action = "like" });
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        JsonElement stats = default;
+        for (var attempt = 0; attempt < 40; attempt++)
+        {
+            stats = await http.GetFromJsonAsync<JsonElement>("/api/stats");
+            if (stats.GetProperty("recommended").GetProperty("overall").GetProperty("answers").GetInt64() == 1) break;
+            await Task.Delay(250);
+        }
+        var overall = stats.GetProperty("recommended").GetProperty("overall");
+        Assert.True(overall.GetProperty("likes").GetInt64() == 1, $"{stats} after liking {liked} of {own}");
+        Assert.Equal(1.0, overall.GetProperty("like_rate").GetDouble());
+        Assert.True(stats.GetProperty("recommended").GetProperty("sources").TryGetProperty(source, out var bySource)
+            && bySource.GetProperty("likes").GetInt64() == 1, $"{stats} after liking {liked}");
+        Assert.True(stats.GetProperty("model").GetProperty("events").GetInt64() >= 6);
     }
 }

@@ -35,23 +35,38 @@ public class RecommenderSerializerTests() : TestKit(SetupFor(PersistenceOptions.
     }
 
     [Fact]
-    public void Stored_activities_are_protobuf_round_trip_every_field_and_carry_no_text()
+    public void Stored_activities_are_protobuf_round_trip_every_field_and_carry_no_catalogue_text()
     {
         var plus2 = new DateTimeOffset(2026, 3, 4, 5, 6, 7, 891, TimeSpan.FromHours(2)).AddTicks(3);
         var value = new ActivitiesRecorded([
-            new ActivityRecorded("e1", 2, Actions.Like, T0, new Choice(5, 0.9312)),
+            new ActivityRecorded("e1", 2, Actions.Like, T0, new Choice(5, 0.9312, "colistening", "listeners who liked A also liked this")),
             new ActivityRecorded("e2", 3, Actions.Skip, plus2, null),
             new ActivityRecorded("e3", 4, Actions.Listen, T0.ToOffset(TimeSpan.FromMinutes(-330)), new Choice(6, -0.25)),
         ]);
         var serializer = Sys.Serialization.FindSerializerFor(value);
         Assert.Equal("activities-v2", Akka.Serialization.Serialization.ManifestFor(serializer, value));
-        // About 25 bytes an activity: ids, action, time and the choice only.
-        Assert.True(serializer.ToBinary(value).Length < 3 * 40, $"{serializer.ToBinary(value).Length} bytes");
+        // About 25 bytes an activity: ids, action, time and the choice; plus the chosen track's source and reason.
+        Assert.True(serializer.ToBinary(value).Length < 3 * 40 + 50, $"{serializer.ToBinary(value).Length} bytes");
 
         var back = RoundTrip(value);
         Assert.Equal(value.Activities, back.Activities);
         Assert.Equal(value.Activities.Select(a => a.Ts.Offset), back.Activities.Select(a => a.Ts.Offset));
         Assert.Same(Actions.Like, back.Activities[0].Action);
+    }
+
+    [Fact]
+    public void A_choice_written_before_sources_existed_reads_as_audio_with_no_reason()
+    {
+        var old = new MusicRec.Recommendation.Serialization.Proto.ActivitiesRecorded();
+        old.Activities.Add(new MusicRec.Recommendation.Serialization.Proto.ActivityRecorded
+        {
+            EventId = "e1", TrackId = 2, Action = MusicRec.Recommendation.Serialization.Proto.Action.Like,
+            Ts = new MusicRec.Recommendation.Serialization.Proto.Instant { UtcTicks = T0.UtcTicks },
+            Suggestion = new MusicRec.Recommendation.Serialization.Proto.Choice { TrackId = 5, Score = 0.5 },
+        });
+        var serializer = (Akka.Serialization.SerializerWithStringManifest)Sys.Serialization.FindSerializerFor(new ActivitiesRecorded([]));
+        var back = (ActivitiesRecorded)serializer.FromBinary(Google.Protobuf.MessageExtensions.ToByteArray(old), "activities-v2");
+        Assert.Equal(new Choice(5, 0.5, "audio", ""), back.Activities[0].Suggestion);
     }
 
     [Fact]

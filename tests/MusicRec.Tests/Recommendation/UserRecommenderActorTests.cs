@@ -4,6 +4,7 @@ using Akka.Cluster.Sharding;
 using Akka.TestKit.Xunit2;
 using MusicRec.Contracts;
 using MusicRec.Recommendation;
+using MusicRec.Recommendation.Hybrid;
 using MusicRec.Streaming;
 using Xunit.Abstractions;
 using static MusicRec.Recommendation.UserRecommenderProtocol;
@@ -22,7 +23,11 @@ public class UserRecommenderActorTests(ITestOutputHelper output)
     [Fact]
     public async Task Candidate_sources_given_in_the_options_decide_the_suggestions()
     {
-        var options = Options with { Suggestions = index => new SuggestionContext(index, [new FirstAllowed(index)]) };
+        var options = Options with
+        {
+            Suggestions = index => new SuggestionContext(index, new HybridRecommender(new TrackCatalog(index.Tracks), [new FirstAllowed(index)],
+                new BlendOptions { AudioWeight = 1, ExplorationShare = 0, FillWithRandom = false })),
+        };
         var parent = LocalParent(Sys, Index, options);
         await Send(parent, "u1", 1, Track(0));
         await Send(parent, "u1", 2, Track(1));
@@ -35,17 +40,19 @@ public class UserRecommenderActorTests(ITestOutputHelper output)
     /// <summary>A source that proposes the catalogue's first track the request allows.</summary>
     private sealed class FirstAllowed(SimilarityIndex index) : ICandidateSource
     {
-        public bool TryPropose(in CandidateRequest request, out ScoredTrack best)
+        public string Name => "audio";
+
+        public void Collect(RecommendationContext context, int limit, List<Candidate> into)
         {
             foreach (var t in index.Tracks)
-                if (!request.IsExcluded(t.TrackId))
+                if (!context.IsExcluded(t.TrackId))
                 {
-                    best = new ScoredTrack(t.TrackId, 1f);
-                    return true;
+                    into.Add(new Candidate(t.TrackId, 1, 0));
+                    return;
                 }
-            best = default;
-            return false;
         }
+
+        public string Explain(Candidate candidate, RecommendationContext context) => "first allowed";
     }
 
     [Fact]

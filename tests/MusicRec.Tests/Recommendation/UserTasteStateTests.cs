@@ -1,5 +1,6 @@
 using MusicRec.Contracts;
 using MusicRec.Recommendation;
+using MusicRec.Recommendation.Hybrid;
 
 namespace MusicRec.Tests.Recommendation;
 
@@ -10,7 +11,7 @@ public class UserTasteStateTests
     private static int Track(int i) => Index.Tracks[i % Index.Count].TrackId;
 
     private static ActivityRecorded Recorded(int n, int track, string action = Actions.Like, int? suggestion = null) =>
-        new($"e{n}", track, action, T0.AddSeconds(n), suggestion is { } s ? new Choice(s, 0.9) : null);
+        new($"e{n}", track, action, T0.AddSeconds(n), suggestion is { } s ? new Choice(s, 0.9, "colistening", $"because of event {n}") : null);
 
     private static UserTasteState Fresh(TasteSettings? settings = null) => new("u1", settings ?? new TasteSettings());
 
@@ -29,7 +30,8 @@ public class UserTasteStateTests
         Assert.Equal([Track(10), Track(11), Track(12)], batch.Tracks.Select(t => t.TrackId));
         Index.TryGetInfo(Track(10), out var info);
         Assert.Equal((info.Title, info.Artist, info.Genre), (batch.Tracks[0].Title, batch.Tracks[0].Artist, batch.Tracks[0].Genre));
-        Assert.Contains("which you liked", batch.Tracks[0].Because);
+        // Source and reason are as decided (persisted), not explained again.
+        Assert.Equal(("colistening", "because of event 1"), (batch.Tracks[0].Source, batch.Tracks[0].Because));
         Assert.Empty(s.Pending);
         for (var i = 4; i <= 6; i++) s.Apply(Recorded(i, Track(i + 10), suggestion: Track(20 + i)), Index);
         Assert.Equal("u1-2", Assert.Single(s.BatchesCompletedBy("e6")).BatchId);
@@ -77,7 +79,10 @@ public class UserTasteStateTests
         s.Apply(Recorded(2, 999_999, Actions.Listen), Index);
         Assert.Equal(profile, s.Profile);
         Assert.True(s.IsExcluded(999_999));
-        Assert.Null(SuggestionPolicy.Decide(Fresh(), new ActivityEvent("e", "u1", 999_999, Actions.Listen, T0), SuggestionContext.ContentBased(Index)).Suggestion);
+        // No known track to be near to: a random allowed track fills the slot, and says so.
+        var filled = SuggestionPolicy.Decide(Fresh(), new ActivityEvent("e", "u1", 999_999, Actions.Listen, T0), SuggestionContext.ContentBased(Index)).Suggestion!.Value;
+        Assert.True(Index.Contains(filled.TrackId));
+        Assert.Equal("exploration", filled.Source);
     }
 
     [Fact]
@@ -122,20 +127,6 @@ public class UserTasteStateTests
     }
 
     [Fact]
-    public void Anchors_are_the_recent_distinct_listened_or_liked_tracks_newest_first()
-    {
-        var s = Fresh();
-        for (var i = 1; i <= 30; i++) s.Apply(Recorded(i, Track(100 + i), Actions.Listen), Index);
-        s.Apply(Recorded(31, Track(105), Actions.Like), Index);     // an older track again: it moves to the front
-        s.Apply(Recorded(32, Track(3), Actions.Skip), Index);       // skips are never anchors
-        Assert.Equal(UserTasteState.MaxAnchors, s.Anchors.Count);
-        Assert.Equal(new HistoryEntry(Track(105), Actions.Like), s.Anchors[0]);
-        Assert.Equal(new HistoryEntry(Track(130), Actions.Listen), s.Anchors[1]);
-        Assert.Single(s.Anchors, a => a.TrackId == Track(105));
-        Assert.DoesNotContain(s.Anchors, a => a.TrackId == Track(3));
-    }
-
-    [Fact]
     public void Decide_never_suggests_heard_recommended_or_pending_tracks_and_does_not_change_the_state()
     {
         var s = Fresh();
@@ -156,27 +147,37 @@ public class UserTasteStateTests
     }
 
     [Fact]
-    public void The_best_proposal_of_several_sources_wins()
+    public void The_blend_scores_every_source_together_by_weight()
     {
         var s = Fresh();
         var activity = new ActivityEvent("e1", "u1", Track(1), Actions.Like, T0);
         var content = SuggestionPolicy.Decide(s, activity, SuggestionContext.ContentBased(Index)).Suggestion!.Value;
-        var weaker = new FixedSource(Track(40), (float)content.Score - 0.1f);
-        var stronger = new FixedSource(Track(41), 2f);
-        var context = SuggestionContext.ContentBased(Index);
-        Assert.Equal(content.TrackId, SuggestionPolicy.Decide(s, activity, context with { Sources = [.. context.Sources, weaker] }).Suggestion!.Value.TrackId);
-        Assert.Equal(Track(41), SuggestionPolicy.Decide(s, activity, context with { Sources = [.. context.Sources, stronger] }).Suggestion!.Value.TrackId);
+        Assert.Equal("audio", content.Source);
+        Assert.NotEqual(Track(12), content.TrackId);
+        SuggestionContext With(ICandidateSource other, double weight)
+        {
+            var tracks = new TrackCatalog(Index.Tracks);
+            var blend = new BlendOptions { CoListeningWeight = weight, PopularityWeight = 0, AudioWeight = 1, ExplorationShare = 0 };
+            return new SuggestionContext(Index, new HybridRecommender(tracks, [new AudioSource(Index, tracks), other], blend));
+        }
+        // Each source's scores are relative to its best: the heavier source's best candidate wins.
+        var heavier = SuggestionPolicy.Decide(s, activity, With(new FixedSource(Track(12)), 2)).Suggestion!.Value;
+        Assert.Equal((Track(12), "colistening", "fixed"), (heavier.TrackId, heavier.Source, heavier.Because));
+        Assert.Equal(content.TrackId, SuggestionPolicy.Decide(s, activity, With(new FixedSource(Track(12)), 0.5)).Suggestion!.Value.TrackId);
         // A proposal the catalogue does not know is not taken.
-        Assert.Equal(content.TrackId, SuggestionPolicy.Decide(s, activity, context with { Sources = [.. context.Sources, new FixedSource(999_999, 5f)] }).Suggestion!.Value.TrackId);
+        Assert.Equal(content.TrackId, SuggestionPolicy.Decide(s, activity, With(new FixedSource(999_999), 2)).Suggestion!.Value.TrackId);
     }
 
-    private sealed class FixedSource(int trackId, float score) : ICandidateSource
+    private sealed class FixedSource(int trackId) : ICandidateSource
     {
-        public bool TryPropose(in CandidateRequest request, out ScoredTrack best)
+        public string Name => "colistening";
+
+        public void Collect(RecommendationContext context, int limit, List<Candidate> into)
         {
-            best = new ScoredTrack(trackId, score);
-            return !request.IsExcluded(trackId);
+            if (!context.IsExcluded(trackId)) into.Add(new Candidate(trackId, 5, 0));
         }
+
+        public string Explain(Candidate candidate, RecommendationContext context) => "fixed";
     }
 }
 
@@ -187,7 +188,6 @@ internal static class StateAssert
         Assert.Equal(expected.UserId, actual.UserId);
         Assert.Equal(expected.Profile, actual.Profile);
         Assert.Equal(expected.History, actual.History);
-        Assert.Equal(expected.Anchors, actual.Anchors);
         Assert.Equal(expected.Heard.OrderBy(k => k.Key), actual.Heard.OrderBy(k => k.Key));
         Assert.Equal(expected.RecommendedOrder, actual.RecommendedOrder);
         Assert.Equal(expected.Recommended.Order(), actual.Recommended.Order());

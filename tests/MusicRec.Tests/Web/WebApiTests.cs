@@ -3,7 +3,11 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using MusicRec.Contracts;
+using MusicRec.Recommendation;
+using MusicRec.Recommendation.Hybrid;
+using MusicRec.Recommendation.Model;
 using MusicRec.Streaming;
 using MusicRec.Web;
 
@@ -198,6 +202,51 @@ public class WebApiTests
         await using var host = await WebTestHost.StartAsync(store: new BrokenStore());
         var problem = await ProblemAsync(await host.Client.GetAsync("/api/tracks/5"), HttpStatusCode.InternalServerError);
         Assert.Equal("Internal server error", problem.GetProperty("title").GetString());
+    }
+
+    /// <summary>A node's listening model with plays in three genres (Rock's top track played most).</summary>
+    internal static ListeningModel PlayedModel()
+    {
+        var model = new ListeningModel(new TrackCatalog([
+            new TrackInfo(1, "First", "A", "Rock", null), new TrackInfo(2, "Second", "A", "Rock", null),
+            new TrackInfo(3, "Third", "B", "Jazz", null), new TrackInfo(4, "Fourth", "C", "Folk", null)]));
+        var t0 = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        int[] plays = [1, 1, 1, 2, 2, 3, 4];
+        model.Observe([.. plays.Select((track, i) => new ActivityEvent($"e{i}", $"u{i}", track, Actions.Listen, t0.AddMinutes(i)))]);
+        return model;
+    }
+
+    [Fact]
+    public async Task A_listener_without_a_batch_gets_the_genre_diverse_popular_now_batch()
+    {
+        using var model = PlayedModel();
+        await using var host = await WebTestHost.StartAsync(services: s => s.AddSingleton(model));
+        var body = JsonDocument.Parse(await host.Client.GetStringAsync("/api/users/newcomer/recommendations")).RootElement;
+        Assert.True(body.GetProperty("popular_now").GetBoolean());
+        var batch = Assert.Single(body.GetProperty("batches").EnumerateArray());
+        Assert.Equal("newcomer-0", batch.GetProperty("batch_id").GetString());
+        var tracks = batch.GetProperty("tracks").EnumerateArray().ToList();
+        // One track per genre first, the most played first: Rock's 1, then Jazz's 3 and Folk's 4 (the later play a
+        // hair ahead), not Rock's 2 although it was played more.
+        Assert.Equal([1, 4, 3], tracks.Select(t => t.GetProperty("track_id").GetInt32()));
+        Assert.All(tracks, t => Assert.Equal("popularity", t.GetProperty("source").GetString()));
+        Assert.Equal("popular this week in Rock", tracks[0].GetProperty("because").GetString());
+
+        // Once the listener has a batch of their own, that is what they get.
+        await host.PublishAndWaitAsync(WebSamples.Batch("newcomer", 1, 1));
+        var own = JsonDocument.Parse(await host.Client.GetStringAsync("/api/users/newcomer/recommendations")).RootElement;
+        Assert.False(own.GetProperty("popular_now").GetBoolean());
+        Assert.Equal("newcomer-1", own.GetProperty("batches")[0].GetProperty("batch_id").GetString());
+    }
+
+    [Fact]
+    public async Task Without_plays_or_a_model_a_new_listener_gets_no_batch()
+    {
+        using var empty = new ListeningModel(new TrackCatalog([new TrackInfo(1, "First", "A", "Rock", null)]));
+        await using var host = await WebTestHost.StartAsync(services: s => s.AddSingleton(empty));
+        var body = JsonDocument.Parse(await host.Client.GetStringAsync("/api/users/newcomer/recommendations")).RootElement;
+        Assert.Equal(0, body.GetProperty("batches").GetArrayLength());
+        Assert.False(body.GetProperty("popular_now").GetBoolean());
     }
 
     [Fact]

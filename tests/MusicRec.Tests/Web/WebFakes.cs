@@ -91,7 +91,7 @@ internal sealed class WebTestHost : IAsyncDisposable
     public BatchBoard Board => App.Services.GetRequiredService<BatchBoard>();
 
     public static async Task<WebTestHost> StartAsync(WebOptions? options = null, ITrackStore? store = null, ChannelFeed? feed = null,
-        MusicRec.Web.Security.ApiKey? apiKey = null, Action<WebApplication>? mapMore = null)
+        MusicRec.Web.Security.ApiKey? apiKey = null, Action<WebApplication>? mapMore = null, Action<IServiceCollection>? services = null)
     {
         // Development on purpose: even there no stack trace may reach a client.
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Development" });
@@ -105,6 +105,7 @@ internal sealed class WebTestHost : IAsyncDisposable
             WebSamples.Track(1, "First"), WebSamples.Track(2, "<script>alert(1)</script>", "Electronic"), WebSamples.Track(3, "Third")]));
         builder.Services.AddMusicRecWeb(options ?? new WebOptions());
         if (apiKey is not null) builder.Services.AddSingleton(apiKey);
+        services?.Invoke(builder.Services);
         var app = builder.Build();
         MusicRec.Web.Security.ApiKeyGate.UseMusicRecApiKey(app);
         app.MapMusicRecWeb();

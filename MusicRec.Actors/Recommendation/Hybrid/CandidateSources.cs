@@ -1,0 +1,222 @@
+using MusicRec.Contracts;
+
+namespace MusicRec.Recommendation.Hybrid;
+
+/// <summary>How the sources read a listener's history: how many recent events count and how much each kind weighs.</summary>
+public sealed record TasteReading
+{
+    /// <summary>Most recent positive (and, with <see cref="SkipPolicy.Negative"/>, skipped) events a source looks at.</summary>
+    public int MaxAnchors { get; init; } = 10;
+    /// <summary>Each older anchor counts this much less than the one after it.</summary>
+    public double Recency { get; init; } = 0.9;
+    public double LikeWeight { get; init; } = 1.0;
+    public double ListenWeight { get; init; } = 0.7;
+    /// <summary>Used only with <see cref="SkipPolicy.Negative"/>.</summary>
+    public double SkipWeight { get; init; } = -0.5;
+    public SkipPolicy Skips { get; init; } = SkipPolicy.Seen;
+
+    /// <summary>The weight of one history item, or 0 when it does not count.</summary>
+    public double WeightOf(string action) => action switch
+    {
+        Actions.Like => LikeWeight,
+        Actions.Listen => ListenWeight,
+        Actions.Skip when Skips == SkipPolicy.Negative => SkipWeight,
+        _ => 0,
+    };
+
+    /// <summary>The anchors: the newest distinct tracks that count, with their weights (recency included).</summary>
+    public List<(int TrackId, double Weight, string Action)> Anchors(IReadOnlyList<HistoryItem> history)
+    {
+        var anchors = new List<(int, double, string)>(MaxAnchors);
+        var factor = 1.0;
+        for (var i = 0; i < history.Count && anchors.Count < MaxAnchors; i++)
+        {
+            var h = history[i];
+            var w = WeightOf(h.Action);
+            if (w == 0 || anchors.Exists(a => a.Item1 == h.TrackId)) continue;
+            anchors.Add((h.TrackId, w * factor, h.Action));
+            factor *= Recency;
+        }
+        return anchors;
+    }
+
+    public static string Verb(string action) => action == Actions.Like ? "liked" : "listened to";
+}
+
+/// <summary>Best first, ties to the lower track id: the order every source and the blend share.</summary>
+internal static class CandidateOrder
+{
+    public static void SortAndTrim(List<Candidate> list, int start, int limit)
+    {
+        list.Sort(start, list.Count - start, Comparer.Instance);
+        if (list.Count - start > limit) list.RemoveRange(start + limit, list.Count - start - limit);
+    }
+
+    private sealed class Comparer : IComparer<Candidate>
+    {
+        public static readonly Comparer Instance = new();
+
+        public int Compare(Candidate x, Candidate y) => x.Score != y.Score ? y.Score.CompareTo(x.Score) : x.TrackId.CompareTo(y.TrackId);
+    }
+}
+
+/// <summary>"Listeners who liked X also liked this": the co-listened neighbours of the listener's recent tracks, summed.</summary>
+public sealed class CoListeningSource(CoListeningModel model, TrackCatalog catalog, TasteReading? reading = null) : ICandidateSource
+{
+    private readonly TasteReading _reading = reading ?? new TasteReading();
+    [ThreadStatic] private static Dictionary<int, (double Score, int Anchor, double Best)>? _scratch;
+
+    public string Name => "colistening";
+    public CoListeningModel Model => model;
+
+    public void Collect(RecommendationContext context, int limit, List<Candidate> into)
+    {
+        var sums = _scratch ??= [];
+        sums.Clear();
+        foreach (var (anchor, weight, _) in _reading.Anchors(context.History))
+        {
+            // Each anchor's neighbours relative to its strongest, so a much-played anchor does not drown the others.
+            var max = 0.0;
+            model.ForEachNeighbour(anchor, (_, s) => max = Math.Max(max, s));
+            if (max <= 0) continue;
+            model.ForEachNeighbour(anchor, (track, s) =>
+            {
+                var contribution = weight * s / max;
+                var (sum, best, bestContribution) = sums.GetValueOrDefault(track, (0, 0, double.NegativeInfinity));
+                sums[track] = contribution > bestContribution ? (sum + contribution, anchor, contribution) : (sum + contribution, best, bestContribution);
+            });
+        }
+        var start = into.Count;
+        foreach (var (track, (score, anchor, _)) in sums)
+            if (score > 0 && !context.IsExcluded(track)) into.Add(new Candidate(track, score, anchor));
+        CandidateOrder.SortAndTrim(into, start, limit);
+    }
+
+    public string Explain(Candidate candidate, RecommendationContext context)
+    {
+        var verb = "liked";
+        foreach (var h in context.History)
+            if (h.TrackId == candidate.Anchor && h.IsPositive) { verb = TasteReading.Verb(h.Action); break; }
+        return $"listeners who {verb} {catalog.Display(candidate.Anchor)} also liked this";
+    }
+}
+
+/// <summary>
+/// "Popular this week in Rock": what is trending in the genres the listener plays most, and overall. With no history
+/// it is the cold-start source (a genre-diverse batch through <see cref="PopularityModel.PopularNow"/>).
+/// </summary>
+public sealed class PopularitySource(PopularityModel model, TrackCatalog catalog, TasteReading? reading = null) : ICandidateSource
+{
+    private readonly TasteReading _reading = reading ?? new TasteReading();
+    /// <summary>The overall chart's weight beside the listener's genres' charts (a genre's weight is its share of the anchors).</summary>
+    private const double OverallShare = 0.5;
+    private const int GenresAsked = 3;
+
+    public string Name => "popularity";
+    public PopularityModel Model => model;
+
+    public void Collect(RecommendationContext context, int limit, List<Candidate> into)
+    {
+        var start = into.Count;
+        var genres = new Dictionary<string, double>(StringComparer.Ordinal);
+        var total = 0.0;
+        foreach (var (track, weight, _) in _reading.Anchors(context.History))
+        {
+            if (weight <= 0) continue;
+            var g = catalog.GenreOf(track);
+            genres[g] = genres.GetValueOrDefault(g) + weight;
+            total += weight;
+        }
+        if (total == 0)
+        {
+            // Cold start: one track per genre first, best first.
+            var batch = model.PopularNow(limit, context.IsExcluded);
+            for (var i = 0; i < batch.Count; i++) into.Add(new Candidate(batch[i], 1.0 - (double)i / (batch.Count + 1), 0));
+            return;
+        }
+        var best = new Dictionary<int, double>();
+        void Chart(string? genre, double share)
+        {
+            double top = 0;
+            foreach (var (id, s) in model.Top(genre, context.IsExcluded).Take(limit))
+            {
+                if (top == 0) top = s;
+                var score = share * s / top;
+                if (score > best.GetValueOrDefault(id)) best[id] = score;
+            }
+        }
+        foreach (var (genre, weight) in genres.OrderByDescending(g => g.Value).ThenBy(g => g.Key, StringComparer.Ordinal).Take(GenresAsked))
+            if (genre != "unknown") Chart(genre, weight / total);
+        Chart(null, OverallShare);
+        foreach (var (id, score) in best) into.Add(new Candidate(id, score, 0));
+        CandidateOrder.SortAndTrim(into, start, limit);
+    }
+
+    public string Explain(Candidate candidate, RecommendationContext context)
+    {
+        var when = model.Options.HalfLife == TimeSpan.MaxValue ? "" : model.Options.HalfLife <= TimeSpan.FromDays(1) ? " today" : " this week";
+        var genre = catalog.GenreOf(candidate.TrackId);
+        return genre == "unknown" ? $"popular{when}" : $"popular{when} in {genre}";
+    }
+}
+
+/// <summary>
+/// "Close in timbre to X, which you liked": the nearest tracks, in the similarity index's audio-feature space, to the
+/// listener's recent taste (a recency-weighted sum of the vectors of the tracks they played). An adapter over
+/// <see cref="SimilarityIndex"/>'s public queries; it does not change the index.
+/// </summary>
+public sealed class AudioSource(SimilarityIndex index, TrackCatalog catalog, TasteReading? reading = null, int? searchBeam = null) : ICandidateSource
+{
+    private readonly TasteReading _reading = reading ?? new TasteReading();
+
+    public string Name => "audio";
+    public SimilarityIndex Index => index;
+
+    public void Collect(RecommendationContext context, int limit, List<Candidate> into)
+    {
+        if (Profile(context.History) is not { } query) return;
+        var hits = new ScoredTrack[limit];
+        var n = index.TopK(query, hits, context.IsExcluded, searchBeam);
+        for (var i = 0; i < n; i++) into.Add(new Candidate(hits[i].TrackId, Math.Max(hits[i].Score, 0), 0));
+    }
+
+    /// <summary>The normalised taste vector, or null when no history track is in the index.</summary>
+    public float[]? Profile(IReadOnlyList<HistoryItem> history)
+    {
+        float[]? query = null;
+        foreach (var (track, weight, _) in _reading.Anchors(history))
+        {
+            var v = index.VectorOf(track);
+            if (v.IsEmpty) continue;
+            query ??= new float[index.Stride];
+            for (var i = 0; i < v.Length; i++) query[i] += (float)weight * v[i];
+        }
+        return query is not null && SimilarityIndex.Normalise(query) ? query : null;
+    }
+
+    /// <summary>Tracks that sound most like one track ("more like this").</summary>
+    public IReadOnlyList<ScoredTrack> Similar(int trackId, int limit)
+    {
+        var v = index.VectorOf(trackId);
+        return v.IsEmpty ? [] : index.TopK(v, limit, id => id == trackId);
+    }
+
+    public string Explain(Candidate candidate, RecommendationContext context)
+    {
+        var target = index.VectorOf(candidate.TrackId);
+        var best = float.NegativeInfinity;
+        HistoryItem? anchor = null;
+        var seen = 0;
+        foreach (var h in context.History)
+        {
+            if (!h.IsPositive || seen++ >= _reading.MaxAnchors * 2) continue;
+            var v = index.VectorOf(h.TrackId);
+            if (v.IsEmpty || target.IsEmpty) continue;
+            var s = SimilarityIndex.Similarity(target, v);
+            if (s > best) { best = s; anchor = h; }
+        }
+        return anchor is { } a
+            ? $"close in timbre to {catalog.Display(a.TrackId)}, which you {TasteReading.Verb(a.Action)}"
+            : "close in timbre to your recent taste";
+    }
+}

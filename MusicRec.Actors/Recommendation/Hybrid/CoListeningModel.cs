@@ -1,0 +1,299 @@
+using MusicRec.Contracts;
+using System.Runtime.InteropServices;
+
+namespace MusicRec.Recommendation.Hybrid;
+
+/// <summary>How two tracks' co-occurrence becomes a similarity (docs/recommender.md: chosen by HR@10).</summary>
+public enum CoListeningScoring
+{
+    /// <summary>Dunning's log-likelihood ratio of the 2x2 co-occurrence table, as the Universal Recommender (CCO).</summary>
+    Llr,
+    /// <summary>Co-occurrences over the geometric mean of the two tracks' counts (Gorse's item-to-item cosine on users).</summary>
+    Cosine,
+}
+
+public sealed record CoListeningOptions
+{
+    /// <summary>A new positive event co-occurs with this many of the listener's most recent distinct positive tracks.</summary>
+    public int UserWindow { get; init; } = 20;
+    /// <summary>Counters kept per track after a prune (the strongest); memory is bounded by <see cref="PruneAt"/> per track.</summary>
+    public int MaxNeighbours { get; init; } = 50;
+    /// <summary>A track's counters are pruned back to <see cref="MaxNeighbours"/> when they reach this many.</summary>
+    public int PruneAt { get; init; } = 80;
+    /// <summary>Cosine: measured above LLR in HR@10 on the sample and at 10 million events (docs/recommender.md).</summary>
+    public CoListeningScoring Scoring { get; init; } = CoListeningScoring.Cosine;
+}
+
+/// <summary>
+/// Item-to-item co-occurrence learned online from every listener's positive events (listen, like). Each positive event
+/// pairs the track with the listener's last <see cref="CoListeningOptions.UserWindow"/> distinct positive tracks, so
+/// one event costs O(window) counter updates and a query reads the counters as they are now. Memory is bounded: a
+/// track keeps at most <see cref="CoListeningOptions.PruneAt"/> counters (pruned to the strongest), a listener only
+/// the window. Not thread-safe: one writer, and readers that do not overlap it (phase 2 decides how).
+/// </summary>
+public sealed class CoListeningModel
+{
+    private readonly CoListeningOptions _options;
+    private readonly Dictionary<int, int> _rowOf = [];
+    private readonly List<int> _trackIds = [];
+    private readonly List<long> _occurrences = [];
+    private readonly List<Dictionary<int, int>?> _pairs = []; // row -> (neighbour row -> co-occurrences)
+    private readonly Dictionary<string, UserWindow> _users = new(StringComparer.Ordinal);
+    private long _total;
+
+    public CoListeningModel(CoListeningOptions? options = null)
+    {
+        _options = options ?? new CoListeningOptions();
+        if (_options.UserWindow < 1 || _options.MaxNeighbours < 1 || _options.PruneAt <= _options.MaxNeighbours)
+            throw new ArgumentException("co-listening options need UserWindow >= 1 and PruneAt > MaxNeighbours >= 1", nameof(options));
+    }
+
+    public CoListeningOptions Options => _options;
+    public int Tracks => _trackIds.Count;
+    public int Listeners => _users.Count;
+    /// <summary>Positive events that counted (a track already in the listener's window does not count again).</summary>
+    public long Occurrences => _total;
+    /// <summary>Whether the track is among the listener's last distinct positive tracks as this model has read them.</summary>
+    public bool InWindow(string userId, int trackId) =>
+        _users.TryGetValue(userId, out var window) && _rowOf.TryGetValue(trackId, out var row) && window.Contains(row);
+
+    /// <summary>Co-occurrence counters held, both directions.</summary>
+    public long Counters
+    {
+        get
+        {
+            long n = 0;
+            foreach (var p in _pairs) n += p?.Count ?? 0;
+            return n;
+        }
+    }
+
+    /// <summary>Applies one event: a listen or like pairs the track with the listener's window; a skip changes nothing.</summary>
+    public void Observe(string userId, int trackId, string action)
+    {
+        if (action is not (Contracts.Actions.Listen or Contracts.Actions.Like)) return;
+        ref var window = ref CollectionsMarshal.GetValueRefOrAddDefault(_users, userId, out var existed);
+        if (!existed) window = new UserWindow(_options.UserWindow);
+        var row = RowOf(trackId);
+        if (window!.Contains(row)) return;
+        // Oldest first, whatever the ring's offset: a model restored from a snapshot then prunes exactly as this one.
+        for (var i = 0; i < window.Count; i++)
+        {
+            var other = window.OldestFirstAt(i);
+            Increment(row, other);
+            Increment(other, row);
+        }
+        window.Push(row);
+        _occurrences[row]++;
+        _total++;
+    }
+
+    /// <summary>How often the two tracks were heard together (0 when unknown or pruned).</summary>
+    public int CoOccurrences(int a, int b) =>
+        _rowOf.TryGetValue(a, out var ra) && _rowOf.TryGetValue(b, out var rb) && _pairs[ra] is { } p ? p.GetValueOrDefault(rb) : 0;
+
+    /// <summary>The track's strongest co-listened tracks, best first (ties: lower id first).</summary>
+    public IReadOnlyList<ScoredTrack> Neighbours(int trackId, int limit)
+    {
+        var all = new List<(int Track, double Score)>();
+        ForEachNeighbour(trackId, (t, s) => all.Add((t, s)));
+        return all.OrderByDescending(x => x.Score).ThenBy(x => x.Track).Take(limit)
+            .Select(x => new ScoredTrack(x.Track, (float)x.Score)).ToList();
+    }
+
+    /// <summary>Calls <paramref name="visit"/> with each neighbour of the track that scores above zero.</summary>
+    public void ForEachNeighbour(int trackId, Action<int, double> visit)
+    {
+        if (!_rowOf.TryGetValue(trackId, out var row) || _pairs[row] is not { } pairs) return;
+        var n = _occurrences[row];
+        foreach (var (other, count) in pairs)
+        {
+            var s = Score(count, n, _occurrences[other], _total);
+            if (s > 0) visit(_trackIds[other], s);
+        }
+    }
+
+    private double Score(long k11, long nA, long nB, long total) => _options.Scoring switch
+    {
+        CoListeningScoring.Cosine => k11 / Math.Sqrt((double)Math.Max(nA, 1) * Math.Max(nB, 1)),
+        _ => LogLikelihood.PositiveRatio(k11, nA, nB, total),
+    };
+
+    private int RowOf(int trackId)
+    {
+        ref var row = ref CollectionsMarshal.GetValueRefOrAddDefault(_rowOf, trackId, out var existed);
+        if (existed) return row;
+        row = _trackIds.Count;
+        _trackIds.Add(trackId);
+        _occurrences.Add(0);
+        _pairs.Add(null);
+        return row;
+    }
+
+    private void Increment(int row, int other)
+    {
+        // Sized once for PruneAt entries, so the table never grows past its bound.
+        var pairs = _pairs[row] ??= new Dictionary<int, int>(_options.PruneAt);
+        CollectionsMarshal.GetValueRefOrAddDefault(pairs, other, out _)++;
+        if (pairs.Count >= _options.PruneAt) Prune(pairs);
+    }
+
+    /// <summary>
+    /// Keeps the strongest <see cref="CoListeningOptions.MaxNeighbours"/> counters; ties keep the lower track id, so a
+    /// model restored from a snapshot (other row numbers) prunes exactly as the live one did.
+    /// </summary>
+    private void Prune(Dictionary<int, int> pairs)
+    {
+        var entries = pairs.ToArray();
+        Array.Sort(entries, (x, y) => x.Value != y.Value ? y.Value.CompareTo(x.Value) : _trackIds[x.Key].CompareTo(_trackIds[y.Key]));
+        for (var i = _options.MaxNeighbours; i < entries.Length; i++) pairs.Remove(entries[i].Key);
+    }
+
+    // ---- snapshot: a deterministic binary image (same model, same bytes) ----
+
+    private const uint Magic = 0x4D52434C; // "MRCL"
+    private const int FormatVersion = 1;
+
+    /// <summary>
+    /// Writes the whole model (options, counts, counters, listener windows), sorted so equal models give equal bytes.
+    /// The activity stream stays the source of truth; a snapshot only saves replaying it (docs/recommender.md).
+    /// </summary>
+    public void WriteSnapshot(Stream stream)
+    {
+        using var w = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true);
+        w.Write(Magic);
+        w.Write(FormatVersion);
+        w.Write(_options.UserWindow);
+        w.Write(_options.MaxNeighbours);
+        w.Write(_options.PruneAt);
+        w.Write((int)_options.Scoring);
+        w.Write(_total);
+        var rows = Enumerable.Range(0, _trackIds.Count).OrderBy(r => _trackIds[r]).ToArray();
+        w.Write(rows.Length);
+        foreach (var r in rows)
+        {
+            w.Write(_trackIds[r]);
+            w.Write(_occurrences[r]);
+            var pairs = _pairs[r];
+            var sorted = pairs is null ? [] : pairs.Select(p => (Track: _trackIds[p.Key], Count: p.Value)).OrderBy(p => p.Track).ToArray();
+            w.Write(sorted.Length);
+            foreach (var (t, c) in sorted) { w.Write(t); w.Write(c); }
+        }
+        w.Write(_users.Count);
+        foreach (var (user, window) in _users.OrderBy(u => u.Key, StringComparer.Ordinal))
+        {
+            w.Write(user);
+            var recent = window.OldestFirst().Select(r => _trackIds[r]).ToArray();
+            w.Write(recent.Length);
+            foreach (var t in recent) w.Write(t);
+        }
+    }
+
+    /// <summary>Reads what <see cref="WriteSnapshot"/> wrote; a damaged or foreign image is an <see cref="InvalidDataException"/>.</summary>
+    public static CoListeningModel ReadSnapshot(Stream stream)
+    {
+        using var r = new BinaryReader(stream, System.Text.Encoding.UTF8, leaveOpen: true);
+        try
+        {
+            if (r.ReadUInt32() != Magic) throw new InvalidDataException("not a co-listening model snapshot");
+            if (r.ReadInt32() is var version && version != FormatVersion)
+                throw new InvalidDataException($"co-listening snapshot version {version}, this build reads {FormatVersion}");
+            var options = new CoListeningOptions
+            {
+                UserWindow = r.ReadInt32(), MaxNeighbours = r.ReadInt32(), PruneAt = r.ReadInt32(), Scoring = (CoListeningScoring)r.ReadInt32(),
+            };
+            var model = new CoListeningModel(options) { _total = r.ReadInt64() };
+            var tracks = r.ReadInt32();
+            var pending = new List<(int Row, int[] Tracks, int[] Counts)>(tracks);
+            for (var i = 0; i < tracks; i++)
+            {
+                var row = model.RowOf(r.ReadInt32());
+                model._occurrences[row] = r.ReadInt64();
+                var n = r.ReadInt32();
+                var ts = new int[n];
+                var cs = new int[n];
+                for (var j = 0; j < n; j++) { ts[j] = r.ReadInt32(); cs[j] = r.ReadInt32(); }
+                pending.Add((row, ts, cs));
+            }
+            foreach (var (row, ts, cs) in pending)
+            {
+                if (ts.Length == 0) continue;
+                var pairs = model._pairs[row] = new Dictionary<int, int>(options.PruneAt);
+                for (var j = 0; j < ts.Length; j++)
+                    pairs[model._rowOf.TryGetValue(ts[j], out var o) ? o : throw new InvalidDataException($"counter for unknown track {ts[j]}")] = cs[j];
+            }
+            var users = r.ReadInt32();
+            for (var i = 0; i < users; i++)
+            {
+                var user = r.ReadString();
+                var window = new UserWindow(options.UserWindow);
+                var n = r.ReadInt32();
+                for (var j = 0; j < n; j++) window.Push(model.RowOf(r.ReadInt32()));
+                model._users[user] = window;
+            }
+            return model;
+        }
+        catch (EndOfStreamException)
+        {
+            throw new InvalidDataException("the co-listening snapshot ends early");
+        }
+    }
+
+    /// <summary>A listener's last distinct positive tracks (rows), a ring buffer.</summary>
+    private sealed class UserWindow(int capacity)
+    {
+        private readonly int[] _rows = new int[capacity];
+        private int _count, _next;
+
+        public int Count => _count;
+
+        public int OldestFirstAt(int i) => _rows[((_count < _rows.Length ? 0 : _next) + i) % _rows.Length];
+
+        public bool Contains(int row) => _rows.AsSpan(0, _count).Contains(row);
+
+        public void Push(int row)
+        {
+            _rows[_next] = row;
+            _next = (_next + 1) % _rows.Length;
+            if (_count < _rows.Length) _count++;
+        }
+
+        public IEnumerable<int> OldestFirst()
+        {
+            for (var i = 0; i < _count; i++) yield return OldestFirstAt(i);
+        }
+    }
+}
+
+/// <summary>Dunning's log-likelihood ratio on a 2x2 contingency table (Accurate Methods for the Statistics of Surprise and Coincidence, 1993).</summary>
+public static class LogLikelihood
+{
+    /// <summary>G² of the table [k11 k12; k21 k22].</summary>
+    public static double Ratio(long k11, long k12, long k21, long k22)
+    {
+        var row = Entropy(k11 + k12, k21 + k22);
+        var column = Entropy(k11 + k21, k12 + k22);
+        var matrix = Entropy(k11, k12, k21, k22);
+        return row + column < matrix ? 0 : 2 * (row + column - matrix); // rounding can make it a hair negative
+    }
+
+    /// <summary>
+    /// G² for tracks A and B heard together <paramref name="k11"/> times, A <paramref name="nA"/> times, B <paramref name="nB"/>
+    /// times out of <paramref name="total"/>; 0 when they co-occur no more than chance (only attraction is a reason to suggest).
+    /// </summary>
+    public static double PositiveRatio(long k11, long nA, long nB, long total)
+    {
+        var k12 = Math.Max(nA - k11, 0);
+        var k21 = Math.Max(nB - k11, 0);
+        var k22 = Math.Max(total - k11 - k12 - k21, 0);
+        // Below expectation (k11/nA <= k21/(rest)) is avoidance, not similarity.
+        if ((double)k11 * (k21 + k22) <= (double)k21 * (k11 + k12)) return 0;
+        return Ratio(k11, k12, k21, k22);
+    }
+
+    private static double XLogX(long x) => x == 0 ? 0 : x * Math.Log(x);
+
+    private static double Entropy(long a, long b) => XLogX(a + b) - XLogX(a) - XLogX(b);
+
+    private static double Entropy(long a, long b, long c, long d) => XLogX(a + b + c + d) - XLogX(a) - XLogX(b) - XLogX(c) - XLogX(d);
+}

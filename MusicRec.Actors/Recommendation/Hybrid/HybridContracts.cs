@@ -1,0 +1,112 @@
+using MusicRec.Contracts;
+
+namespace MusicRec.Recommendation.Hybrid;
+
+/// <summary>One of the listener's own events, newest first in <see cref="RecommendationContext.History"/>.</summary>
+public readonly record struct HistoryItem(int TrackId, string Action, DateTimeOffset Ts)
+{
+    public bool IsPositive => Action is Actions.Listen or Actions.Like;
+}
+
+/// <summary>How a skip counts (docs/recommender.md): only as "seen" (Gorse's read feedback) or as a negative signal.</summary>
+public enum SkipPolicy
+{
+    /// <summary>A skipped track is excluded from suggestions; it neither adds to nor subtracts from the taste.</summary>
+    Seen,
+    /// <summary>A skipped track also pushes away: its co-listeners and its timbre score lower for this listener.</summary>
+    Negative,
+}
+
+/// <summary>
+/// What the blend needs to know about one listener at the moment of a suggestion. The predicates come from the
+/// caller's own state (the actor's heard/recommended sets, or the offline evaluation's), so the sources stay pure.
+/// </summary>
+public sealed record RecommendationContext(string UserId, IReadOnlyList<HistoryItem> History, Func<int, bool> IsExcluded)
+{
+    /// <summary>Tracks asked for (the product's batch is three; the evaluation asks for its largest k).</summary>
+    public int Count { get; init; } = 3;
+    /// <summary>Seeds the exploration share and the random fills: same seed, same suggestions.</summary>
+    public int Seed { get; init; }
+    /// <summary>Tracks a replacement may not bring back (recommended in the last few batches); null: none.</summary>
+    public Func<int, bool>? IsRecentlyRecommended { get; init; }
+}
+
+/// <summary>One candidate of one source: <paramref name="Anchor"/> is the track that explains it (0 when none).</summary>
+public readonly record struct Candidate(int TrackId, double Score, int Anchor);
+
+/// <summary>One suggestion of the blend: which source chose it, and why, in words a listener reads.</summary>
+public sealed record Suggestion(int TrackId, double Score, string Source, string Because);
+
+/// <summary>A place candidates come from (co-listening, popularity, audio); pure and cheap to ask.</summary>
+public interface ICandidateSource
+{
+    /// <summary>"colistening", "popularity" or "audio": the source a suggestion names.</summary>
+    string Name { get; }
+
+    /// <summary>Adds up to <paramref name="limit"/> candidates the context does not exclude, best first, to <paramref name="into"/>.</summary>
+    void Collect(RecommendationContext context, int limit, List<Candidate> into);
+
+    /// <summary>The reason a listener reads for one of this source's candidates.</summary>
+    string Explain(Candidate candidate, RecommendationContext context);
+}
+
+/// <summary>The catalogue as the blend sees it: genre and artist of each track, artists numbered for the diversity rule.</summary>
+public sealed class TrackCatalog
+{
+    private readonly Dictionary<int, int> _rowOf;
+    private readonly TrackInfo[] _tracks;
+    private readonly int[] _artistOf;
+
+    public TrackCatalog(IEnumerable<TrackInfo> tracks)
+    {
+        _tracks = tracks.DistinctBy(t => t.TrackId).OrderBy(t => t.TrackId).ToArray();
+        _rowOf = new Dictionary<int, int>(_tracks.Length);
+        _artistOf = new int[_tracks.Length];
+        var artists = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var r = 0; r < _tracks.Length; r++)
+        {
+            _rowOf[_tracks[r].TrackId] = r;
+            // An unknown artist gets an id of its own per track, so the diversity rule never groups strangers.
+            var name = _tracks[r].Artist;
+            _artistOf[r] = name.Length == 0 ? -1 - r : artists.TryGetValue(name, out var a) ? a : artists[name] = artists.Count;
+        }
+    }
+
+    /// <summary>A catalogue of bare track ids (no genre, no artist): what an activity log alone tells.</summary>
+    public static TrackCatalog FromIds(IEnumerable<int> trackIds) =>
+        new(trackIds.Distinct().Select(id => new TrackInfo(id, "", "", "unknown", null)));
+
+    public int Count => _tracks.Length;
+    public IReadOnlyList<TrackInfo> Tracks => _tracks;
+    public bool Contains(int trackId) => _rowOf.ContainsKey(trackId);
+
+    public bool TryGet(int trackId, out TrackInfo info)
+    {
+        if (_rowOf.TryGetValue(trackId, out var r)) { info = _tracks[r]; return true; }
+        info = null!;
+        return false;
+    }
+
+    /// <summary>The track's genre name, "unknown" when the catalogue has none (or not the track).</summary>
+    public string GenreOf(int trackId) => TryGet(trackId, out var t) && t.Genre.Length > 0 ? t.Genre : "unknown";
+
+    /// <summary>A number per artist; tracks without an artist (or unknown tracks) each get a number of their own.</summary>
+    public int ArtistOf(int trackId) => _rowOf.TryGetValue(trackId, out var r) ? _artistOf[r] : int.MinValue + trackId;
+
+    public string Display(int trackId) => TryGet(trackId, out var t) ? t.Display : $"track {trackId}";
+}
+
+/// <summary>
+/// A seed from a listener id and a number that is the same in every process (string.GetHashCode and HashCode are
+/// randomised per process, which would make exploration differ between runs and nodes).
+/// </summary>
+public static class StableSeed
+{
+    public static int Of(string userId, long n)
+    {
+        var h = 14695981039346656037UL; // FNV-1a
+        foreach (var c in userId) h = (h ^ c) * 1099511628211UL;
+        h = (h ^ (ulong)n) * 1099511628211UL;
+        return (int)(h ^ (h >> 32));
+    }
+}

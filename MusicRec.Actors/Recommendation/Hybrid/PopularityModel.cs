@@ -1,0 +1,121 @@
+using MusicRec.Contracts;
+
+namespace MusicRec.Recommendation.Hybrid;
+
+public sealed record PopularityOptions
+{
+    /// <summary>An event's weight halves after this long ("popular this week"); <see cref="TimeSpan.MaxValue"/>: never (all-time counts).</summary>
+    public TimeSpan HalfLife { get; init; } = TimeSpan.FromDays(7);
+    public double ListenWeight { get; init; } = 1;
+    public double LikeWeight { get; init; } = 2;
+}
+
+/// <summary>
+/// Time-decayed counts of positive activity per track, ranked overall and per genre. Every score decays by the same
+/// factor, so the ranking only changes when an event arrives: scores are kept at a fixed reference time (an event at
+/// t adds w·2^((t − ref)/halfLife)) and the sorted sets are updated per event in O(log n). Events may come out of
+/// order. Not thread-safe (one writer).
+/// </summary>
+public sealed class PopularityModel
+{
+    private readonly PopularityOptions _options;
+    private readonly TrackCatalog _catalog;
+    private readonly Dictionary<int, double> _score = [];
+    private readonly SortedSet<(double Score, int TrackId)> _overall = new(Ranking.Instance);
+    private readonly Dictionary<string, SortedSet<(double Score, int TrackId)>> _byGenre = new(StringComparer.Ordinal);
+    private DateTimeOffset? _reference;
+
+    public PopularityModel(TrackCatalog catalog, PopularityOptions? options = null)
+    {
+        _catalog = catalog;
+        _options = options ?? new PopularityOptions();
+        if (_options.HalfLife <= TimeSpan.Zero) throw new ArgumentException("the half-life must be positive", nameof(options));
+    }
+
+    public PopularityOptions Options => _options;
+    public int Tracks => _score.Count;
+    public IEnumerable<string> Genres => _byGenre.Keys;
+
+    public void Observe(int trackId, string action, DateTimeOffset ts)
+    {
+        var weight = action switch { Actions.Listen => _options.ListenWeight, Actions.Like => _options.LikeWeight, _ => 0 };
+        if (weight <= 0) return;
+        _reference ??= ts;
+        var exponent = Exponent(ts);
+        if (exponent > 500) { Rebase(ts); exponent = 0; } // keep 2^x far from overflow (2^1024)
+        var genre = _catalog.GenreOf(trackId);
+        var old = _score.GetValueOrDefault(trackId);
+        var next = old + weight * Math.Pow(2, exponent);
+        if (old > 0)
+        {
+            _overall.Remove((old, trackId));
+            Genre(genre).Remove((old, trackId));
+        }
+        _score[trackId] = next;
+        _overall.Add((next, trackId));
+        Genre(genre).Add((next, trackId));
+    }
+
+    /// <summary>The track's decayed count as of <paramref name="now"/> (listens plus weighted likes).</summary>
+    public double ScoreOf(int trackId, DateTimeOffset now) =>
+        _score.TryGetValue(trackId, out var s) ? s / Math.Pow(2, Exponent(now)) : 0;
+
+    /// <summary>The most popular tracks now, overall or in one genre, skipping excluded ones; scores relative to the top.</summary>
+    public IEnumerable<(int TrackId, double Score)> Top(string? genre = null, Func<int, bool>? isExcluded = null)
+    {
+        var set = genre is null ? _overall : _byGenre.GetValueOrDefault(genre);
+        if (set is null) yield break;
+        foreach (var (score, id) in set)
+            if (isExcluded is null || !isExcluded(id)) yield return (id, score);
+    }
+
+    /// <summary>
+    /// A genre-diverse "popular now" batch: the most popular track of each genre in turn (genres ordered by their best
+    /// track), then the next best of any genre when there are fewer genres than <paramref name="count"/>.
+    /// </summary>
+    public IReadOnlyList<int> PopularNow(int count, Func<int, bool>? isExcluded = null)
+    {
+        var picked = new List<int>(count);
+        var genres = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (id, _) in Top(null, isExcluded))
+        {
+            if (picked.Count == count) break;
+            if (genres.Add(_catalog.GenreOf(id))) picked.Add(id);
+        }
+        foreach (var (id, _) in Top(null, isExcluded))
+        {
+            if (picked.Count == count) break;
+            if (!picked.Contains(id)) picked.Add(id);
+        }
+        return picked;
+    }
+
+    private double Exponent(DateTimeOffset ts) =>
+        _reference is not { } r || _options.HalfLife == TimeSpan.MaxValue ? 0 : (ts - r) / _options.HalfLife;
+
+    private void Rebase(DateTimeOffset to)
+    {
+        var factor = Math.Pow(2, -Exponent(to));
+        _reference = to;
+        foreach (var id in _score.Keys.ToList()) _score[id] *= factor;
+        _overall.Clear();
+        foreach (var set in _byGenre.Values) set.Clear();
+        foreach (var (id, s) in _score)
+        {
+            _overall.Add((s, id));
+            Genre(_catalog.GenreOf(id)).Add((s, id));
+        }
+    }
+
+    private SortedSet<(double Score, int TrackId)> Genre(string genre) =>
+        _byGenre.TryGetValue(genre, out var set) ? set : _byGenre[genre] = new SortedSet<(double, int)>(Ranking.Instance);
+
+    /// <summary>Higher score first, then the lower track id.</summary>
+    private sealed class Ranking : IComparer<(double Score, int TrackId)>
+    {
+        public static readonly Ranking Instance = new();
+
+        public int Compare((double Score, int TrackId) x, (double Score, int TrackId) y) =>
+            x.Score != y.Score ? y.Score.CompareTo(x.Score) : x.TrackId.CompareTo(y.TrackId);
+    }
+}

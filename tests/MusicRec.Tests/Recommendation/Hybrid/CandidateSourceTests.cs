@@ -1,0 +1,148 @@
+using MusicRec.Contracts;
+using MusicRec.Recommendation;
+using MusicRec.Recommendation.Hybrid;
+using MusicRec.Streaming;
+using static MusicRec.Tests.Recommendation.Hybrid.HybridTestCatalog;
+
+namespace MusicRec.Tests.Recommendation.Hybrid;
+
+public class PopularityModelTests
+{
+    private static readonly DateTimeOffset Now = new(2026, 3, 1, 0, 0, 0, TimeSpan.Zero);
+
+    [Fact]
+    public void Counts_decay_by_half_per_half_life_and_likes_weigh_double()
+    {
+        var model = new PopularityModel(Create(8), new PopularityOptions { HalfLife = TimeSpan.FromDays(7) });
+        model.Observe(1, Actions.Listen, Now.AddDays(-14));
+        model.Observe(2, Actions.Like, Now);
+        model.Observe(3, Actions.Skip, Now);
+        Assert.Equal(0.25, model.ScoreOf(1, Now), 6);
+        Assert.Equal(2, model.ScoreOf(2, Now), 6);
+        Assert.Equal(0, model.ScoreOf(3, Now));
+        Assert.Equal([2, 1], model.Top().Select(t => t.TrackId));
+    }
+
+    [Fact]
+    public void Recent_plays_overtake_old_ones_whatever_the_order_they_arrive_in()
+    {
+        var model = new PopularityModel(Create(8));
+        for (var i = 0; i < 3; i++) model.Observe(1, Actions.Listen, Now.AddDays(-30));
+        model.Observe(2, Actions.Listen, Now);
+        model.Observe(1, Actions.Listen, Now.AddDays(-31)); // late arrival of an old event
+        Assert.Equal(2, model.Top().First().TrackId);
+    }
+
+    [Fact]
+    public void Charts_per_genre_and_a_genre_diverse_popular_now_batch()
+    {
+        var catalog = Create(12); // genre of id: Rock 1,5,9  Folk 2,6,10  Jazz 3,7,11  Pop 4,8,12
+        var model = new PopularityModel(catalog);
+        foreach (var (track, plays) in new[] { (1, 9), (5, 8), (9, 7), (2, 3), (3, 2), (6, 1) })
+            for (var i = 0; i < plays; i++) model.Observe(track, Actions.Listen, Now);
+        Assert.Equal([2, 6], model.Top("Folk").Select(t => t.TrackId));
+        // Three Rock tracks lead the chart, but the batch takes the best of three genres.
+        Assert.Equal([1, 2, 3], model.PopularNow(3));
+        Assert.Equal([5, 2, 3], model.PopularNow(3, id => id == 1));
+        Assert.Equal([1, 2, 3, 5, 9], model.PopularNow(5));
+    }
+
+    [Fact]
+    public void Very_long_runs_rebase_without_overflow()
+    {
+        var model = new PopularityModel(Create(4), new PopularityOptions { HalfLife = TimeSpan.FromHours(1) });
+        model.Observe(1, Actions.Listen, Now);
+        model.Observe(2, Actions.Listen, Now.AddDays(30)); // 720 half-lives later
+        Assert.True(double.IsFinite(model.ScoreOf(2, Now.AddDays(30))));
+        Assert.Equal(1, model.ScoreOf(2, Now.AddDays(30)), 6);
+        Assert.Equal([2, 1], model.Top().Select(t => t.TrackId));
+    }
+}
+
+public class CandidateSourceTests
+{
+    [Fact]
+    public void Co_listening_source_suggests_what_co_listeners_played_and_says_so()
+    {
+        var catalog = Create(20);
+        var model = new CoListeningModel();
+        for (var u = 0; u < 6; u++)
+            foreach (var t in new[] { 1, 7, 13 }) model.Observe($"fan{u}", t, Actions.Like);
+        for (var u = 0; u < 6; u++)
+            foreach (var t in new[] { 2, 3 }) model.Observe($"other{u}", t, Actions.Listen);
+        var source = new CoListeningSource(model, catalog);
+        var context = Context("me", [Item(1, Actions.Like)]);
+        var into = new List<Candidate>();
+        source.Collect(context, 10, into);
+        Assert.Equal([7, 13], into.Select(c => c.TrackId).Order());
+        Assert.All(into, c => Assert.Equal(1, c.Anchor));
+        Assert.Equal("listeners who liked Song 1 (Artist 1) also liked this", source.Explain(into[0], context));
+
+        // Heard tracks are never candidates.
+        into.Clear();
+        source.Collect(Context("me", [Item(7, Actions.Listen), Item(1, Actions.Like)]), 10, into);
+        Assert.Equal([13], into.Select(c => c.TrackId));
+    }
+
+    [Fact]
+    public void A_negative_skip_pushes_co_listeners_of_the_skipped_track_down()
+    {
+        var catalog = Create(20);
+        var model = new CoListeningModel();
+        for (var u = 0; u < 6; u++)
+        {
+            foreach (var t in new[] { 1, 5 }) model.Observe($"a{u}", t, Actions.Listen);
+            foreach (var t in new[] { 2, 5, 6 }) model.Observe($"b{u}", t, Actions.Listen);
+        }
+        var history = new[] { Item(2, Actions.Skip), Item(1, Actions.Like, 1) };
+        var seen = new List<Candidate>();
+        new CoListeningSource(model, catalog, new TasteReading { Skips = SkipPolicy.Seen }).Collect(Context("me", history), 10, seen);
+        var negative = new List<Candidate>();
+        new CoListeningSource(model, catalog, new TasteReading { Skips = SkipPolicy.Negative }).Collect(Context("me", history), 10, negative);
+        Assert.Equal([5], seen.Select(c => c.TrackId));
+        Assert.True(negative.Single().Score < seen.Single().Score);
+    }
+
+    [Fact]
+    public void Popularity_source_prefers_the_listeners_genres_and_serves_a_cold_start()
+    {
+        var catalog = Create(12);
+        var model = new PopularityModel(catalog);
+        var now = new DateTimeOffset(2026, 1, 1, 12, 0, 0, TimeSpan.Zero);
+        foreach (var (track, plays) in new[] { (1, 9), (5, 8), (2, 3), (6, 2), (3, 1) })
+            for (var i = 0; i < plays; i++) model.Observe(track, Actions.Listen, now);
+        var source = new PopularitySource(model, catalog);
+
+        var cold = new List<Candidate>();
+        source.Collect(Context("new", []), 3, cold);
+        Assert.Equal([1, 2, 3], cold.Select(c => c.TrackId)); // one per genre
+
+        var folkFan = Context("folk", [Item(10, Actions.Like)]);
+        var into = new List<Candidate>();
+        source.Collect(folkFan, 3, into);
+        Assert.Equal(2, into[0].TrackId);
+        Assert.Equal("popular this week in Folk", source.Explain(into[0], folkFan));
+    }
+
+    [Fact]
+    public void Audio_source_follows_the_listeners_timbre_and_names_the_closest_track()
+    {
+        var docs = SyntheticCatalogue.Create(tracksPerGenre: 20, seed: 5);
+        var index = SimilarityIndex.Build(docs);
+        var catalog = new TrackCatalog(index.Tracks);
+        var source = new AudioSource(index, catalog);
+        var rock = docs.Where(d => d.Metadata.GenreTop == "Rock").Select(d => d.TrackId).ToList();
+        var context = Context("me", rock.Take(4).Select((t, i) => Item(t, Actions.Like, i)));
+        var into = new List<Candidate>();
+        source.Collect(context, 10, into);
+        Assert.Equal(10, into.Count);
+        Assert.DoesNotContain(into, c => rock.Take(4).Contains(c.TrackId));
+        Assert.True(into.Count(c => catalog.GenreOf(c.TrackId) == "Rock") >= 8);
+        Assert.StartsWith("close in timbre to ", source.Explain(into[0], context));
+        Assert.EndsWith(", which you liked", source.Explain(into[0], context));
+
+        var similar = source.Similar(rock[0], 5);
+        Assert.Equal(5, similar.Count);
+        Assert.DoesNotContain(similar, s => s.TrackId == rock[0]);
+    }
+}
