@@ -75,18 +75,24 @@ public sealed class PopularityModel
     /// </summary>
     public IReadOnlyList<int> PopularNow(int count, Func<int, bool>? isExcluded = null)
     {
+        // Each genre's best allowed track, read from its own chart, so the overall chart is never walked to its end.
+        var firsts = new List<(double Score, int TrackId)>(_byGenre.Count);
+        foreach (var set in _byGenre.Values)
+            foreach (var entry in set)
+                if (isExcluded is null || !isExcluded(entry.TrackId)) { firsts.Add(entry); break; }
+        firsts.Sort(Ranking.Instance);
         var picked = new List<int>(count);
-        var genres = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var (id, _) in Top(null, isExcluded))
+        foreach (var (_, id) in firsts)
         {
             if (picked.Count == count) break;
-            if (genres.Add(_catalog.GenreOf(id))) picked.Add(id);
+            picked.Add(id);
         }
-        foreach (var (id, _) in Top(null, isExcluded))
-        {
-            if (picked.Count == count) break;
-            if (!picked.Contains(id)) picked.Add(id);
-        }
+        if (picked.Count < count)
+            foreach (var (id, _) in Top(null, isExcluded))
+            {
+                if (picked.Count == count) break;
+                if (!picked.Contains(id)) picked.Add(id);
+            }
         return picked;
     }
 

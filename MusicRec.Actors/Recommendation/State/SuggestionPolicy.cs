@@ -21,7 +21,9 @@ public sealed record SuggestionContext(SimilarityIndex Catalogue, HybridRecommen
     {
         var tracks = new TrackCatalog(catalogue.Tracks);
         return new(catalogue, new HybridRecommender(tracks, [new AudioSource(catalogue, tracks, reading, searchBeam)],
-            new BlendOptions { CoListeningWeight = 0, PopularityWeight = 0, AudioWeight = 1, ExplorationShare = 0 }));
+            // One source and one batch: its top three are all Decide can use, and a wider query costs a wider search.
+            new BlendOptions { CoListeningWeight = 0, PopularityWeight = 0, AudioWeight = 1, ExplorationShare = 0,
+                CandidatesPerSource = UserTasteState.BatchSize }));
     }
 
     /// <summary>The hybrid recommender: co-listening and popularity from <paramref name="model"/>, audio from the catalogue.</summary>
