@@ -65,6 +65,7 @@ public sealed class CoListeningSource(CoListeningModel model, TrackCatalog catal
 {
     private readonly TasteReading _reading = reading ?? new TasteReading();
     [ThreadStatic] private static Dictionary<int, (double Score, int Anchor, double Best)>? _scratch;
+    [ThreadStatic] private static List<Candidate>? _ranked;
 
     public string Name => "colistening";
     public CoListeningModel Model => model;
@@ -86,10 +87,13 @@ public sealed class CoListeningSource(CoListeningModel model, TrackCatalog catal
                 sums[track] = contribution > bestContribution ? (sum + contribution, anchor, contribution) : (sum + contribution, best, bestContribution);
             });
         }
-        var start = into.Count;
+        // Ranked in a reused list: an anchor set can have hundreds of neighbours, of which only the best few are kept.
+        var ranked = _ranked ??= [];
+        ranked.Clear();
         foreach (var (track, (score, anchor, _)) in sums)
-            if (score > 0 && !context.IsExcluded(track)) into.Add(new Candidate(track, score, anchor));
-        CandidateOrder.SortAndTrim(into, start, limit);
+            if (score > 0 && !context.IsExcluded(track)) ranked.Add(new Candidate(track, score, anchor));
+        CandidateOrder.SortAndTrim(ranked, 0, limit);
+        into.AddRange(ranked);
     }
 
     public string Explain(Candidate candidate, RecommendationContext context)
@@ -134,7 +138,7 @@ public sealed class PopularitySource(PopularityModel model, TrackCatalog catalog
             for (var i = 0; i < batch.Count; i++) into.Add(new Candidate(batch[i], 1.0 - (double)i / (batch.Count + 1), 0));
             return;
         }
-        var best = new Dictionary<int, double>();
+        var best = new Dictionary<int, double>(limit * (GenresAsked + 1));
         void Chart(string? genre, double share)
         {
             double top = 0;

@@ -85,7 +85,9 @@ public sealed class HybridRecommender
     public IReadOnlyList<Pick> Rank(RecommendationContext context)
     {
         var count = context.Count;
-        var blended = new Dictionary<int, (double Score, ICandidateSource Source, Candidate Candidate, double Best)>();
+        // Sized for every source's candidates at once, so it is allocated once per ranking and never grows.
+        var blended = new Dictionary<int, (double Score, ICandidateSource Source, Candidate Candidate, double Best)>(
+            Options.CandidatesPerSource * _sources.Count);
         var list = new List<Candidate>(Options.CandidatesPerSource);
         foreach (var source in _sources)
         {
@@ -105,7 +107,8 @@ public sealed class HybridRecommender
             }
         }
 
-        var ordered = blended.OrderByDescending(b => b.Value.Score).ThenBy(b => b.Key).ToList();
+        var ordered = new List<KeyValuePair<int, (double Score, ICandidateSource Source, Candidate Candidate, double Best)>>(blended);
+        ordered.Sort((x, y) => x.Value.Score != y.Value.Score ? y.Value.Score.CompareTo(x.Value.Score) : x.Key.CompareTo(y.Key));
         var picks = new List<Pick>(count);
         var perArtist = Options.MaxPerArtist * (int)Math.Ceiling(count / 3.0);
         var artists = new Dictionary<int, int>();
