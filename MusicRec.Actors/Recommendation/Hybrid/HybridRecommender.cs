@@ -65,17 +65,20 @@ public sealed class HybridRecommender
     {
         var picks = Rank(context);
         var result = new List<Suggestion>(picks.Count);
-        foreach (var p in picks)
-        {
-            var because = p.Kind switch
-            {
-                Exploration => "something different, to explore",
-                Replacement => ReplacementReason(p.Candidate, context),
-                _ => p.Source!.Explain(p.Candidate, context),
-            };
-            result.Add(new Suggestion(p.Candidate.TrackId, Math.Round(p.Score, 4), p.Kind, because));
-        }
+        foreach (var p in picks) result.Add(Describe(p, context));
         return result;
+    }
+
+    /// <summary>One pick of <see cref="Rank"/> as a suggestion, with its reason (a caller that keeps one pick explains one).</summary>
+    public Suggestion Describe(Pick p, RecommendationContext context)
+    {
+        var because = p.Kind switch
+        {
+            Exploration => "something different, to explore",
+            Replacement => ReplacementReason(p.Candidate, context),
+            _ => p.Source!.Explain(p.Candidate, context),
+        };
+        return new Suggestion(p.Candidate.TrackId, Math.Round(p.Score, 4), p.Kind, because);
     }
 
     /// <summary>A pick of <see cref="Rank"/>: its candidate, the source that contributed most (null for exploration) and the blended score.</summary>

@@ -40,8 +40,10 @@ public sealed record SuggestionContext(SimilarityIndex Catalogue, HybridRecommen
     }
 
     /// <summary>The blend's suggestions, read while the shared model is not being written.</summary>
-    public IReadOnlyList<Suggestion> Recommend(RecommendationContext request) =>
-        Model is null ? Blend.Recommend(request) : Model.Read(() => Blend.Recommend(request));
+    public IReadOnlyList<Suggestion> Recommend(RecommendationContext request) => Read(() => Blend.Recommend(request));
+
+    /// <summary>Runs <paramref name="read"/> while the shared model (if any) is not being written.</summary>
+    public T Read<T>(Func<T> read) => Model is null ? read() : Model.Read(read);
 }
 
 /// <summary>
@@ -66,14 +68,19 @@ public static class SuggestionPolicy
             Seed = StableSeed.Of(state.UserId, state.EventsApplied),
             IsRecentlyRecommended = state.WasRecentlyRecommended,
         };
-        Suggestion? chosen = null;
-        foreach (var s in context.Recommend(request))
+        // Only the kept pick is explained: a reason costs a look through the history.
+        var chosen = context.Read(() =>
         {
-            if (!context.Catalogue.Contains(s.TrackId)) continue;
-            chosen ??= s;
-            // The batch is built one event at a time: prefer a track whose artist the pending slots do not have yet.
-            if (!PendingHasArtistOf(state, s.TrackId, context.Blend.Catalog)) { chosen = s; break; }
-        }
+            HybridRecommender.Pick? kept = null;
+            foreach (var p in context.Blend.Rank(request))
+            {
+                if (!context.Catalogue.Contains(p.Candidate.TrackId)) continue;
+                kept ??= p;
+                // The batch is built one event at a time: prefer a track whose artist the pending slots do not have yet.
+                if (!PendingHasArtistOf(state, p.Candidate.TrackId, context.Blend.Catalog)) { kept = p; break; }
+            }
+            return kept is { } k ? context.Blend.Describe(k, request) : (Suggestion?)null;
+        });
         return new ActivityRecorded(activity.EventId, activity.TrackId, activity.Action, activity.Ts,
             chosen is { } c ? new Choice(c.TrackId, Math.Round(c.Score, 4), c.Source, c.Because) : null);
     }
