@@ -87,10 +87,10 @@ public sealed class UserRecommenderActor : ReceivePersistentActor
 
     public static string PersistenceIdFor(string userId) => $"user-{userId}";
 
-    /// <summary>Suggestions over <paramref name="index"/> as <paramref name="options"/> say (<see cref="RecommenderOptions.SuggestionsFrom"/>).</summary>
-    public static Props Props(string userId, SimilarityIndex index, RecommenderOptions options) =>
-        Props(userId, options.SuggestionsFrom(index), options);
-
+    /// <summary>
+    /// <paramref name="context"/> is built once per node (<see cref="RecommenderOptions.SuggestionsFrom"/>) and shared by
+    /// every user's actor: it holds catalogue-sized tables.
+    /// </summary>
     public static Props Props(string userId, SuggestionContext context, RecommenderOptions options) =>
         Akka.Actor.Props.Create(typeof(UserRecommenderActor), userId, context, options);
 

@@ -199,7 +199,8 @@ public sealed class RecommendBenchmark : IBenchmark
         try
         {
             var options = new RecommenderOptions { UseSharding = false, IdleTimeout = null };
-            var parent = system.ActorOf(UserRecommenderParent.Props(id => UserRecommenderActor.Props(id, index, options)), "recommenders");
+            var context = options.SuggestionsFrom(index);
+            var parent = system.ActorOf(UserRecommenderParent.Props(id => UserRecommenderActor.Props(id, context, options)), "recommenders");
             var start = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
             // Warm up (actor creation, JIT) on separate users, then measure with a bounded number in flight.
             await Task.WhenAll(Enumerable.Range(0, 200).Select(i => parent.Ask<ActivityApplied>(

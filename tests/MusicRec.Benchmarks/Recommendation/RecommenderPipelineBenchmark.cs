@@ -237,9 +237,10 @@ public sealed class RecommenderPipelineBenchmark : IBenchmark
             {
                 UseSharding = false, IdleTimeout = null, SnapshotEvery = SnapshotEvery, SuggestionBeam = SuggestionBeam, Model = model,
             };
+            var context = options.SuggestionsFrom(index);
             var random = new Random(11);
             var target = new StreamingBenchmark.Target(
-                () => system.ActorOf(UserRecommenderParent.Props(id => UserRecommenderActor.Props(id, index, options)), "recommenders"),
+                () => system.ActorOf(UserRecommenderParent.Props(id => UserRecommenderActor.Props(id, context, options)), "recommenders"),
                 index.Contains,
                 (i, n) => FavouriteGenreEvent(random, byGenre, i, n));
             var result = await measure(system, transport, bus, target);

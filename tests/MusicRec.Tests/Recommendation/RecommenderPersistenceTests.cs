@@ -176,7 +176,7 @@ public class RecommenderPersistenceTests : IDisposable
         var system = SystemFor("stop", journal);
         try
         {
-            var entity = system.ActorOf(UserRecommenderActor.Props("erin", Index, options), "erin");
+            var entity = system.ActorOf(UserRecommenderActor.Props("erin", options.SuggestionsFrom(Index), options), "erin");
             var asks = Enumerable.Range(1, 20).Select(i => Send(entity, "erin", i, Track(i), Action(i))).ToList();
             entity.Tell(UserRecommenderProtocol.StopEntity.Instance);
             var answers = await Task.WhenAll(asks);

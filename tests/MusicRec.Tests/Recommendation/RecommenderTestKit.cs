@@ -44,9 +44,12 @@ internal static class RecommenderTestKit
     public static Task<UserStateView> View(IActorRef target, string user) =>
         target.Ask<UserStateView>(new GetUserState(user), AskTimeout);
 
-    public static IActorRef LocalParent(ActorSystem system, SimilarityIndex index, RecommenderOptions options, string? name = null) =>
-        system.ActorOf(UserRecommenderParent.Props(id => UserRecommenderActor.Props(id, index, options)),
+    public static IActorRef LocalParent(ActorSystem system, SimilarityIndex index, RecommenderOptions options, string? name = null)
+    {
+        var context = options.SuggestionsFrom(index);
+        return system.ActorOf(UserRecommenderParent.Props(id => UserRecommenderActor.Props(id, context, options)),
             name ?? "recommenders-" + Guid.NewGuid().ToString("N"));
+    }
 
     /// <summary>A generic host with Akka.Hosting, the recommenders and persistence, as the service wires them.</summary>
     public static async Task<(IHost Host, IActorRef Region)> StartHostAsync(bool sharding, PersistenceOptions persistence,
