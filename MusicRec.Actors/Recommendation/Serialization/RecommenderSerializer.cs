@@ -83,7 +83,7 @@ public sealed class RecommenderSerializer(ExtendedActorSystem system) : Serializ
         foreach (var a in value.Activities)
         {
             var recorded = new Proto.ActivityRecorded { EventId = a.EventId, TrackId = a.TrackId, Action = ToProto(a.Action), Ts = ToProto(a.Ts) };
-            if (a.Suggestion is { } s) recorded.Suggestion = new Proto.Choice { TrackId = s.TrackId, Score = s.Score, Source = s.Source, Because = s.Because };
+            foreach (var s in a.Suggestions) recorded.Suggestions.Add(new Proto.Choice { TrackId = s.TrackId, Score = s.Score, Source = s.Source, Because = s.Because });
             message.Activities.Add(recorded);
         }
         return message;
@@ -96,7 +96,7 @@ public sealed class RecommenderSerializer(ExtendedActorSystem system) : Serializ
         {
             var a = message.Activities[i];
             activities[i] = new ActivityRecorded(a.EventId, a.TrackId, FromProto(a.Action), FromProto(a.Ts),
-                a.Suggestion is { } s ? new Choice(s.TrackId, s.Score, SourceOrAudio(s.Source), s.Because) : null);
+                a.Suggestions.Select(s => new Choice(s.TrackId, s.Score, SourceOrAudio(s.Source), s.Because)).ToArray());
         }
         return new ActivitiesRecorded(activities);
     }
@@ -105,7 +105,7 @@ public sealed class RecommenderSerializer(ExtendedActorSystem system) : Serializ
     {
         var message = new Proto.UserTasteSnapshot
         {
-            UserId = s.UserId, EventsApplied = s.EventsApplied, BatchSequence = s.BatchSequence,
+            UserId = s.UserId, EventsApplied = s.EventsApplied, BatchSequence = s.BatchSequence, EventsSinceBatch = s.EventsSinceBatch,
         };
         message.Profile.Add(s.Profile);
         message.History.Add(s.History.Select(ToProto));
@@ -130,7 +130,9 @@ public sealed class RecommenderSerializer(ExtendedActorSystem system) : Serializ
         m.EventsApplied,
         m.BatchSequence,
         m.RecentEvents.Select(r => new RecentEvent(r.EventId, r.CompletedBatch)).ToArray(),
-        m.RecentBatches.Select(b => new RecommendationBatch(b.BatchId, m.UserId, FromProto(b.GeneratedAt), b.Tracks.Select(FromProto).ToArray())).ToArray());
+        m.RecentBatches.Select(b => new RecommendationBatch(b.BatchId, m.UserId, FromProto(b.GeneratedAt), b.Tracks.Select(FromProto).ToArray())).ToArray(),
+        // Before 2.2 every event added one pending track, so the pending count is the events since the batch.
+        Math.Max(m.EventsSinceBatch, m.Pending.Count));
 
     private static Proto.HistoryEntry ToProto(HistoryEntry h) => new() { TrackId = h.TrackId, Action = ToProto(h.Action) };
 

@@ -14,8 +14,8 @@ public sealed record SuggestionContext(SimilarityIndex Catalogue, HybridRecommen
     /// <summary>
     /// Audio similarity alone, without exploration (<paramref name="searchBeam"/>: see
     /// <see cref="RecommenderOptions.SuggestionBeam"/>): what a node without a listening model serves. A listener with
-    /// no listened or liked track yet (only skips, or tracks without features) gets a random allowed track, so every
-    /// event still fills a slot and batches keep coming one every third event.
+    /// no listened or liked track yet (only skips, or tracks without features) gets random allowed tracks, so batches
+    /// keep coming one every third event.
     /// </summary>
     public static SuggestionContext ContentBased(SimilarityIndex catalogue, int? searchBeam = null, TasteReading? reading = null)
     {
@@ -53,9 +53,15 @@ public sealed record SuggestionContext(SimilarityIndex Catalogue, HybridRecommen
 /// </summary>
 public static class SuggestionPolicy
 {
-    /// <summary>The event to persist for <paramref name="activity"/>: it and the blend's choice for the next pending slot.</summary>
+    /// <summary>
+    /// The event to persist for <paramref name="activity"/>: it, and when it completes a batch, the blend's choices for
+    /// the batch's open slots. The blend is asked once per batch, not once per event: a batch is what the listener sees,
+    /// and one ranking of three costs about what a ranking of one does.
+    /// </summary>
     public static ActivityRecorded Decide(UserTasteState state, ActivityEvent activity, SuggestionContext context)
     {
+        var open = UserTasteState.BatchSize - state.Pending.Count;
+        if (!state.BatchDue || open <= 0) return new ActivityRecorded(activity.EventId, activity.TrackId, activity.Action, activity.Ts, []);
         var own = Exclusions(state, activity);
         var excluded = own;
         // The model reads the topic ahead of this actor: what it already saw this listener play (events still on their
@@ -63,26 +69,23 @@ public static class SuggestionPolicy
         if (context.Model is { } model) excluded = id => own(id) || model.CoListening.InWindow(state.UserId, id);
         var request = new RecommendationContext(state.UserId, HistoryWith(state, activity), excluded)
         {
-            Count = UserTasteState.BatchSize,
+            Count = open,
             // Per event: a redelivered event is not decided again, so the seed never needs to repeat across events.
             Seed = StableSeed.Of(state.UserId, state.EventsApplied),
             IsRecentlyRecommended = state.WasRecentlyRecommended,
         };
-        // Only the kept pick is explained: a reason costs a look through the history.
         var chosen = context.Read(() =>
         {
-            HybridRecommender.Pick? kept = null;
+            var choices = new List<Choice>(open);
             foreach (var p in context.Blend.Rank(request))
             {
                 if (!context.Catalogue.Contains(p.Candidate.TrackId)) continue;
-                kept ??= p;
-                // The batch is built one event at a time: prefer a track whose artist the pending slots do not have yet.
-                if (!PendingHasArtistOf(state, p.Candidate.TrackId, context.Blend.Catalog)) { kept = p; break; }
+                var s = context.Blend.Describe(p, request);
+                choices.Add(new Choice(s.TrackId, Math.Round(s.Score, 4), s.Source, s.Because));
             }
-            return kept is { } k ? context.Blend.Describe(k, request) : (Suggestion?)null;
+            return choices;
         });
-        return new ActivityRecorded(activity.EventId, activity.TrackId, activity.Action, activity.Ts,
-            chosen is { } c ? new Choice(c.TrackId, Math.Round(c.Score, 4), c.Source, c.Because) : null);
+        return new ActivityRecorded(activity.EventId, activity.TrackId, activity.Action, activity.Ts, chosen);
     }
 
     /// <summary>The user's history with <paramref name="activity"/> in front, newest first (what the sources read).</summary>
@@ -99,14 +102,6 @@ public static class SuggestionPolicy
     /// <summary>What the suggestion for <paramref name="activity"/> may not be: its own track, and what the state excludes.</summary>
     public static Func<int, bool> Exclusions(UserTasteState state, ActivityEvent activity) =>
         id => id == activity.TrackId || state.IsExcluded(id);
-
-    private static bool PendingHasArtistOf(UserTasteState state, int trackId, TrackCatalog catalog)
-    {
-        var artist = catalog.ArtistOf(trackId);
-        foreach (var p in state.Pending)
-            if (catalog.ArtistOf(p.TrackId) == artist) return true;
-        return false;
-    }
 
     /// <summary>
     /// The chosen track as it goes into a batch: title, artist and genre from the catalogue, source and reason as

@@ -41,10 +41,11 @@ public sealed record TasteSettings
 public readonly record struct Choice(int TrackId, double Score, string Source = "audio", string Because = "");
 
 /// <summary>
-/// The persisted event: one applied activity and the track chosen for it. Replay takes the track's vector, title and
-/// reason from the catalogue again, so only what the catalogue cannot give is stored.
+/// The persisted event: one applied activity and the tracks chosen with it (none, or the slots of the batch it
+/// completes). Replay takes the tracks' vectors and titles from the catalogue again, so only what the catalogue cannot
+/// give is stored.
 /// </summary>
-public sealed record ActivityRecorded(string EventId, int TrackId, string Action, DateTimeOffset Ts, Choice? Suggestion);
+public sealed record ActivityRecorded(string EventId, int TrackId, string Action, DateTimeOffset Ts, IReadOnlyList<Choice> Suggestions);
 
 /// <summary>What one journal write holds: the activities of one group commit, in the order they were decided.</summary>
 public sealed record ActivitiesRecorded(IReadOnlyList<ActivityRecorded> Activities);
@@ -86,6 +87,10 @@ public sealed class UserTasteState
     public IReadOnlySet<int> Recommended => _recommended;
     public IReadOnlyList<RecommendedTrack> Pending => _pending;
     public long EventsApplied { get; private set; }
+    /// <summary>Events applied since the last batch was emitted (a batch is due on the <see cref="BatchSize"/>th).</summary>
+    public int EventsSinceBatch { get; private set; }
+    /// <summary>Whether the next event completes a batch, so <see cref="SuggestionPolicy.Decide"/> fills its open slots.</summary>
+    public bool BatchDue => EventsSinceBatch + 1 >= BatchSize;
     /// <summary>Sequence number of the last emitted batch; batch ids are "{user}-{seq}" from 1.</summary>
     public long BatchSequence { get; private set; }
     /// <summary>Recent event ids, oldest first.</summary>
@@ -134,14 +139,12 @@ public sealed class UserTasteState
     }
 
     /// <summary>
-    /// Applies one persisted event; an event id seen recently is ignored (false). The suggestion's title, genre and
-    /// reason come from <paramref name="catalogue"/>, explained against the state before the event, as when it was
-    /// decided.
+    /// Applies one persisted event; an event id seen recently is ignored (false). The suggestions' titles and genres
+    /// come from <paramref name="catalogue"/>; their sources and reasons are as decided.
     /// </summary>
     public bool Apply(ActivityRecorded e, SimilarityIndex catalogue)
     {
         if (HasSeenEvent(e.EventId)) return false;
-        var suggestion = e.Suggestion is { } choice ? SuggestionPolicy.Describe(choice, catalogue) : null;
 
         var vector = catalogue.VectorOf(e.TrackId);
         if (!vector.IsEmpty)
@@ -160,16 +163,19 @@ public sealed class UserTasteState
         }
 
         // A track recommended long ago may come back (the blend's replacement); never twice in the pending batch.
-        if (suggestion is not null && !IsPending(suggestion.TrackId))
+        foreach (var choice in e.Suggestions)
         {
-            _pending.Add(suggestion);
-            if (_recommended.Add(suggestion.TrackId)) _recommendedOrder.Enqueue(suggestion.TrackId);
+            if (IsPending(choice.TrackId)) continue;
+            _pending.Add(SuggestionPolicy.Describe(choice, catalogue));
+            if (_recommended.Add(choice.TrackId)) _recommendedOrder.Enqueue(choice.TrackId);
             while (_recommended.Count > Settings.MaxRecommended) _recommended.Remove(_recommendedOrder.Dequeue());
         }
 
         long completed = 0;
+        EventsSinceBatch++;
         if (_pending.Count >= BatchSize)
         {
+            EventsSinceBatch = 0;
             completed = ++BatchSequence;
             // generated_at comes from the event, so a replay produces the identical batch.
             _recentBatches.Add(new RecommendationBatch(BatchId(UserId, completed), UserId, e.Ts, _pending.GetRange(0, BatchSize).ToArray()));
@@ -222,7 +228,8 @@ public sealed class UserTasteState
         EventsApplied,
         BatchSequence,
         _recentEventIds.Select(id => new RecentEvent(id, _recentEvents[id])).ToArray(),
-        _recentBatches.ToArray());
+        _recentBatches.ToArray(),
+        EventsSinceBatch);
 
     public static UserTasteState FromSnapshot(UserTasteSnapshot s, TasteSettings settings)
     {
@@ -231,6 +238,7 @@ public sealed class UserTasteState
             Profile = s.Profile.ToArray(),
             EventsApplied = s.EventsApplied,
             BatchSequence = s.BatchSequence,
+            EventsSinceBatch = s.EventsSinceBatch,
         };
         foreach (var h in s.History)
         {
@@ -265,4 +273,5 @@ public sealed record UserTasteSnapshot(
     long EventsApplied,
     long BatchSequence,
     IReadOnlyList<RecentEvent> RecentEvents,
-    IReadOnlyList<RecommendationBatch> RecentBatches);
+    IReadOnlyList<RecommendationBatch> RecentBatches,
+    int EventsSinceBatch = 0);

@@ -17,7 +17,7 @@ public class RecommenderSerializerTests() : TestKit(SetupFor(PersistenceOptions.
     {
         var state = new UserTasteState("u", new TasteSettings());
         for (var i = 1; i <= 4; i++)
-            state.Apply(new ActivityRecorded($"e{i}", Index.Tracks[i].TrackId, Actions.Like, T0.AddSeconds(i), new Choice(Index.Tracks[10 + i].TrackId, 0.93)), Index);
+            state.Apply(new ActivityRecorded($"e{i}", Index.Tracks[i].TrackId, Actions.Like, T0.AddSeconds(i), [new Choice(Index.Tracks[10 + i].TrackId, 0.93)]), Index);
         StateAssert.Equal(state, UserTasteState.FromSnapshot(RoundTrip(state.ToSnapshot()), state.Settings));
 
         var activity = new ApplyActivity("u", Event("u", 1, 2));
@@ -39,17 +39,18 @@ public class RecommenderSerializerTests() : TestKit(SetupFor(PersistenceOptions.
     {
         var plus2 = new DateTimeOffset(2026, 3, 4, 5, 6, 7, 891, TimeSpan.FromHours(2)).AddTicks(3);
         var value = new ActivitiesRecorded([
-            new ActivityRecorded("e1", 2, Actions.Like, T0, new Choice(5, 0.9312, "colistening", "listeners who liked A also liked this")),
-            new ActivityRecorded("e2", 3, Actions.Skip, plus2, null),
-            new ActivityRecorded("e3", 4, Actions.Listen, T0.ToOffset(TimeSpan.FromMinutes(-330)), new Choice(6, -0.25)),
+            new ActivityRecorded("e1", 2, Actions.Like, T0, [new Choice(5, 0.9312, "colistening", "listeners who liked A also liked this")]),
+            new ActivityRecorded("e2", 3, Actions.Skip, plus2, []),
+            new ActivityRecorded("e3", 4, Actions.Listen, T0.ToOffset(TimeSpan.FromMinutes(-330)),
+                [new Choice(6, -0.25), new Choice(7, 0.5, "popularity", "popular this week in Rock"), new Choice(8, 0.1, "exploration", "")]),
         ]);
         var serializer = Sys.Serialization.FindSerializerFor(value);
         Assert.Equal("activities-v2", Akka.Serialization.Serialization.ManifestFor(serializer, value));
         // About 25 bytes an activity: ids, action, time and the choice; plus the chosen track's source and reason.
-        Assert.True(serializer.ToBinary(value).Length < 3 * 40 + 50, $"{serializer.ToBinary(value).Length} bytes");
+        Assert.True(serializer.ToBinary(value).Length < 5 * 40 + 80, $"{serializer.ToBinary(value).Length} bytes");
 
         var back = RoundTrip(value);
-        Assert.Equal(value.Activities, back.Activities);
+        Assert.Equal(value.Activities.Select(Flat), back.Activities.Select(Flat));
         Assert.Equal(value.Activities.Select(a => a.Ts.Offset), back.Activities.Select(a => a.Ts.Offset));
         Assert.Same(Actions.Like, back.Activities[0].Action);
     }
@@ -62,11 +63,12 @@ public class RecommenderSerializerTests() : TestKit(SetupFor(PersistenceOptions.
         {
             EventId = "e1", TrackId = 2, Action = MusicRec.Recommendation.Serialization.Proto.Action.Like,
             Ts = new MusicRec.Recommendation.Serialization.Proto.Instant { UtcTicks = T0.UtcTicks },
-            Suggestion = new MusicRec.Recommendation.Serialization.Proto.Choice { TrackId = 5, Score = 0.5 },
         });
+        // A 2.1 row held one choice in the singular field 5; one element of the repeated field 5 is the same bytes.
+        old.Activities[0].Suggestions.Add(new MusicRec.Recommendation.Serialization.Proto.Choice { TrackId = 5, Score = 0.5 });
         var serializer = (Akka.Serialization.SerializerWithStringManifest)Sys.Serialization.FindSerializerFor(new ActivitiesRecorded([]));
         var back = (ActivitiesRecorded)serializer.FromBinary(Google.Protobuf.MessageExtensions.ToByteArray(old), "activities-v2");
-        Assert.Equal(new Choice(5, 0.5, "audio", ""), back.Activities[0].Suggestion);
+        Assert.Equal(new Choice(5, 0.5, "audio", ""), Assert.Single(back.Activities[0].Suggestions));
     }
 
     [Fact]
@@ -79,4 +81,6 @@ public class RecommenderSerializerTests() : TestKit(SetupFor(PersistenceOptions.
             Assert.Contains($"format {JournalFormat.Version}", e.Message);
         }
     }
+
+    private static string Flat(ActivityRecorded a) => $"{a.EventId}|{a.TrackId}|{a.Action}|{a.Ts:O}|{string.Join(";", a.Suggestions)}";
 }

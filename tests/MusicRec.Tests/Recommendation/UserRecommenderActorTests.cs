@@ -32,12 +32,12 @@ public class UserRecommenderActorTests(ITestOutputHelper output)
         await Send(parent, "u1", 1, Track(0));
         await Send(parent, "u1", 2, Track(1));
         var batch = Assert.Single((await Send(parent, "u1", 3, Track(2))).Batches);
-        // Each event excludes its own track, the ones heard and the ones suggested before: the next in catalogue order.
-        Assert.Equal([Track(1), Track(2), Track(3)], batch.Tracks.Select(t => t.TrackId));
+        // The batch is decided on its third event, which excludes the three heard: the next three in catalogue order.
+        Assert.Equal([Track(3), Track(4), Track(5)], batch.Tracks.Select(t => t.TrackId));
         Assert.All(batch.Tracks, t => Assert.Equal(1.0, t.Score));
     }
 
-    /// <summary>A source that proposes the catalogue's first track the request allows.</summary>
+    /// <summary>A source that proposes the catalogue's first tracks the request allows, in catalogue order.</summary>
     private sealed class FirstAllowed(SimilarityIndex index) : ICandidateSource
     {
         public string Name => "audio";
@@ -48,7 +48,7 @@ public class UserRecommenderActorTests(ITestOutputHelper output)
                 if (!context.IsExcluded(t.TrackId))
                 {
                     into.Add(new Candidate(t.TrackId, 1, 0));
-                    return;
+                    if (into.Count == limit) return;
                 }
         }
 

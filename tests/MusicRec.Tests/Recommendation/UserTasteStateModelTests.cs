@@ -47,7 +47,8 @@ public class UserTasteStateModelTests() : TestKit(SetupFor(PersistenceOptions.In
                 var pendingBefore = live.Pending.Select(p => p.TrackId).ToList();
                 Assert.True(live.Apply(recorded, Index));
                 applied.Add(recorded);
-                if (recorded.Suggestion is { } s && !pendingBefore.Contains(s.TrackId)) accepted.Add(s.TrackId);
+                foreach (var c in recorded.Suggestions)
+                    if (!pendingBefore.Contains(c.TrackId)) accepted.Add(c.TrackId);
                 group.Add(recorded);
             }
             if (group.Count > 0) journal.Add(RoundTrip(new ActivitiesRecorded(group)));
@@ -71,7 +72,7 @@ public class UserTasteStateModelTests() : TestKit(SetupFor(PersistenceOptions.In
         Assert.Equal(applied.TakeLast(settings.MaxRecentEventIds).Select(a => a.EventId), state.RecentEventIds);
         Assert.Equal(applied.Count, state.EventsApplied);
         // Decide never proposes an excluded track, so every suggestion is accepted: three make a batch.
-        Assert.Equal(applied.Count(a => a.Suggestion is not null), accepted.Count);
+        Assert.Equal(applied.Sum(a => a.Suggestions.Count), accepted.Count);
         Assert.Equal(accepted.Count / 3, state.BatchSequence);
         Assert.Equal(accepted.Skip(accepted.Count / 3 * 3), state.Pending.Select(p => p.TrackId));
         Assert.Equal(accepted.TakeLast(settings.MaxRecommended), state.RecommendedOrder);

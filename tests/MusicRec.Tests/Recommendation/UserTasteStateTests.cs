@@ -10,10 +10,53 @@ public class UserTasteStateTests
     private static readonly SimilarityIndex Index = SyntheticCatalogue.Index(20, seed: 3);
     private static int Track(int i) => Index.Tracks[i % Index.Count].TrackId;
 
+    /// <summary>A row as format 2.1 wrote it: at most one suggestion per event (replay still reads it).</summary>
     private static ActivityRecorded Recorded(int n, int track, string action = Actions.Like, int? suggestion = null) =>
-        new($"e{n}", track, action, T0.AddSeconds(n), suggestion is { } s ? new Choice(s, 0.9, "colistening", $"because of event {n}") : null);
+        new($"e{n}", track, action, T0.AddSeconds(n), suggestion is { } s ? [new Choice(s, 0.9, "colistening", $"because of event {n}")] : []);
 
     private static UserTasteState Fresh(TasteSettings? settings = null) => new("u1", settings ?? new TasteSettings());
+
+    /// <summary>A listener whose next event completes a batch: two events applied (of <paramref name="track"/>).</summary>
+    private static UserTasteState Due(int track)
+    {
+        var s = Fresh();
+        s.Apply(Recorded(-2, track), Index);
+        s.Apply(Recorded(-1, track), Index);
+        Assert.True(s.BatchDue);
+        return s;
+    }
+
+    [Fact]
+    public void A_batch_is_decided_on_its_third_event_all_slots_at_once()
+    {
+        var s = Fresh();
+        var context = SuggestionContext.ContentBased(Index);
+        for (var i = 1; i <= 9; i++)
+        {
+            var recorded = SuggestionPolicy.Decide(s, new ActivityEvent($"e{i}", "u1", Track(i), Actions.Like, T0.AddSeconds(i)), context);
+            Assert.Equal(i % 3 == 0 ? 3 : 0, recorded.Suggestions.Count);
+            s.Apply(recorded, Index);
+            Assert.Equal(i % 3 == 0 ? 1 : 0, s.BatchesCompletedBy($"e{i}").Count);
+            Assert.Empty(s.Pending);
+        }
+        Assert.Equal(3, s.BatchSequence);
+    }
+
+    [Fact]
+    public void A_batch_left_short_is_completed_on_the_next_event()
+    {
+        // A 2.1 journal: the third event found nothing to suggest, so one slot is still open after it.
+        var s = Fresh();
+        s.Apply(Recorded(1, Track(0), suggestion: Track(10)), Index);
+        s.Apply(Recorded(2, Track(1), suggestion: Track(11)), Index);
+        s.Apply(Recorded(3, Track(2)), Index);
+        Assert.True(s.BatchDue);
+        var recorded = SuggestionPolicy.Decide(s, new ActivityEvent("e4", "u1", Track(3), Actions.Like, T0.AddSeconds(4)), SuggestionContext.ContentBased(Index));
+        var open = Assert.Single(recorded.Suggestions);
+        s.Apply(recorded, Index);
+        Assert.Equal([Track(10), Track(11), open.TrackId], Assert.Single(s.BatchesCompletedBy("e4")).Tracks.Select(t => t.TrackId));
+        Assert.False(s.BatchDue);
+    }
 
     [Fact]
     public void Third_suggestion_completes_a_batch_with_a_deterministic_id_the_event_time_and_the_catalogues_text()
@@ -79,10 +122,11 @@ public class UserTasteStateTests
         s.Apply(Recorded(2, 999_999, Actions.Listen), Index);
         Assert.Equal(profile, s.Profile);
         Assert.True(s.IsExcluded(999_999));
-        // No known track to be near to: a random allowed track fills the slot, and says so.
-        var filled = SuggestionPolicy.Decide(Fresh(), new ActivityEvent("e", "u1", 999_999, Actions.Listen, T0), SuggestionContext.ContentBased(Index)).Suggestion!.Value;
-        Assert.True(Index.Contains(filled.TrackId));
-        Assert.Equal("exploration", filled.Source);
+        // No known track to be near to: random allowed tracks fill the batch, and say so.
+        var filled = SuggestionPolicy.Decide(Due(999_999), new ActivityEvent("e", "u1", 999_999, Actions.Listen, T0), SuggestionContext.ContentBased(Index)).Suggestions;
+        Assert.Equal(3, filled.Count);
+        Assert.All(filled, f => Assert.True(Index.Contains(f.TrackId)));
+        Assert.All(filled, f => Assert.Equal("exploration", f.Source));
     }
 
     [Fact]
@@ -137,11 +181,14 @@ public class UserTasteStateTests
             var activity = new ActivityEvent($"e{i}", "u1", Track(i * 7), Actions.Like, T0.AddSeconds(i));
             var recorded = SuggestionPolicy.Decide(s, activity, context);
             Assert.Equal(i, s.EventsApplied);
-            var id = Assert.NotNull(recorded.Suggestion).TrackId;
-            Assert.False(s.IsExcluded(id), $"event {i} suggested excluded track {id}");
-            Assert.NotEqual(activity.TrackId, id);
-            Assert.DoesNotContain(id, suggested);
-            suggested.Add(id);
+            Assert.Equal(s.BatchDue ? 3 : 0, recorded.Suggestions.Count);
+            foreach (var id in recorded.Suggestions.Select(c => c.TrackId))
+            {
+                Assert.False(s.IsExcluded(id), $"event {i} suggested excluded track {id}");
+                Assert.NotEqual(activity.TrackId, id);
+                Assert.DoesNotContain(id, suggested);
+                suggested.Add(id);
+            }
             s.Apply(recorded, Index);
         }
     }
@@ -149,9 +196,9 @@ public class UserTasteStateTests
     [Fact]
     public void The_blend_scores_every_source_together_by_weight()
     {
-        var s = Fresh();
+        var s = Due(Track(1));
         var activity = new ActivityEvent("e1", "u1", Track(1), Actions.Like, T0);
-        var content = SuggestionPolicy.Decide(s, activity, SuggestionContext.ContentBased(Index)).Suggestion!.Value;
+        var content = SuggestionPolicy.Decide(s, activity, SuggestionContext.ContentBased(Index)).Suggestions[0];
         Assert.Equal("audio", content.Source);
         Assert.NotEqual(Track(12), content.TrackId);
         SuggestionContext With(ICandidateSource other, double weight)
@@ -161,11 +208,13 @@ public class UserTasteStateTests
             return new SuggestionContext(Index, new HybridRecommender(tracks, [new AudioSource(Index, tracks), other], blend));
         }
         // Each source's scores are relative to its best: the heavier source's best candidate wins.
-        var heavier = SuggestionPolicy.Decide(s, activity, With(new FixedSource(Track(12)), 2)).Suggestion!.Value;
+        var heavier = SuggestionPolicy.Decide(s, activity, With(new FixedSource(Track(12)), 2)).Suggestions[0];
         Assert.Equal((Track(12), "colistening", "fixed"), (heavier.TrackId, heavier.Source, heavier.Because));
-        Assert.Equal(content.TrackId, SuggestionPolicy.Decide(s, activity, With(new FixedSource(Track(12)), 0.5)).Suggestion!.Value.TrackId);
+        Assert.Equal(content.TrackId, SuggestionPolicy.Decide(s, activity, With(new FixedSource(Track(12)), 0.5)).Suggestions[0].TrackId);
         // A proposal the catalogue does not know is not taken.
-        Assert.Equal(content.TrackId, SuggestionPolicy.Decide(s, activity, With(new FixedSource(999_999), 2)).Suggestion!.Value.TrackId);
+        var unknown = SuggestionPolicy.Decide(s, activity, With(new FixedSource(999_999), 2)).Suggestions;
+        Assert.Equal(content.TrackId, unknown[0].TrackId);
+        Assert.DoesNotContain(999_999, unknown.Select(c => c.TrackId));
     }
 
     private sealed class FixedSource(int trackId) : ICandidateSource
@@ -193,6 +242,7 @@ internal static class StateAssert
         Assert.Equal(expected.Recommended.Order(), actual.Recommended.Order());
         Assert.Equal(expected.Pending, actual.Pending);
         Assert.Equal(expected.EventsApplied, actual.EventsApplied);
+        Assert.Equal(expected.EventsSinceBatch, actual.EventsSinceBatch);
         Assert.Equal(expected.BatchSequence, actual.BatchSequence);
         Assert.Equal(expected.RecentEventIds, actual.RecentEventIds);
         Assert.Equal(expected.RecentEvents.OrderBy(k => k.Key, StringComparer.Ordinal), actual.RecentEvents.OrderBy(k => k.Key, StringComparer.Ordinal));
