@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using MusicRec.Contracts;
 
 namespace MusicRec.Recommendation.Hybrid;
@@ -60,40 +61,74 @@ internal static class CandidateOrder
     }
 }
 
+/// <summary>The best <c>limit</c> candidates seen, in <see cref="CandidateOrder"/>: a bounded heap whose root is the worst kept.</summary>
+internal struct TopCandidates(int limit)
+{
+    private readonly PriorityQueue<Candidate, Candidate> _heap = new(Math.Max(limit, 1), Worst.Instance);
+
+    /// <summary>Whether a candidate with this track and score would be kept (cheap: check it before the exclusions).</summary>
+    public readonly bool Admits(int trackId, double score) =>
+        limit > 0 && (_heap.Count < limit || Worst.Instance.Compare(new Candidate(trackId, score, 0), _heap.Peek()) > 0);
+
+    public readonly void Add(Candidate c)
+    {
+        if (_heap.Count < limit) _heap.Enqueue(c, c);
+        else _heap.EnqueueDequeue(c, c);
+    }
+
+    /// <summary>Appends the kept candidates to <paramref name="into"/>, best first.</summary>
+    public readonly void AddTo(List<Candidate> into)
+    {
+        var start = into.Count;
+        while (_heap.TryDequeue(out var c, out _)) into.Add(c);
+        into.Reverse(start, into.Count - start);
+    }
+
+    /// <summary>Orders the worse candidate first (the heap's root is the one to drop next).</summary>
+    private sealed class Worst : IComparer<Candidate>
+    {
+        public static readonly Worst Instance = new();
+
+        public int Compare(Candidate x, Candidate y) => x.Score != y.Score ? x.Score.CompareTo(y.Score) : y.TrackId.CompareTo(x.TrackId);
+    }
+}
+
 /// <summary>"Listeners who liked X also liked this": the co-listened neighbours of the listener's recent tracks, summed.</summary>
 public sealed class CoListeningSource(CoListeningModel model, TrackCatalog catalog, TasteReading? reading = null) : ICandidateSource
 {
     private readonly TasteReading _reading = reading ?? new TasteReading();
-    [ThreadStatic] private static Dictionary<int, (double Score, int Anchor, double Best)>? _scratch;
-    [ThreadStatic] private static List<Candidate>? _ranked;
+    [ThreadStatic] private static Dictionary<int, (double Score, int Anchor, double Best)>? _sums;
+    [ThreadStatic] private static List<(int Track, double Score)>? _neighbours;
 
     public string Name => "colistening";
     public CoListeningModel Model => model;
 
     public void Collect(RecommendationContext context, int limit, List<Candidate> into)
     {
-        var sums = _scratch ??= [];
+        var sums = _sums ??= [];
+        var neighbours = _neighbours ??= [];
         sums.Clear();
         foreach (var (anchor, weight, _) in _reading.Anchors(context.History))
         {
+            neighbours.Clear();
+            model.AddNeighbours(anchor, neighbours);
             // Each anchor's neighbours relative to its strongest, so a much-played anchor does not drown the others.
             var max = 0.0;
-            model.ForEachNeighbour(anchor, (_, s) => max = Math.Max(max, s));
-            if (max <= 0) continue;
-            model.ForEachNeighbour(anchor, (track, s) =>
+            foreach (var (_, s) in neighbours) max = Math.Max(max, s);
+            foreach (var (track, s) in neighbours)
             {
                 var contribution = weight * s / max;
-                var (sum, best, bestContribution) = sums.GetValueOrDefault(track, (0, 0, double.NegativeInfinity));
-                sums[track] = contribution > bestContribution ? (sum + contribution, anchor, contribution) : (sum + contribution, best, bestContribution);
-            });
+                ref var sum = ref CollectionsMarshal.GetValueRefOrAddDefault(sums, track, out var existed);
+                if (!existed) sum = (contribution, anchor, contribution);
+                else if (contribution > sum.Best) sum = (sum.Score + contribution, anchor, contribution);
+                else sum.Score += contribution;
+            }
         }
-        // Ranked in a reused list: an anchor set can have hundreds of neighbours, of which only the best few are kept.
-        var ranked = _ranked ??= [];
-        ranked.Clear();
+        // An anchor set can have hundreds of neighbours, of which only the best few are kept.
+        var top = new TopCandidates(limit);
         foreach (var (track, (score, anchor, _)) in sums)
-            if (score > 0 && !context.IsExcluded(track)) ranked.Add(new Candidate(track, score, anchor));
-        CandidateOrder.SortAndTrim(ranked, 0, limit);
-        into.AddRange(ranked);
+            if (score > 0 && top.Admits(track, score) && !context.IsExcluded(track)) top.Add(new Candidate(track, score, anchor));
+        top.AddTo(into);
     }
 
     public string Explain(Candidate candidate, RecommendationContext context)

@@ -96,20 +96,20 @@ public sealed class CoListeningModel
     public IReadOnlyList<ScoredTrack> Neighbours(int trackId, int limit)
     {
         var all = new List<(int Track, double Score)>();
-        ForEachNeighbour(trackId, (t, s) => all.Add((t, s)));
+        AddNeighbours(trackId, all);
         return all.OrderByDescending(x => x.Score).ThenBy(x => x.Track).Take(limit)
             .Select(x => new ScoredTrack(x.Track, (float)x.Score)).ToList();
     }
 
-    /// <summary>Calls <paramref name="visit"/> with each neighbour of the track that scores above zero.</summary>
-    public void ForEachNeighbour(int trackId, Action<int, double> visit)
+    /// <summary>Adds each neighbour of the track that scores above zero to <paramref name="into"/>, in no order.</summary>
+    public void AddNeighbours(int trackId, List<(int Track, double Score)> into)
     {
         if (!_rowOf.TryGetValue(trackId, out var row) || _pairs[row] is not { } pairs) return;
         var n = _occurrences[row];
         foreach (var (other, count) in pairs)
         {
             var s = Score(count, n, _occurrences[other], _total);
-            if (s > 0) visit(_trackIds[other], s);
+            if (s > 0) into.Add((_trackIds[other], s));
         }
     }
 

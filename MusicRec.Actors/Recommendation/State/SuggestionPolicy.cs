@@ -88,15 +88,25 @@ public static class SuggestionPolicy
         return new ActivityRecorded(activity.EventId, activity.TrackId, activity.Action, activity.Ts, chosen);
     }
 
-    /// <summary>The user's history with <paramref name="activity"/> in front, newest first (what the sources read).</summary>
-    public static IReadOnlyList<HistoryItem> HistoryWith(UserTasteState state, ActivityEvent activity)
+    /// <summary>The user's history with <paramref name="activity"/> in front, newest first (what the sources read), read in place.</summary>
+    public static IReadOnlyList<HistoryItem> HistoryWith(UserTasteState state, ActivityEvent activity) => new HistoryWithEvent(state, activity);
+
+    /// <summary>A view, not a copy: a decision reads only the first few entries unless replacement needs them all.</summary>
+    private sealed class HistoryWithEvent(UserTasteState state, ActivityEvent activity) : IReadOnlyList<HistoryItem>
     {
-        var items = new HistoryItem[state.History.Count + 1];
-        items[0] = new HistoryItem(activity.TrackId, activity.Action, activity.Ts);
-        var i = items.Length;
+        public int Count => state.History.Count + 1;
+
         // History entries keep no time; no source reads one.
-        foreach (var h in state.History) items[--i] = new HistoryItem(h.TrackId, h.Action, default);
-        return items;
+        public HistoryItem this[int index] => index == 0
+            ? new HistoryItem(activity.TrackId, activity.Action, activity.Ts)
+            : state.RecentHistory(index - 1) is var h ? new HistoryItem(h.TrackId, h.Action, default) : default;
+
+        public IEnumerator<HistoryItem> GetEnumerator()
+        {
+            for (var i = 0; i < Count; i++) yield return this[i];
+        }
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
     }
 
     /// <summary>What the suggestion for <paramref name="activity"/> may not be: its own track, and what the state excludes.</summary>

@@ -23,7 +23,7 @@ namespace MusicRec.Benchmarks.Recommendation;
 /// favourite genre (listen 50%, like 30%, skip 20%).
 /// Options: --tracks N (100000) --events E (100000) --users U (1000) --rate R (5000) --seconds S (10)
 /// --journal sqlite|memory|both or a list such as memory,sqlite (both) --parallelism P (asks in flight)
-/// --max-in-flight-per-user N (0: no limit) --snapshot-every N
+/// --max-in-flight-per-user N (0: no limit) --snapshot-every N --blend on|off --candidates N (asked of each source)
 /// --suggestion-beam N (the recommender's graph beam per suggestion; 0: the index's) --floor-events N (events of the one-thread figures; 50000) --cpu-only (stop after the one-thread figures)
 /// --kafka-only --no-kafka --kafka-property k=v --verbose --alloc-profile (allocation by type in the backlog and latency runs);
 /// --m, --ef-build, --ef for the index's graph.
@@ -49,6 +49,7 @@ public sealed class RecommenderPipelineBenchmark : IBenchmark
         SuggestionBeam = BenchmarkOptions.Int(options, "--suggestion-beam", SuggestionBeam ?? 0) is > 0 and var b ? b : null;
         Blend = BenchmarkOptions.Text(options, "--blend", "on") != "off";
         WarmUpEvents = BenchmarkOptions.Int(options, "--model-events", WarmUpEvents);
+        BlendSettings = BlendSettings with { CandidatesPerSource = BenchmarkOptions.Int(options, "--candidates", BlendSettings.CandidatesPerSource) };
         var pipeline = new ActivityPipelineSettings();
         pipeline = pipeline with
         {
@@ -236,7 +237,7 @@ public sealed class RecommenderPipelineBenchmark : IBenchmark
             if (model is not null) system.ActorOf(ListeningModelActor.Props(model, transport, index.Contains, new ListeningModelOptions()), "listening-model");
             var options = new RecommenderOptions
             {
-                UseSharding = false, IdleTimeout = null, SnapshotEvery = SnapshotEvery, SuggestionBeam = SuggestionBeam, Model = model,
+                UseSharding = false, IdleTimeout = null, SnapshotEvery = SnapshotEvery, SuggestionBeam = SuggestionBeam, Model = model, Blend = BlendSettings,
             };
             var context = options.SuggestionsFrom(index);
             var random = new Random(11);
@@ -295,8 +296,11 @@ public sealed class RecommenderPipelineBenchmark : IBenchmark
     /// <summary>--model-events N: events of other listeners the listening model has learned before a run.</summary>
     private static int WarmUpEvents = 200_000;
 
+    /// <summary>--candidates N: candidates asked of each source (the blend's HOCON default otherwise).</summary>
+    private static BlendOptions BlendSettings = new RecommenderOptions().Blend;
+
     private static SuggestionContext ContextFor(SimilarityIndex index, ListeningModel? model) =>
-        model is null ? SuggestionContext.ContentBased(index, SuggestionBeam) : new RecommenderOptions { SuggestionBeam = SuggestionBeam }.SuggestionsFrom(index, model);
+        model is null ? SuggestionContext.ContentBased(index, SuggestionBeam) : new RecommenderOptions { SuggestionBeam = SuggestionBeam, Blend = BlendSettings }.SuggestionsFrom(index, model);
 
     /// <summary>A listening model that has seen <see cref="WarmUpEvents"/> events of 5,000 other listeners (w0 …).</summary>
     private static ListeningModel WarmModel(SimilarityIndex index, int[][] byGenre)
