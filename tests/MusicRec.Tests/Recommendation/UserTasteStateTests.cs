@@ -130,6 +130,29 @@ public class UserTasteStateTests
     }
 
     [Fact]
+    public void The_history_ring_reads_newest_first_across_wrap_and_growth()
+    {
+        var ring = new HistoryRing();
+        var model = new List<HistoryEntry>();
+        var random = new Random(5);
+        for (var i = 0; i < 500; i++)
+        {
+            // One removal for every three additions: the ring wraps, and grows (16, 32 … 512) while wrapped.
+            if (model.Count > 0 && random.Next(3) == 0)
+            {
+                Assert.Equal(model[0], ring.RemoveOldest());
+                model.RemoveAt(0);
+            }
+            var entry = new HistoryEntry(i, i % 2 == 0 ? Actions.Like : Actions.Skip);
+            ring.Add(entry);
+            model.Add(entry);
+            Assert.Equal(model, ring);
+            for (var k = 0; k < model.Count; k++) Assert.Equal(model[^(k + 1)], ring.NewestFirst(k));
+        }
+        Assert.Throws<ArgumentOutOfRangeException>(() => ring.NewestFirst(ring.Count));
+    }
+
+    [Fact]
     public void History_recommended_and_event_ids_stay_bounded()
     {
         var settings = new TasteSettings { MaxHistory = 5, MaxRecommended = 7, MaxRecentEventIds = 4, MaxRecentBatches = 2 };
