@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Nito.Collections;
 using MusicRec.Contracts;
 
 namespace MusicRec.Recommendation;
@@ -60,7 +61,8 @@ public sealed class UserTasteState
 {
     public const int BatchSize = 3;
 
-    private readonly HistoryRing _history = new();
+    // A deque, not a queue: a decision reads the newest entries by index, in place.
+    private readonly Deque<HistoryEntry> _history = new();
     private readonly Dictionary<int, int> _heard = new();
     private readonly Queue<int> _recommendedOrder = new();
     private readonly HashSet<int> _recommended = new();
@@ -82,7 +84,7 @@ public sealed class UserTasteState
     /// <summary>Recent activities, oldest first (at most <see cref="TasteSettings.MaxHistory"/>).</summary>
     public IReadOnlyCollection<HistoryEntry> History => _history;
     /// <summary>The <paramref name="i"/>th most recent activity (0: the newest).</summary>
-    public HistoryEntry RecentHistory(int i) => _history.NewestFirst(i);
+    public HistoryEntry RecentHistory(int i) => _history[_history.Count - 1 - i];
     /// <summary>How often each track occurs in <see cref="History"/> (the heard set).</summary>
     public IReadOnlyDictionary<int, int> Heard => _heard;
     public IReadOnlyCollection<int> RecommendedOrder => _recommendedOrder;
@@ -156,11 +158,11 @@ public sealed class UserTasteState
             NextProfile(Profile, e.Action, vector, Settings, Profile);
         }
 
-        _history.Add(new HistoryEntry(e.TrackId, e.Action));
+        _history.AddToBack(new HistoryEntry(e.TrackId, e.Action));
         CollectionsMarshal.GetValueRefOrAddDefault(_heard, e.TrackId, out _)++;
         while (_history.Count > Settings.MaxHistory)
         {
-            var old = _history.RemoveOldest();
+            var old = _history.RemoveFromFront();
             if (--CollectionsMarshal.GetValueRefOrNullRef(_heard, old.TrackId) == 0) _heard.Remove(old.TrackId);
         }
 
@@ -244,7 +246,7 @@ public sealed class UserTasteState
         };
         foreach (var h in s.History)
         {
-            state._history.Add(h);
+            state._history.AddToBack(h);
             CollectionsMarshal.GetValueRefOrAddDefault(state._heard, h.TrackId, out _)++;
         }
         foreach (var id in s.Recommended)
@@ -264,49 +266,6 @@ public sealed class UserTasteState
 }
 
 public sealed record RecentEvent(string EventId, long CompletedBatch);
-
-/// <summary>
-/// A FIFO that can also be read newest first by index (a queue cannot), so a decision reads the history in place
-/// instead of copying up to <see cref="TasteSettings.MaxHistory"/> entries.
-/// </summary>
-internal sealed class HistoryRing : IReadOnlyCollection<HistoryEntry>
-{
-    private HistoryEntry[] _items = new HistoryEntry[16];
-    private int _oldest;
-
-    public int Count { get; private set; }
-
-    public HistoryEntry NewestFirst(int i) => (uint)i < (uint)Count
-        ? _items[(_oldest + Count - 1 - i) % _items.Length]
-        : throw new ArgumentOutOfRangeException(nameof(i));
-
-    public void Add(HistoryEntry entry)
-    {
-        if (Count == _items.Length)
-        {
-            var grown = new HistoryEntry[_items.Length * 2];
-            for (var i = 0; i < Count; i++) grown[i] = _items[(_oldest + i) % _items.Length];
-            (_items, _oldest) = (grown, 0);
-        }
-        _items[(_oldest + Count++) % _items.Length] = entry;
-    }
-
-    public HistoryEntry RemoveOldest()
-    {
-        if (Count == 0) throw new InvalidOperationException("the history is empty");
-        var entry = _items[_oldest];
-        _oldest = (_oldest + 1) % _items.Length;
-        Count--;
-        return entry;
-    }
-
-    public IEnumerator<HistoryEntry> GetEnumerator()
-    {
-        for (var i = 0; i < Count; i++) yield return _items[(_oldest + i) % _items.Length];
-    }
-
-    System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
-}
 
 /// <summary>The snapshot form of <see cref="UserTasteState"/> (plain arrays, oldest first).</summary>
 public sealed record UserTasteSnapshot(

@@ -130,26 +130,18 @@ public class UserTasteStateTests
     }
 
     [Fact]
-    public void The_history_ring_reads_newest_first_across_wrap_and_growth()
+    public void Recent_history_reads_newest_first_while_the_history_is_bounded()
     {
-        var ring = new HistoryRing();
+        var s = Fresh(new TasteSettings { MaxHistory = 40 });
         var model = new List<HistoryEntry>();
-        var random = new Random(5);
-        for (var i = 0; i < 500; i++)
+        for (var i = 1; i <= 100; i++)
         {
-            // One removal for every three additions: the ring wraps, and grows (16, 32 … 512) while wrapped.
-            if (model.Count > 0 && random.Next(3) == 0)
-            {
-                Assert.Equal(model[0], ring.RemoveOldest());
-                model.RemoveAt(0);
-            }
-            var entry = new HistoryEntry(i, i % 2 == 0 ? Actions.Like : Actions.Skip);
-            ring.Add(entry);
-            model.Add(entry);
-            Assert.Equal(model, ring);
-            for (var k = 0; k < model.Count; k++) Assert.Equal(model[^(k + 1)], ring.NewestFirst(k));
+            s.Apply(Recorded(i, Track(i), i % 2 == 0 ? Actions.Like : Actions.Skip), Index);
+            model.Add(new HistoryEntry(Track(i), i % 2 == 0 ? Actions.Like : Actions.Skip));
+            if (model.Count > 40) model.RemoveAt(0);
+            Assert.Equal(model, s.History);
+            for (var k = 0; k < model.Count; k++) Assert.Equal(model[^(k + 1)], s.RecentHistory(k));
         }
-        Assert.Throws<ArgumentOutOfRangeException>(() => ring.NewestFirst(ring.Count));
     }
 
     [Fact]
