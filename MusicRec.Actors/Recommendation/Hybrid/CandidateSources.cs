@@ -26,7 +26,7 @@ public sealed record TasteReading
     };
 
     /// <summary>The anchors: the newest distinct tracks that count, with their weights (recency included).</summary>
-    public List<(int TrackId, double Weight, string Action)> Anchors(IReadOnlyList<HistoryItem> history)
+    public List<(int TrackId, double Weight, string Action)> Anchors(IReadOnlyList<HistoryEntry> history)
     {
         var anchors = new List<(int, double, string)>(MaxAnchors);
         var factor = 1.0;
@@ -220,7 +220,7 @@ public sealed class AudioSource(SimilarityIndex index, TrackCatalog catalog, Tas
     }
 
     /// <summary>The normalised taste vector, or null when no history track is in the index.</summary>
-    public float[]? Profile(IReadOnlyList<HistoryItem> history)
+    public float[]? Profile(IReadOnlyList<HistoryEntry> history)
     {
         float[]? query = null;
         foreach (var (track, weight, _) in _reading.Anchors(history))
@@ -244,7 +244,7 @@ public sealed class AudioSource(SimilarityIndex index, TrackCatalog catalog, Tas
     {
         var target = index.VectorOf(candidate.TrackId);
         var best = float.NegativeInfinity;
-        HistoryItem? anchor = null;
+        HistoryEntry? anchor = null;
         var seen = 0;
         foreach (var h in context.History)
         {

@@ -2,12 +2,6 @@ using MusicRec.Contracts;
 
 namespace MusicRec.Recommendation.Hybrid;
 
-/// <summary>One of the listener's own events, newest first in <see cref="RecommendationContext.History"/>.</summary>
-public readonly record struct HistoryItem(int TrackId, string Action, DateTimeOffset Ts)
-{
-    public bool IsPositive => Action is Actions.Listen or Actions.Like;
-}
-
 /// <summary>How a skip counts (docs/recommender.md): only as "seen" (Gorse's read feedback) or as a negative signal.</summary>
 public enum SkipPolicy
 {
@@ -21,7 +15,7 @@ public enum SkipPolicy
 /// What the blend needs to know about one listener at the moment of a suggestion. The predicates come from the
 /// caller's own state (the actor's heard/recommended sets, or the offline evaluation's), so the sources stay pure.
 /// </summary>
-public sealed record RecommendationContext(string UserId, IReadOnlyList<HistoryItem> History, Func<int, bool> IsExcluded)
+public sealed record RecommendationContext(string UserId, IReadOnlyList<HistoryEntry> History, Func<int, bool> IsExcluded)
 {
     /// <summary>Tracks asked for (the product's batch is three; the evaluation asks for its largest k).</summary>
     public int Count { get; init; } = 3;

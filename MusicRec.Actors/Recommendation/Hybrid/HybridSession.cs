@@ -47,7 +47,7 @@ public sealed class HybridSession
     {
         CoListening.Observe(e.UserId, e.TrackId, e.Action);
         Popularity.Observe(e.TrackId, e.Action, e.Ts);
-        Listener(e.UserId).Add(new HistoryItem(e.TrackId, e.Action, e.Ts), _historyLength);
+        Listener(e.UserId).Add(new HistoryEntry(e.TrackId, e.Action), _historyLength);
     }
 
     /// <summary>The listener's next batch as things stand (a new listener gets the "popular now" batch).</summary>
@@ -69,12 +69,12 @@ public sealed class HybridSession
 
     private sealed class ListenerState
     {
-        private readonly List<HistoryItem> _history = [];
+        private readonly List<HistoryEntry> _history = [];
         private readonly HashSet<int> _heard = [];
         private readonly HashSet<int> _recommended = [];
         private readonly Queue<int[]> _recent = new();
 
-        public IReadOnlyList<HistoryItem> History => _history;
+        public IReadOnlyList<HistoryEntry> History => _history;
         public int Batches { get; private set; }
 
         public bool IsExcluded(int track) => _heard.Contains(track) || _recommended.Contains(track);
@@ -88,7 +88,7 @@ public sealed class HybridSession
             return false;
         }
 
-        public void Add(HistoryItem item, int historyLength)
+        public void Add(HistoryEntry item, int historyLength)
         {
             _heard.Add(item.TrackId);
             _history.Insert(0, item);

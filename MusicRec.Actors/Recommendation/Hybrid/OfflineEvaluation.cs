@@ -118,7 +118,7 @@ public static class OfflineEvaluation
             colistening.Observe(ev.UserId, ev.TrackId, ev.Action);
             trending.Observe(ev.TrackId, ev.Action, ev.Ts);
             allTime.Observe(ev.TrackId, ev.Action, ev.Ts);
-            listener.Add(new HistoryItem(ev.TrackId, ev.Action, ev.Ts));
+            listener.Add(new HistoryEntry(ev.TrackId, ev.Action));
         }
 
         var rows = new List<EvaluationRow>();
@@ -165,11 +165,11 @@ public static class OfflineEvaluation
     /// <summary>A listener during the replay: their newest events (newest first) and every track they have heard.</summary>
     private sealed class Listener(int historyLength)
     {
-        private readonly List<HistoryItem> _history = [];
+        private readonly List<HistoryEntry> _history = [];
         public HashSet<int> Heard { get; } = [];
-        public IReadOnlyList<HistoryItem> History => _history;
+        public IReadOnlyList<HistoryEntry> History => _history;
 
-        public void Add(HistoryItem item)
+        public void Add(HistoryEntry item)
         {
             Heard.Add(item.TrackId);
             _history.Insert(0, item);

@@ -35,7 +35,7 @@ public sealed class TrackSuggestions
     public IReadOnlyList<RecommendedTrack> Similar(int trackId, string source, int limit)
     {
         // A listener who has just liked the track: what each source makes of that one anchor.
-        var asked = new RecommendationContext("", [new HistoryItem(trackId, Actions.Like, default)], id => id == trackId) { Count = limit };
+        var asked = new RecommendationContext("", [new HistoryEntry(trackId, Actions.Like)], id => id == trackId) { Count = limit };
         return source switch
         {
             "colistening" => _model.Read(() => _model.CoListening.Neighbours(trackId, limit)

@@ -89,19 +89,18 @@ public static class SuggestionPolicy
     }
 
     /// <summary>The user's history with <paramref name="activity"/> in front, newest first (what the sources read), read in place.</summary>
-    public static IReadOnlyList<HistoryItem> HistoryWith(UserTasteState state, ActivityEvent activity) => new HistoryWithEvent(state, activity);
+    public static IReadOnlyList<HistoryEntry> HistoryWith(UserTasteState state, ActivityEvent activity) => new HistoryWithEvent(state, activity);
 
     /// <summary>A view, not a copy: a decision reads only the first few entries unless replacement needs them all.</summary>
-    private sealed class HistoryWithEvent(UserTasteState state, ActivityEvent activity) : IReadOnlyList<HistoryItem>
+    private sealed class HistoryWithEvent(UserTasteState state, ActivityEvent activity) : IReadOnlyList<HistoryEntry>
     {
         public int Count => state.History.Count + 1;
 
-        // History entries keep no time; no source reads one.
-        public HistoryItem this[int index] => index == 0
-            ? new HistoryItem(activity.TrackId, activity.Action, activity.Ts)
-            : state.RecentHistory(index - 1) is var h ? new HistoryItem(h.TrackId, h.Action, default) : default;
+        public HistoryEntry this[int index] => index == 0
+            ? new HistoryEntry(activity.TrackId, activity.Action)
+            : state.RecentHistory(index - 1);
 
-        public IEnumerator<HistoryItem> GetEnumerator()
+        public IEnumerator<HistoryEntry> GetEnumerator()
         {
             for (var i = 0; i < Count; i++) yield return this[i];
         }

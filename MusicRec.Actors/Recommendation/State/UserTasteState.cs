@@ -51,7 +51,11 @@ public sealed record ActivityRecorded(string EventId, int TrackId, string Action
 /// <summary>What one journal write holds: the activities of one group commit, in the order they were decided.</summary>
 public sealed record ActivitiesRecorded(IReadOnlyList<ActivityRecorded> Activities);
 
-public readonly record struct HistoryEntry(int TrackId, string Action);
+/// <summary>One of the listener's own events (newest first in <see cref="Hybrid.RecommendationContext.History"/>).</summary>
+public readonly record struct HistoryEntry(int TrackId, string Action)
+{
+    public bool IsPositive => Action is Actions.Listen or Actions.Like;
+}
 
 /// <summary>
 /// A user's recommender state, owned by one actor and changed in place by <see cref="Apply(ActivityRecorded, SimilarityIndex)"/>

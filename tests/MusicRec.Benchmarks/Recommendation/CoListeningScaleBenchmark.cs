@@ -72,7 +72,7 @@ public sealed class CoListeningScaleBenchmark : IBenchmark
         for (var p = 0; p < probes; p++)
         {
             var u = random.Next(users);
-            var history = Enumerable.Range(0, 10).Select(_ => new HistoryItem(groupTracks[u % groups][random.Next(favourites)], Actions.Listen, DateTimeOffset.UnixEpoch)).ToList();
+            var history = Enumerable.Range(0, 10).Select(_ => new HistoryEntry(groupTracks[u % groups][random.Next(favourites)], Actions.Listen)).ToList();
             var heard = history.Select(h => h.TrackId).ToHashSet();
             int target;
             do target = groupTracks[u % groups][random.Next(favourites)]; while (heard.Contains(target));

@@ -94,7 +94,7 @@ public class CandidateSourceTests
             foreach (var t in new[] { 1, 5 }) model.Observe($"a{u}", t, Actions.Listen);
             foreach (var t in new[] { 2, 5, 6 }) model.Observe($"b{u}", t, Actions.Listen);
         }
-        var history = new[] { Item(2, Actions.Skip), Item(1, Actions.Like, 1) };
+        var history = new[] { Item(2, Actions.Skip), Item(1, Actions.Like) };
         var seen = new List<Candidate>();
         new CoListeningSource(model, catalog, new TasteReading { Skips = SkipPolicy.Seen }).Collect(Context("me", history), 10, seen);
         var negative = new List<Candidate>();
@@ -132,7 +132,7 @@ public class CandidateSourceTests
         var catalog = new TrackCatalog(index.Tracks);
         var source = new AudioSource(index, catalog);
         var rock = docs.Where(d => d.Metadata.GenreTop == "Rock").Select(d => d.TrackId).ToList();
-        var context = Context("me", rock.Take(4).Select((t, i) => Item(t, Actions.Like, i)));
+        var context = Context("me", rock.Take(4).Select(t => Item(t, Actions.Like)));
         var into = new List<Candidate>();
         source.Collect(context, 10, into);
         Assert.Equal(10, into.Count);

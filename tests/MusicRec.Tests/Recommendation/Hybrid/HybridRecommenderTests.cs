@@ -47,7 +47,7 @@ public class HybridRecommenderTests
         for (var u = 0; u < 5; u++)
             foreach (var t in new[] { 10, 20, 30, 35 }) Play(c, p, $"group{u}", t, Actions.Like);
         for (var u = 0; u < 20; u++) Play(c, p, $"mass{u}", 1); // the most popular track overall
-        var batch = blend.Recommend(Context("me", [Item(10, Actions.Like), Item(20, Actions.Listen, 5)]));
+        var batch = blend.Recommend(Context("me", [Item(10, Actions.Like), Item(20, Actions.Listen)]));
         Assert.Equal(3, batch.Count);
         Assert.DoesNotContain(batch, s => s.TrackId is 10 or 20);
         Assert.Equal(["colistening", "colistening"], batch.Take(2).Select(s => s.Source));
@@ -103,7 +103,7 @@ public class HybridRecommenderTests
         var catalog = Create(150);
         var (blend, c, p) = Build(catalog);
         var history = Enumerable.Range(1, 150)
-            .Select(t => Item(t, t % 3 == 0 ? Actions.Like : t % 3 == 1 ? Actions.Listen : Actions.Skip, 150 - t))
+            .Select(t => Item(t, t % 3 == 0 ? Actions.Like : t % 3 == 1 ? Actions.Listen : Actions.Skip))
             .Reverse().ToList(); // newest (150) first
         foreach (var h in history) Play(c, p, "me", h.TrackId, h.Action);
         var recent = new HashSet<int> { 129 };
@@ -130,7 +130,7 @@ public class HybridRecommenderTests
         var catalog = Create(150);
         var (blend, c, p) = Build(catalog, new BlendOptions());
         var random = new Random(9);
-        var history = new List<HistoryItem>();
+        var history = new List<HistoryEntry>();
         var recommended = new HashSet<int>();
         var full = 0;
         for (var e = 0; e < 112; e++)
@@ -138,7 +138,7 @@ public class HybridRecommenderTests
             var track = random.Next(1, 151);
             var action = random.Next(3) == 0 ? Actions.Like : Actions.Listen;
             Play(c, p, "me", track, action);
-            history.Insert(0, Item(track, action, -e));
+            history.Insert(0, Item(track, action));
             var heard = history.Select(h => h.TrackId).ToHashSet();
             var context = new RecommendationContext("me", history.Take(50).ToList(), id => heard.Contains(id) || recommended.Contains(id)) { Seed = e };
             var batch = blend.Recommend(context);

@@ -13,13 +13,12 @@ internal static class HybridTestCatalog
         new(Enumerable.Range(1, tracks).Select(id =>
             new TrackInfo(id, $"Song {id}", artistOf?.Invoke(id) ?? $"Artist {(id + 1) / 2}", Genres[(id - 1) % Genres.Length], (id - 1) % Genres.Length + 1)));
 
-    public static RecommendationContext Context(string user, IEnumerable<HistoryItem> newestFirst, int count = 3, int seed = 1)
+    public static RecommendationContext Context(string user, IEnumerable<HistoryEntry> newestFirst, int count = 3, int seed = 1)
     {
         var history = newestFirst.ToList();
         var heard = history.Select(h => h.TrackId).ToHashSet();
         return new RecommendationContext(user, history, heard.Contains) { Count = count, Seed = seed };
     }
 
-    public static HistoryItem Item(int track, string action, int minutesAgo = 0) =>
-        new(track, action, new DateTimeOffset(2026, 1, 1, 12, 0, 0, TimeSpan.Zero).AddMinutes(-minutesAgo));
+    public static HistoryEntry Item(int track, string action) => new(track, action);
 }
