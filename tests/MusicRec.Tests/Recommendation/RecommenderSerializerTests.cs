@@ -58,16 +58,12 @@ public class RecommenderSerializerTests() : TestKit(SetupFor(PersistenceOptions.
     [Fact]
     public void A_choice_written_before_sources_existed_reads_as_audio_with_no_reason()
     {
-        var old = new MusicRec.Recommendation.Serialization.Proto.ActivitiesRecorded();
-        old.Activities.Add(new MusicRec.Recommendation.Serialization.Proto.ActivityRecorded
-        {
-            EventId = "e1", TrackId = 2, Action = MusicRec.Recommendation.Serialization.Proto.Action.Like,
-            Ts = new MusicRec.Recommendation.Serialization.Proto.Instant { UtcTicks = T0.UtcTicks },
-        });
-        // A 2.1 row held one choice in the singular field 5; one element of the repeated field 5 is the same bytes.
-        old.Activities[0].Suggestions.Add(new MusicRec.Recommendation.Serialization.Proto.Choice { TrackId = 5, Score = 0.5 });
+        // A row as a format-2 build wrote it, byte for byte: event "e1", track 2, like, T0, and one choice (track 5,
+        // score 0.5, no source or reason) in what was then the singular field 5.
+        var old = Convert.FromHexString("0a210a02653110021802220a088080e0a78b9992ef082a0b080511000000000000e03f");
         var serializer = (Akka.Serialization.SerializerWithStringManifest)Sys.Serialization.FindSerializerFor(new ActivitiesRecorded([]));
-        var back = (ActivitiesRecorded)serializer.FromBinary(Google.Protobuf.MessageExtensions.ToByteArray(old), "activities-v2");
+        var back = (ActivitiesRecorded)serializer.FromBinary(old, "activities-v2");
+        Assert.Equal(("e1", 2, Actions.Like, T0), (back.Activities[0].EventId, back.Activities[0].TrackId, back.Activities[0].Action, back.Activities[0].Ts));
         Assert.Equal(new Choice(5, 0.5, "audio", ""), Assert.Single(back.Activities[0].Suggestions));
     }
 
