@@ -61,7 +61,7 @@ public static class SuggestionPolicy
     public static ActivityRecorded Decide(UserTasteState state, ActivityEvent activity, SuggestionContext context)
     {
         var open = UserTasteState.BatchSize - state.Pending.Count;
-        if (!state.BatchDue || open <= 0) return new ActivityRecorded(activity.EventId, activity.TrackId, activity.Action, activity.Ts, []);
+        if (!state.BatchDue) return new ActivityRecorded(activity.EventId, activity.TrackId, activity.Action, activity.Ts, []);
         var own = Exclusions(state, activity);
         var excluded = own;
         // The model reads the topic ahead of this actor: what it already saw this listener play (events still on their
@@ -81,7 +81,7 @@ public static class SuggestionPolicy
             {
                 if (!context.Catalogue.Contains(p.Candidate.TrackId)) continue;
                 var s = context.Blend.Describe(p, request);
-                choices.Add(new Choice(s.TrackId, Math.Round(s.Score, 4), s.Source, s.Because));
+                choices.Add(new Choice(s.TrackId, s.Score, s.Source, s.Because));
             }
             return choices;
         });
