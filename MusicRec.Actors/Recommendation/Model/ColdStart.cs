@@ -17,16 +17,16 @@ public static class ColdStart
         var nobody = new RecommendationContext(userId, [], _ => false);
         return model.Read(() =>
         {
-            var ids = model.Popularity.PopularNow(UserTasteState.BatchSize);
-            if (ids.Count < UserTasteState.BatchSize) return null;
-            var tracks = new RecommendedTrack[ids.Count];
-            for (var i = 0; i < ids.Count; i++)
+            // With no history the popularity source gives the genre-diverse chart (PopularityModel.PopularNow).
+            var candidates = new List<Candidate>(UserTasteState.BatchSize);
+            source.Collect(nobody, UserTasteState.BatchSize, candidates);
+            if (candidates.Count < UserTasteState.BatchSize) return null;
+            var tracks = candidates.Select(c =>
             {
-                var candidate = new Candidate(ids[i], Math.Round(1.0 - (double)i / (ids.Count + 1), 4), 0);
-                model.Catalog.TryGet(ids[i], out var info);
-                tracks[i] = new RecommendedTrack(ids[i], info?.Title ?? "", info?.Artist ?? "", model.Catalog.GenreOf(ids[i]),
-                    candidate.Score, source.Explain(candidate, nobody), source.Name);
-            }
+                model.Catalog.TryGet(c.TrackId, out var info);
+                return new RecommendedTrack(c.TrackId, info?.Title ?? "", info?.Artist ?? "", model.Catalog.GenreOf(c.TrackId),
+                    Math.Round(c.Score, 4), source.Explain(c, nobody), source.Name);
+            }).ToArray();
             return new RecommendationBatch(UserTasteState.BatchId(userId, 0), userId, now, tracks);
         });
     }
