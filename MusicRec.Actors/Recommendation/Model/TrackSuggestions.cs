@@ -17,6 +17,7 @@ public sealed class TrackSuggestions
     private readonly CoListeningSource _coListening;
     private readonly PopularitySource _popularity;
     private readonly AudioSource _audio;
+    private readonly HashSet<string> _genres;
 
     public TrackSuggestions(SimilarityIndex index, ListeningModel model, BlendOptions? blend = null, TasteReading? reading = null)
     {
@@ -26,10 +27,11 @@ public sealed class TrackSuggestions
         _coListening = (CoListeningSource)_context.Blend.Sources[0];
         _popularity = (PopularitySource)_context.Blend.Sources[1];
         _audio = (AudioSource)_context.Blend.Sources[2];
+        _genres = model.Catalog.Tracks.Select(t => t.Genre).ToHashSet(StringComparer.Ordinal);
     }
 
     public bool HasTrack(int trackId) => _model.Catalog.Contains(trackId);
-    public bool HasGenre(string genre) => _model.Catalog.Tracks.Any(t => string.Equals(t.Genre, genre, StringComparison.Ordinal));
+    public bool HasGenre(string genre) => _genres.Contains(genre);
 
     /// <summary>Up to <paramref name="limit"/> tracks like <paramref name="trackId"/> by one of <see cref="Sources"/>.</summary>
     public IReadOnlyList<RecommendedTrack> Similar(int trackId, string source, int limit)
