@@ -66,7 +66,5 @@ public sealed class TrackSuggestions
         Track(trackId, score, source.Explain(candidate, context), source.Name);
 
     private RecommendedTrack Track(int trackId, double score, string because, string source) =>
-        _index.TryGetInfo(trackId, out var info)
-            ? new RecommendedTrack(trackId, info.Title, info.Artist, info.Genre, Math.Round(score, 4), because, source)
-            : new RecommendedTrack(trackId, "", "", _model.Catalog.GenreOf(trackId), Math.Round(score, 4), because, source);
+        SuggestionPolicy.Describe(new Choice(trackId, Math.Round(score, 4), source, because), _index);
 }
