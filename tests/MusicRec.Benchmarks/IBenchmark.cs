@@ -26,6 +26,10 @@ public static class BenchmarkReport
     public static void Info(string label, string value) => Console.WriteLine($"  {label}: {value}");
 
     public static long PeakWorkingSetBytes() => System.Diagnostics.Process.GetCurrentProcess().PeakWorkingSet64;
+
+    /// <summary>The 1, 5 and 15 minute load averages from /proc/loadavg ("n/a" where there is none).</summary>
+    public static string LoadAverage() =>
+        File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
 }
 
 /// <summary>The benchmarks' command-line options: <c>--name value</c> pairs and bare <c>--flag</c>s.</summary>

@@ -39,7 +39,7 @@ public sealed class CatalogMetadataBenchmark : IBenchmark
                 Directory.CreateDirectory(Path.GetDirectoryName(path)!);
                 File.Create(path).Dispose();
             }
-            BenchmarkReport.Info("machine", $"{Environment.ProcessorCount} cores, load average {SampleAudioBenchmark.LoadAverage()}");
+            BenchmarkReport.Info("machine", $"{Environment.ProcessorCount} cores, load average {BenchmarkReport.LoadAverage()}");
             BenchmarkReport.Info("generated", $"{summary.Tracks} tracks, {summary.Albums} albums, {summary.Artists} artists, {summary.EchonestRows} echonest rows, {ids.Count} empty clips in {gen.Elapsed.TotalSeconds:0.0} s (not timed)");
             foreach (var f in Directory.GetFiles(summary.MetadataDir).Order())
                 BenchmarkReport.Info(Path.GetFileName(f), $"{new FileInfo(f).Length / 1e6:0.0} MB");

@@ -24,7 +24,7 @@ public sealed class SampleAudioBenchmark : IBenchmark
             var summary = await SampleCatalog.WriteAsync(dir, tracks, SampleCatalog.DefaultSeed);
             var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalSeconds;
             var bytes = Directory.EnumerateFiles(dir, "*", SearchOption.AllDirectories).Sum(f => new FileInfo(f).Length);
-            BenchmarkReport.Info("machine", $"{Environment.ProcessorCount} cores, load average {LoadAverage()}");
+            BenchmarkReport.Info("machine", $"{Environment.ProcessorCount} cores, load average {BenchmarkReport.LoadAverage()}");
             BenchmarkReport.Info("written", $"{summary.Tracks} tracks, {bytes / 1e6:0} MB");
             BenchmarkReport.Info("cpu time", $"{cpu:0.0} s ({cpu / Environment.ProcessorCount:0.0} s per core if spread evenly)");
             return BenchmarkReport.Figure($"wall time for {tracks} tracks", summary.Elapsed.TotalSeconds, "s", 30.0 * tracks / SampleCatalog.DefaultTracks, lowerIsBetter: true);
@@ -51,7 +51,4 @@ public sealed class SampleAudioBenchmark : IBenchmark
             BenchmarkReport.Info($"render {style.Title}", $"{clock.Elapsed.TotalMilliseconds / Runs:0} ms per 30 s clip");
         }
     }
-
-    internal static string LoadAverage() =>
-        File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
 }

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using MusicRec.Benchmarks.Catalog;
 using MusicRec.Catalog;
 using MusicRec.Catalog.Features;
 using MusicRec.Catalog.Sample;
@@ -42,10 +41,10 @@ public sealed class EtlFeaturesCsvBenchmark : IBenchmark
             BenchmarkReport.Info("rows/s", $"{tracks / bigRun.Result.Seconds:0} ({small / smallRun.Result.Seconds:0} at {small}); {bigRun.CsvMb / bigRun.Result.Seconds:0} MB/s of features.csv");
             if (!options.Contains("--no-serve"))
             {
-                var load = SampleAudioBenchmark.LoadAverage();
+                var load = BenchmarkReport.LoadAverage();
                 var seconds = await ServeStartupAsync(Path.Combine(bigRun.OutDir, "musicrec.db"), Path.Combine(dir, "serve"));
                 BenchmarkReport.Info($"serve start-up with {bigRun.Result.StoreCount} tracks (launch to /readyz 200, index build included)",
-                    $"{seconds:0.0} s (load average {load} before, {SampleAudioBenchmark.LoadAverage()} after)");
+                    $"{seconds:0.0} s (load average {load} before, {BenchmarkReport.LoadAverage()} after)");
             }
             return ok;
         }
@@ -67,9 +66,9 @@ public sealed class EtlFeaturesCsvBenchmark : IBenchmark
         BenchmarkReport.Info($"features.csv, {tracks} rows", $"{csvMb:0} MB; tracks.csv {new FileInfo(Path.Combine(metadata, "tracks.csv")).Length / 1e6:0} MB");
         var outDir = Path.Combine(dir, $"out-{tracks}");
         GC.Collect();
-        var before = SampleAudioBenchmark.LoadAverage();
+        var before = BenchmarkReport.LoadAverage();
         var result = await EtlBenchmark.RunChildAsync(metadata, Path.Combine(dir, "no-audio"), outDir, workers, "--features", "csv");
-        var after = SampleAudioBenchmark.LoadAverage();
+        var after = BenchmarkReport.LoadAverage();
         BenchmarkReport.Info($"{tracks} tracks", $"{result.Tracks} in final.csv, {result.Rejects} rejects, {result.Seconds:0.0} s wall, CPU {result.CpuSeconds:0.0} s, " +
                                                  $"peak {result.PeakMb:0} MB, store {result.StoreCount} (load average {before} before, {after} after)");
         if (result.Tracks != tracks || result.StoreCount != tracks)

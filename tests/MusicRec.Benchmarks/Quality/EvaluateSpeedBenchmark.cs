@@ -45,7 +45,7 @@ public sealed class EvaluateSpeedBenchmark : IBenchmark
             var code = await EvaluateCommand.RunAsync(log, storeUri, "3,10", null, "seen", 1, output, TextWriter.Null, CancellationToken.None);
             var seconds = clock.Elapsed.TotalSeconds;
             foreach (var line in output.ToString().Split('\n').Where(l => l.Trim().Length > 0)) Console.WriteLine("  " + line.TrimEnd());
-            BenchmarkReport.Info("load", HybridQualityBenchmark.Load());
+            BenchmarkReport.Info("load", BenchmarkReport.LoadAverage());
             return BenchmarkReport.Figure($"musicrec evaluate, {events:N0} events", seconds, "s", 60, lowerIsBetter: true) && code == 0;
         }
         finally

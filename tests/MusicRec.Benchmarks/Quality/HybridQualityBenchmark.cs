@@ -42,7 +42,7 @@ public sealed class HybridQualityBenchmark : IBenchmark
             var index = SimilarityIndex.Build(documents);
             var catalog = new TrackCatalog(index.Tracks);
             var simulated = documents.Select(d => new SimulatedTrack(d.TrackId, d.Metadata.GenreId, d.Features) { Artist = d.Metadata.ArtistName }).ToList();
-            BenchmarkReport.Info("catalogue", $"{catalog.Count} tracks, {catalog.Tracks.Select(t => t.Artist).Distinct().Count()} artists, {catalog.Tracks.Select(t => t.Genre).Distinct().Count()} genres; load {Load()}");
+            BenchmarkReport.Info("catalogue", $"{catalog.Count} tracks, {catalog.Tracks.Select(t => t.Artist).Distinct().Count()} artists, {catalog.Tracks.Select(t => t.Genre).Distinct().Count()} genres; load {BenchmarkReport.LoadAverage()}");
 
             // Organic logs (listeners choose by their hidden taste alone): one to choose the weights, one to report.
             var tune = await OrganicLogAsync(simulated, users, events, seed + 1);
@@ -119,8 +119,6 @@ public sealed class HybridQualityBenchmark : IBenchmark
         BenchmarkReport.Info("sample + ETL", $"{tracks} tracks: sample {sampleTime.TotalSeconds:0.0} s, ETL {etlTime.TotalSeconds:0.0} s");
         return storeUri;
     }
-
-    internal static string Load() => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
 
     private static EvaluationReport Evaluate(List<ActivityEvent> log, TrackCatalog catalog, SimilarityIndex index, BlendOptions blend, SkipPolicy skips,
         CoListeningScoring? scoring = null) =>

@@ -84,7 +84,7 @@ public sealed class CoListeningScaleBenchmark : IBenchmark
         var hr = (double)hits / probes;
         var randomHr = 10.0 / tracks;
 
-        BenchmarkReport.Info("stream", $"{events:N0} events, {users:N0} listeners in {groups:N0} groups, {tracks:N0} tracks, scoring {scoring}; load {Quality.HybridQualityBenchmark.Load()}");
+        BenchmarkReport.Info("stream", $"{events:N0} events, {users:N0} listeners in {groups:N0} groups, {tracks:N0} tracks, scoring {scoring}; load {BenchmarkReport.LoadAverage()}");
         BenchmarkReport.Info("model", $"{model.Tracks:N0} tracks, {model.Counters:N0} counters, {model.Listeners:N0} listener windows, {model.Occurrences:N0} counted plays");
         BenchmarkReport.Info("HR@10 of the co-listening source (next favourite of 2,000 probe listeners)", $"{hr:0.000} (random {randomHr:0.00000}); query {queryMs:0.000} ms");
         var ok = BenchmarkReport.Figure($"model updates alone (HR@10 {hr:0.000})", rate, "events/s", 20_000, lowerIsBetter: false);

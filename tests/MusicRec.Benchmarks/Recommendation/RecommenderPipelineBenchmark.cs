@@ -102,7 +102,7 @@ public sealed class RecommenderPipelineBenchmark : IBenchmark
     /// <summary>Allocation per event of the run just measured and the process's peak working set so far, beside its figure.</summary>
     private static void MemoryBeside(string label) =>
         BenchmarkReport.Info($"  allocated per event, peak working set so far ({label})",
-            $"{StreamingBenchmark.LastAllocatedPerEvent / 1024:0.0} KB, {BenchmarkReport.PeakWorkingSetBytes() / 1e6:0} MB; load average {(File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : "n/a")}");
+            $"{StreamingBenchmark.LastAllocatedPerEvent / 1024:0.0} KB, {BenchmarkReport.PeakWorkingSetBytes() / 1e6:0} MB; load average {BenchmarkReport.LoadAverage()}");
 
     /// <summary>
     /// What one event costs without actors, streams or journal (decide the suggestion, apply the event to the state),
