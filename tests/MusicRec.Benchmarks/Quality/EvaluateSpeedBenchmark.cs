@@ -27,9 +27,9 @@ public sealed class EvaluateSpeedBenchmark : IBenchmark
         try
         {
             var storeUri = await HybridQualityBenchmark.SampleStoreAsync(work, reuse: kept is not null, tracks, 42);
-            var catalogue = new List<SimulatedTrack>();
+            IReadOnlyList<SimulatedTrack> catalogue;
             await using (var store = TrackStoreFactory.Open(storeUri, createIfMissing: false))
-                await foreach (var d in store.StreamAllAsync()) catalogue.Add(new SimulatedTrack(d.TrackId, d.Metadata.GenreId, d.Features) { Artist = d.Metadata.ArtistName });
+                catalogue = await ActivitySimulator.LoadCatalogueAsync(store);
             var log = Path.Combine(work, "activity.jsonl");
             await using (var writer = new StreamWriter(log))
             {
