@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using MusicRec.Dsp;
+using MusicRec.IntegrationTests.Cluster;
 
 namespace MusicRec.Benchmarks.Dsp;
 
@@ -108,13 +109,5 @@ public sealed class DspBenchmark : IBenchmark
         return new Timing(times[0], runs % 2 == 1 ? times[runs / 2] : (times[runs / 2 - 1] + times[runs / 2]) / 2, cpu);
     }
 
-    internal static string LibrosaFixtures()
-    {
-        DirectoryInfo? root = null;
-        foreach (var start in new[] { AppContext.BaseDirectory, Environment.CurrentDirectory })
-            for (var dir = new DirectoryInfo(start); dir is not null && root is null; dir = dir.Parent)
-                if (File.Exists(Path.Combine(dir.FullName, "MusicRec.sln"))) root = dir;
-        if (root is null) throw new InvalidOperationException("MusicRec.sln not found above the benchmark binaries");
-        return Path.Combine(root.FullName, "tests", "fixtures", "librosa");
-    }
+    internal static string LibrosaFixtures() => Path.Combine(RepoPaths.Root, "tests", "fixtures", "librosa");
 }
