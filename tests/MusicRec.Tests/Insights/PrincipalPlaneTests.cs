@@ -1,6 +1,7 @@
 using MusicRec.Contracts;
 using MusicRec.Insights;
 using MusicRec.Recommendation;
+using MusicRec.Tests.Recommendation;
 
 namespace MusicRec.Tests.Insights;
 
@@ -17,9 +18,9 @@ public class PrincipalPlaneTests
         var b = new double[n];
         for (var r = 0; r < n; r++)
         {
-            a[r] = Gaussian(random) * 10;
-            b[r] = Gaussian(random) * 3;
-            var noise = Gaussian(random) * 0.1;
+            a[r] = SyntheticCatalogue.Gaussian(random) * 10;
+            b[r] = SyntheticCatalogue.Gaussian(random) * 3;
+            var noise = SyntheticCatalogue.Gaussian(random) * 0.1;
             var row = rows.AsSpan(r * stride, stride);
             row[0] = (float)(a[r] / Math.Sqrt(2) + noise + 5);
             row[1] = (float)(a[r] / Math.Sqrt(2) - noise + 5);
@@ -77,7 +78,4 @@ public class PrincipalPlaneTests
         for (var i = 0; i < n; i++) { sab += (truth[i] - ma) * (p[i] - mp); saa += (truth[i] - ma) * (truth[i] - ma); spp += (p[i] - mp) * (p[i] - mp); }
         return sab / Math.Sqrt(saa * spp);
     }
-
-    private static double Gaussian(Random random) =>
-        Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
 }
