@@ -3,6 +3,7 @@ using System.Globalization;
 using MusicRec.Catalog;
 using MusicRec.Catalog.Features;
 using MusicRec.Catalog.Sample;
+using MusicRec.IntegrationTests.Cluster;
 
 namespace MusicRec.Benchmarks.Etl;
 
@@ -119,51 +120,10 @@ public sealed class EtlFeaturesCsvBenchmark : IBenchmark
     /// <summary>`musicrec serve` on the store, from launch until /readyz answers 200; the process is stopped after.</summary>
     private static async Task<double> ServeStartupAsync(string storePath, string workDir)
     {
-        Directory.CreateDirectory(workDir);
-        var port = FreePort();
-        var hostDll = Path.Combine(AppContext.BaseDirectory, "MusicRec.Host.dll");
-        var hostConfig = Path.Combine(AppContext.BaseDirectory, "MusicRec.Host.runtimeconfig.json");
-        var dotnet = Path.GetFileNameWithoutExtension(Environment.ProcessPath!) == "dotnet" ? Environment.ProcessPath! : "dotnet";
-        var psi = new ProcessStartInfo(dotnet) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = workDir };
-        foreach (var a in new[] { "exec", "--runtimeconfig", hostConfig, hostDll, "serve", "--store", "sqlite:" + storePath, "--web", $"http://127.0.0.1:{port}" })
-            psi.ArgumentList.Add(a);
-        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(2) };
+        var port = ClusterTestEnvironment.FreePort();
         var clock = Stopwatch.StartNew();
-        using var serve = Process.Start(psi)!;
-        var output = new System.Text.StringBuilder();
-        serve.OutputDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
-        serve.ErrorDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
-        serve.BeginOutputReadLine();
-        serve.BeginErrorReadLine();
-        try
-        {
-            while (clock.Elapsed < TimeSpan.FromMinutes(5))
-            {
-                if (serve.HasExited) throw new InvalidOperationException($"serve exited with {serve.ExitCode}: {output}");
-                try
-                {
-                    using var r = await http.GetAsync("/readyz");
-                    if (r.IsSuccessStatusCode) return clock.Elapsed.TotalSeconds;
-                }
-                catch (Exception e) when (e is HttpRequestException or TaskCanceledException) { }
-                await Task.Delay(100);
-            }
-            throw new TimeoutException($"serve not ready after 5 minutes: {output}");
-        }
-        finally
-        {
-            if (!serve.HasExited)
-            {
-                serve.Kill(entireProcessTree: true);
-                await serve.WaitForExitAsync();
-            }
-        }
-    }
-
-    private static int FreePort()
-    {
-        using var l = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        l.Start();
-        return ((System.Net.IPEndPoint)l.LocalEndpoint).Port;
+        await using var serve = ServiceNode.StartWithWeb("serve", port, workDir, ["--store", "sqlite:" + storePath, "--web", $"http://127.0.0.1:{port}"]);
+        await serve.WaitReadyAsync(TimeSpan.FromMinutes(5));
+        return clock.Elapsed.TotalSeconds;
     }
 }
