@@ -72,18 +72,13 @@ public sealed class DashboardBrowserTests(ITestOutputHelper output) : ServeProce
         return await http.SendAsync(request);
     }
 
-    private async Task WaitForHistoryAsync(HttpClient http, string user)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (DateTime.UtcNow < deadline)
+    private Task WaitForHistoryAsync(HttpClient http, string user) =>
+        Poll.UntilAsync(async () =>
         {
             var response = await SendAsync(http, HttpMethod.Get, $"/api/admin/dashboard/users/{user}", Key);
-            if (response.IsSuccessStatusCode &&
-                (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("history").GetArrayLength() > 0) return;
-            await Task.Delay(500);
-        }
-        Assert.Fail($"{user} has no history after 60 s:\n{Node!.Tail()}");
-    }
+            return response.IsSuccessStatusCode &&
+                (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("history").GetArrayLength() > 0;
+        }, TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(500), () => $"{user} has no history after 60 s:\n{Node!.Tail()}");
 
     private async Task DashboardAsync(DebianChromium chromium, string url, int tracks)
     {
@@ -112,8 +107,8 @@ public sealed class DashboardBrowserTests(ITestOutputHelper output) : ServeProce
 
         // The charts move: more samples a few seconds later, and events flowed.
         var throughput = page.Locator("#chart-throughput");
-        var first = await WaitForSamplesAsync(page, throughput, 3);
-        var later = await WaitForSamplesAsync(page, throughput, first + 3);
+        var first = await WaitForSamplesAsync(throughput, 3);
+        var later = await WaitForSamplesAsync(throughput, first + 3);
         Output.WriteLine($"throughput chart: {first} samples, then {later}");
         Assert.True(double.Parse((await throughput.GetAttributeAsync("data-max"))!, System.Globalization.CultureInfo.InvariantCulture) > 0,
             "events/s rose above 0 during the simulated run");
@@ -138,16 +133,12 @@ public sealed class DashboardBrowserTests(ITestOutputHelper output) : ServeProce
         Assert.Empty(problems);
     }
 
-    private static async Task<int> WaitForSamplesAsync(IPage page, ILocator chart, int atLeast)
+    private static async Task<int> WaitForSamplesAsync(ILocator chart, int atLeast)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (true)
-        {
-            var samples = int.Parse((await chart.GetAttributeAsync("data-samples"))!);
-            if (samples >= atLeast) return samples;
-            if (DateTime.UtcNow > deadline) Assert.Fail($"the chart has {samples} samples after 30 s, expected {atLeast}");
-            await page.WaitForTimeoutAsync(500);
-        }
+        var samples = 0;
+        await Poll.UntilAsync(async () => (samples = int.Parse((await chart.GetAttributeAsync("data-samples"))!)) >= atLeast,
+            TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(500), () => $"the chart has {samples} samples after 30 s, expected {atLeast}");
+        return samples;
     }
 
     private async Task ListenerPageAsync(DebianChromium chromium, string url)

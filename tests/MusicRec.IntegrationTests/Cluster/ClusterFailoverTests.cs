@@ -258,24 +258,21 @@ public sealed class ClusterFailoverTests(ITestOutputHelper output) : IAsyncLifet
     /// </summary>
     private static async Task DashboardCountsEveryNodesEntitiesAsync(ServiceNode[] nodes, Action<string> log)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (true)
+        List<DashboardNodeView> reported = [];
+        var own = new List<int>();
+        List<int?> fromDashboard = [];
+        await Poll.UntilAsync(async () =>
         {
-            var reported = await nodes[0].DashboardNodesAsync();
+            reported = await nodes[0].DashboardNodesAsync();
             Assert.Equal(nodes.Select(n => n.Address).Order(), reported.Select(n => n.Address).Order());
-            var own = new List<int>();
+            own = new List<int>();
             foreach (var node in nodes) own.Add((await node.EntitiesAsync()).Count);
-            var fromDashboard = nodes.Select(n => reported.Single(r => r.Address == n.Address).Entities).ToList();
-            if (own.Cast<int?>().SequenceEqual(fromDashboard))
-            {
-                log("dashboard: " + string.Join(", ", reported.Select(n => $"{n.Address} {n.Shards} shards {n.Entities} entities")));
-                Assert.True(reported.Count(n => n.Entities > 0) >= 2, "the users' entities are spread over the nodes");
-                return;
-            }
-            if (DateTime.UtcNow > deadline)
-                Assert.Fail($"the dashboard's entities per node ({string.Join(", ", fromDashboard)}) never matched the nodes' own ({string.Join(", ", own)})");
-            await Task.Delay(500);
-        }
+            fromDashboard = nodes.Select(n => reported.Single(r => r.Address == n.Address).Entities).ToList();
+            return own.Cast<int?>().SequenceEqual(fromDashboard);
+        }, TimeSpan.FromSeconds(20), TimeSpan.FromMilliseconds(500),
+            () => $"the dashboard's entities per node ({string.Join(", ", fromDashboard)}) never matched the nodes' own ({string.Join(", ", own)})");
+        log("dashboard: " + string.Join(", ", reported.Select(n => $"{n.Address} {n.Shards} shards {n.Entities} entities")));
+        Assert.True(reported.Count(n => n.Entities > 0) >= 2, "the users' entities are spread over the nodes");
     }
 
     private static int UpCount(ClusterView view) => view.Members.Count(m => m.Status == "Up");
@@ -314,21 +311,19 @@ public sealed class ClusterFailoverTests(ITestOutputHelper output) : IAsyncLifet
 
     private async Task WaitForAsync(string what, TimeSpan timeout, Func<Task<bool>> condition)
     {
-        var deadline = DateTime.UtcNow + timeout;
         Exception? lastError = null;
-        while (DateTime.UtcNow < deadline)
+        await Poll.UntilAsync(async () =>
         {
             try
             {
-                if (await condition()) return;
+                return await condition();
             }
             catch (Exception e) when (e is HttpRequestException or TaskCanceledException or JsonException)
             {
                 lastError = e;
+                return false;
             }
-            await Task.Delay(500);
-        }
-        Assert.Fail($"timed out after {timeout.TotalSeconds:0} s waiting for {what} ({lastError?.Message})\n" +
+        }, timeout, TimeSpan.FromMilliseconds(500), () => $"timed out after {timeout.TotalSeconds:0} s waiting for {what} ({lastError?.Message})\n" +
             string.Join("\n\n", _nodes.Where(n => !n.HasExited).Select(n => $"--- {n.Name}\n{n.Tail(40)}")));
     }
 

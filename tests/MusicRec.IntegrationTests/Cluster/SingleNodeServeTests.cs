@@ -79,12 +79,11 @@ public sealed class SingleNodeServeTests(ITestOutputHelper output) : ServeProces
     {
         // The model owner reads the same activity topic: its events reach the model within a few polls.
         JsonElement newcomer = default;
-        for (var attempt = 0; attempt < 40; attempt++)
+        await Poll.UntilAsync(async () =>
         {
             newcomer = await http.GetFromJsonAsync<JsonElement>("/api/users/newcomer/recommendations");
-            if (newcomer.GetProperty("popular_now").GetBoolean()) break;
-            await Task.Delay(250);
-        }
+            return newcomer.GetProperty("popular_now").GetBoolean();
+        }, TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(250), () => $"no popular-now batch for a newcomer after 10 s: {newcomer}");
         Assert.True(newcomer.GetProperty("popular_now").GetBoolean(), newcomer.ToString());
         Assert.Equal("newcomer-0", newcomer.GetProperty("batches")[0].GetProperty("batch_id").GetString());
         Assert.Equal(3, newcomer.GetProperty("batches")[0].GetProperty("tracks").GetArrayLength());
@@ -93,23 +92,21 @@ public sealed class SingleNodeServeTests(ITestOutputHelper output) : ServeProces
         Assert.Contains(similar.GetProperty("tracks").EnumerateArray(), t => t.GetProperty("track_id").GetInt32() == tracks[1]);
 
         JsonElement own = default;
-        for (var attempt = 0; attempt < 40; attempt++)
+        await Poll.UntilAsync(async () =>
         {
             own = await http.GetFromJsonAsync<JsonElement>("/api/users/solo/recommendations");
-            if (own.GetProperty("batches").GetArrayLength() == 2) break;
-            await Task.Delay(250);
-        }
+            return own.GetProperty("batches").GetArrayLength() == 2;
+        }, TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(250), () => $"solo does not have 2 batches after 10 s: {own}");
         var liked = own.GetProperty("batches")[0].GetProperty("tracks")[0];
         var source = liked.GetProperty("source").GetString()!;
         var response = await http.PostAsJsonAsync("/api/activity", new { user_id = "solo", track_id = liked.GetProperty("track_id").GetInt32(), action = "like" });
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         JsonElement stats = default;
-        for (var attempt = 0; attempt < 40; attempt++)
+        await Poll.UntilAsync(async () =>
         {
             stats = await http.GetFromJsonAsync<JsonElement>("/api/stats");
-            if (stats.GetProperty("recommended").GetProperty("overall").GetProperty("answers").GetInt64() == 1) break;
-            await Task.Delay(250);
-        }
+            return stats.GetProperty("recommended").GetProperty("overall").GetProperty("answers").GetInt64() == 1;
+        }, TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(250), () => $"not one answer to a recommended track after 10 s: {stats} after liking {liked} of {own}");
         var overall = stats.GetProperty("recommended").GetProperty("overall");
         Assert.True(overall.GetProperty("likes").GetInt64() == 1, $"{stats} after liking {liked} of {own}");
         Assert.Equal(1.0, overall.GetProperty("like_rate").GetDouble());

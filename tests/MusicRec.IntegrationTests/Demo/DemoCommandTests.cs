@@ -26,11 +26,8 @@ public sealed class DemoCommandTests(ITestOutputHelper output) : ServeProcessTes
         // The URL is printed once the host has started, which is about when /readyz answers.
         var url = $"http://127.0.0.1:{port}/?user=sim0";
         string[] terminal = [];
-        for (var attempt = 0; attempt < 50 && !terminal.Any(l => l.Contains(url)); attempt++)
-        {
-            await Task.Delay(100);
-            terminal = Node.Output.Split('\n');
-        }
+        await Poll.UntilAsync(() => (terminal = Node!.Output.Split('\n')).Any(l => l.Contains(url)), TimeSpan.FromSeconds(5), TimeSpan.FromMilliseconds(100),
+            () => $"{url} is not in the terminal output after 5 s:\n{Node!.Output}");
         var urlLine = Array.FindIndex(terminal, l => l.Contains(url));
         Assert.True(urlLine is >= 0 and < 40, $"the URL is on line {urlLine + 1} of the terminal output:\n{Node.Output}");
         Assert.DoesNotContain(terminal, l => l.Contains("Akka.Actor.ActorSystem") || l.Contains("[INFO]"));

@@ -1,4 +1,5 @@
 using MusicRec.Contracts;
+using MusicRec.IntegrationTests.Cluster;
 using MusicRec.Tests.Streaming;
 using System.Text;
 using System.Text.Json;
@@ -90,15 +91,8 @@ public class KafkaPipelineTests : Akka.TestKit.Xunit2.TestKit
 
     internal static string Text(ConsumedRecord r) => r.Value is null ? "" : Encoding.UTF8.GetString(r.Value);
 
-    internal static async Task Eventually(Func<bool> condition, TimeSpan timeout, Func<string> message)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline) Assert.Fail(message());
-            await Task.Delay(100);
-        }
-    }
+    internal static Task Eventually(Func<bool> condition, TimeSpan timeout, Func<string> message) =>
+        Poll.UntilAsync(condition, timeout, TimeSpan.FromMilliseconds(100), message);
 
     [Fact]
     public async Task Events_in_batches_out_and_offsets_committed_after_drain()
