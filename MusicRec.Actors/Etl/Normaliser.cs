@@ -64,8 +64,9 @@ public sealed class Normaliser : ReceiveActor
             if (raw.Count > 0 && saved.Source != source)
                 throw new InvalidDataException($"{scalerPath} was fitted on features from {saved.Source}, but this run's come from {source}; " +
                                                "the two sources' values differ (docs/feature-sources.md): run with --refit to fit a new scaler");
-            var needed = raw.Any(r => r.FromCsv) ? Catalog.Features.FmaFeatureColumns.Count : Dsp.AudioFeatures.ColumnNames.Count;
-            if (raw.Count > 0 && saved.Columns.Count < needed)
+            // The widest vector this run has: a features.csv record holds 154 or 518 doubles, an audio line 154.
+            var needed = raw.Count == 0 ? 0 : raw.Max(r => r.FromCsv ? r.Line.Length / sizeof(double) : Dsp.AudioFeatures.ColumnNames.Count);
+            if (saved.Columns.Count < needed)
                 throw new InvalidDataException($"{scalerPath} covers {saved.Columns.Count} feature columns, this run has {needed}; run with --refit");
             return new NormaliserProtocol.ScalerReady(saved, ScalerSource.Loaded);
         }

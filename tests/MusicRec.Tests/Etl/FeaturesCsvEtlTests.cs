@@ -102,6 +102,27 @@ public sealed class FeaturesCsvEtlTests
     }
 
     [Fact]
+    public async Task A_scaler_fitted_on_partial_features_csv_rows_is_reused_by_the_next_run()
+    {
+        using var run = new TempRun();
+        var sample = Path.Combine(run.Root, "sample");
+        await SampleCatalog.WriteAsync(sample, 6, 7);
+        var metadata = SampleCatalog.MetadataDir(sample);
+        var ids = Directory.GetFiles(SampleCatalog.AudioDir(sample), "*.wav", SearchOption.AllDirectories)
+            .Select(f => int.Parse(Path.GetFileNameWithoutExtension(f))).Order().ToList();
+        // Every row has only the 154 audio columns, as `sample --with-features-csv` writes them.
+        using (var w = new FmaFeaturesCsvWriter(Path.Combine(metadata, "features.csv")))
+            foreach (var id in ids) w.Write(id, Enumerable.Range(0, 518).Select(i => i < 154 ? id + i * 0.25 : double.NaN).ToArray());
+
+        Assert.Equal(0, await Etl(metadata, audio: null, run.OutDir, features: "csv"));
+        Assert.Equal(154, StandardScaler.Load(Path.Combine(run.OutDir, "scaler.json")).Columns.Count);
+        var first = File.ReadAllText(Path.Combine(run.OutDir, "final.csv"));
+
+        Assert.Equal(0, await Etl(metadata, audio: null, run.OutDir, features: "csv"));
+        Assert.Equal(first, File.ReadAllText(Path.Combine(run.OutDir, "final.csv")));
+    }
+
+    [Fact]
     public async Task Features_csv_mode_without_the_file_and_a_foreign_header_are_one_line_errors()
     {
         using var run = new TempRun();
