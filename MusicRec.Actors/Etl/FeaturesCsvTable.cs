@@ -29,8 +29,6 @@ public sealed class FeaturesCsvTable
     }
 
     public string BinPath { get; }
-    /// <summary>Good rows kept with only their 154 values (NaN among the other 364 columns).</summary>
-    public long PartialRows { get; private init; }
     public int Count => _rows.Count;
     /// <summary>The rows set aside, with their reasons (each a rejects.csv row).</summary>
     public IReadOnlyList<Reject> Rejects { get; }
@@ -67,7 +65,7 @@ public sealed class FeaturesCsvTable
         }
         // A track with a good row and a rejected duplicate keeps the good one.
         rejectedIds.ExceptWith(rows.Keys);
-        return new FeaturesCsvTable(binPath, rows, rejectedIds, rejects) { PartialRows = reader.PartialRows };
+        return new FeaturesCsvTable(binPath, rows, rejectedIds, rejects);
     }
 
     /// <summary>One vector written by <see cref="Build"/>, read back by <see cref="LineReader"/>.</summary>

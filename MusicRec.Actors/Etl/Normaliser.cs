@@ -51,9 +51,6 @@ public sealed class Normaliser : ReceiveActor
     public static Props Props(string scalerPath, bool refit, string checkpointPath, string? csvBinPath = null) =>
         Akka.Actor.Props.Create(() => new Normaliser(scalerPath, refit, checkpointPath, csvBinPath));
 
-    public static NormaliserProtocol.ScalerReady Prepare(string scalerPath, bool refit, string checkpointPath, IReadOnlyList<LineRef> raw) =>
-        Prepare(scalerPath, refit, checkpointPath, null, raw.Select(l => new RawRef(l, false)).ToList(), Catalog.Features.FeatureSources.Audio);
-
     /// <exception cref="InvalidDataException">the saved scaler does not fit this run's features.</exception>
     public static NormaliserProtocol.ScalerReady Prepare(string scalerPath, bool refit, string checkpointPath, string? csvBinPath,
         IReadOnlyList<RawRef> raw, string source)

@@ -32,7 +32,7 @@ public sealed record StandardScaler(
     /// <summary>Fitted on the leading columns the catalogue had (154 from audio, 518 when features.csv supplied any).</summary>
     public static StandardScaler Fit(RunningStats stats, string source)
     {
-        var n = Math.Max(AudioFeatures.ColumnNames.Count, Math.Min(stats.Columns, stats.FilledColumns));
+        var n = Math.Max(AudioFeatures.ColumnNames.Count, stats.FilledColumns);
         return new StandardScaler(FmaFeatureColumns.VectorOrder.Take(n).ToList(), stats.Count,
             stats.Mean().AsSpan(0, n).ToArray(), stats.PopulationStd().AsSpan(0, n).ToArray()) { Source = source };
     }
