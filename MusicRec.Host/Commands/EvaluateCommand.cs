@@ -43,12 +43,8 @@ internal static class EvaluateCommand
         int seed, TextWriter stdout, TextWriter stderr, CancellationToken ct)
     {
         var ks = ParseKs(kOption);
-        var skipPolicy = skipsOption switch
-        {
-            "seen" => SkipPolicy.Seen,
-            "negative" => SkipPolicy.Negative,
-            _ => throw new CliException($"--skips must be seen or negative, got '{skipsOption}'."),
-        };
+        if (!SkipPolicies.TryParse(skipsOption, out var skipPolicy))
+            throw new CliException($"--skips must be seen or negative, got '{skipsOption}'.");
         if (!File.Exists(eventsPath)) throw new CliException($"no such events file: {eventsPath}");
 
         var (log, setAside) = await ReadLogAsync(eventsPath, ct);

@@ -80,15 +80,9 @@ internal static class ServiceConfig
         if (blend.CandidatesPerSource < 1 || blend.MaxPerArtist < 1)
             throw new CliException("musicrec.recommender.blend: candidates-per-source and max-per-artist must be at least 1.");
         var skips = b.GetString("skips", "seen");
-        var reading = new TasteReading
-        {
-            Skips = skips switch
-            {
-                "seen" => SkipPolicy.Seen,
-                "negative" => SkipPolicy.Negative,
-                _ => throw new CliException($"musicrec.recommender.blend.skips '{skips}' is not seen or negative."),
-            },
-        };
+        if (!SkipPolicies.TryParse(skips, out var policy))
+            throw new CliException($"musicrec.recommender.blend.skips '{skips}' is not seen or negative.");
+        var reading = new TasteReading { Skips = policy };
         return (blend, reading);
     }
 

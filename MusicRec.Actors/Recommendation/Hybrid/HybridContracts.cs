@@ -11,6 +11,16 @@ public enum SkipPolicy
     Negative,
 }
 
+public static class SkipPolicies
+{
+    /// <summary>"seen" or "negative", as the CLI and the service config spell them; false for anything else.</summary>
+    public static bool TryParse(string text, out SkipPolicy policy)
+    {
+        policy = text == "negative" ? SkipPolicy.Negative : SkipPolicy.Seen;
+        return text is "seen" or "negative";
+    }
+}
+
 /// <summary>
 /// What the blend needs to know about one listener at the moment of a suggestion. The predicates come from the
 /// caller's own state (the actor's heard/recommended sets, or the offline evaluation's), so the sources stay pure.
