@@ -17,10 +17,7 @@ public sealed record CatalogueMap(
     public static CatalogueMap From(SimilarityIndex index)
     {
         var tracks = index.Tracks;
-        var rows = new float[tracks.Count * index.Stride];
-        for (var r = 0; r < tracks.Count; r++)
-            index.VectorOf(tracks[r].TrackId).CopyTo(rows.AsSpan(r * index.Stride, index.Stride));
-        var plane = PrincipalPlane.Project(rows, index.Stride, index.Dimensions);
+        var plane = PrincipalPlane.Project(index.Vectors, index.Stride, index.Dimensions);
 
         var genres = tracks.GroupBy(GenreOf).OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal)
             .Select(g => g.Key).ToList();

@@ -110,6 +110,8 @@ public sealed class SimilarityIndex
     /// <summary>Documents left out of the index (wrong feature count, non-finite values, duplicate id), with why.</summary>
     public IReadOnlyList<SkippedTrack> Skipped { get; }
     public IReadOnlyList<TrackInfo> Tracks => _infos;
+    /// <summary>Every stored vector, Count x Stride: row r belongs to <see cref="Tracks"/>[r].</summary>
+    internal ReadOnlySpan<float> Vectors => _vectors;
 
     /// <summary>Builds the index from catalogue documents (e.g. <c>ITrackStore.StreamAllAsync</c>).</summary>
     public static SimilarityIndex Build(IEnumerable<TrackDocument> documents, SimilarityIndexOptions? options = null)
