@@ -36,7 +36,6 @@ public static class EtlReport
     {
         var rejects = ReadRejects(Path.Combine(outDir, "rejects.csv"));
         var perGenre = new Dictionary<string, List<double>[]>(StringComparer.Ordinal);
-        var titles = new Dictionary<int, (string Title, string Artist)>();
         // One pass over the store: the distributions are collected while the index is built from the same documents.
         async IAsyncEnumerable<TrackDocument> Tap()
         {
@@ -47,23 +46,24 @@ public static class EtlReport
                     perGenre[genre] = columns = Features.Select(_ => new List<double>()).ToArray();
                 for (var f = 0; f < Features.Length; f++)
                     if (Features[f].Value(d) is var v && double.IsFinite(v)) columns[f].Add(v);
-                titles[d.TrackId] = (d.Metadata.Title, d.Metadata.ArtistName);
                 yield return d;
             }
         }
         // Exact scan only: the report needs the index's projection, not its search graph.
         CatalogueMap? map;
+        IReadOnlyList<TrackInfo> tracks = []; // the map's rows: titles and artists for its tooltips
         try
         {
             var index = await SimilarityIndex.BuildAsync(Tap(), new SimilarityIndexOptions { ExactScanBelow = int.MaxValue }, ct);
             map = CatalogueMap.From(index);
+            tracks = index.Tracks;
         }
         catch (InvalidOperationException)
         {
             map = null; // no track with usable features: the report says so instead of drawing an empty map
         }
 
-        var html = Render(summary, rejects, perGenre, map, titles, outDir, store.Describe(), generatedAt);
+        var html = Render(summary, rejects, perGenre, map, tracks, outDir, store.Describe(), generatedAt);
         var path = Path.Combine(outDir, FileName);
         using (var file = new AtomicFile(path))
         {
@@ -92,7 +92,7 @@ public static class EtlReport
     }
 
     private static string Render(EtlSummary s, IReadOnlyList<RejectGroup> rejects, Dictionary<string, List<double>[]> perGenre,
-        CatalogueMap? map, Dictionary<int, (string Title, string Artist)> titles, string outDir, string store, DateTimeOffset generatedAt)
+        CatalogueMap? map, IReadOnlyList<TrackInfo> tracks, string outDir, string store, DateTimeOffset generatedAt)
     {
         var e = HtmlEncoder.Default;
         var css = Resource("MusicRec.Etl.Report.report.css");
@@ -159,7 +159,7 @@ public static class EtlReport
                 $"({100 * map.FirstShare:0}% and {100 * map.SecondShare:0}% of its variance), coloured by genre; hover for the track."))
              .Append("</p>\n<div class=\"map-wrap\"><canvas id=\"map\" class=\"map-canvas\" data-points=\"0\" role=\"img\" aria-label=\"Catalogue map\"></canvas>")
              .Append("<div id=\"tooltip\" class=\"tooltip\" hidden></div></div>\n<ul id=\"legend\" class=\"legend\"></ul>\n")
-             .Append("<script type=\"application/json\" id=\"map-data\">").Append(MapJson(map, titles)).Append("</script>\n")
+             .Append("<script type=\"application/json\" id=\"map-data\">").Append(MapJson(map, tracks)).Append("</script>\n")
              .Append("<script>").Append(mapScript).Append("</script>\n<script>").Append(initScript).Append("</script>\n");
         }
         b.Append("</section>\n</main>\n</body>\n</html>\n");
@@ -178,8 +178,11 @@ public static class EtlReport
         })();
         """;
 
-    /// <summary>The map's columns plus titles and artists; System.Text.Json escapes &lt; so nothing can close the script element.</summary>
-    private static string MapJson(CatalogueMap map, Dictionary<int, (string Title, string Artist)> titles) => JsonSerializer.Serialize(new
+    /// <summary>
+    /// The map's columns plus titles and artists (the index's tracks, in the map's row order);
+    /// System.Text.Json escapes &lt; so nothing can close the script element.
+    /// </summary>
+    private static string MapJson(CatalogueMap map, IReadOnlyList<TrackInfo> tracks) => JsonSerializer.Serialize(new
     {
         count = map.Count,
         genres = map.Genres,
@@ -187,8 +190,8 @@ public static class EtlReport
         x = map.X.Select(v => MathF.Round(v, 4)),
         y = map.Y.Select(v => MathF.Round(v, 4)),
         genre = map.Genre,
-        titles = map.TrackIds.Select(id => titles.TryGetValue(id, out var t) ? t.Title : ""),
-        artists = map.TrackIds.Select(id => titles.TryGetValue(id, out var t) ? t.Artist : ""),
+        titles = tracks.Select(t => t.Title),
+        artists = tracks.Select(t => t.Artist),
     }, new JsonSerializerOptions { Encoder = JavaScriptEncoder.Default });
 
     /// <summary>One horizontal box plot per genre as inline SVG (no script needed to read it).</summary>
