@@ -1,3 +1,4 @@
+using System.Text.Json;
 using MusicRec.Recommendation;
 
 namespace MusicRec.Insights;
@@ -34,6 +35,29 @@ public sealed record CatalogueMap(
             genre[r] = genreIndex[GenreOf(tracks[r])];
         }
         return new CatalogueMap(genres, ids, x, y, genre, plane.FirstShare, plane.SecondShare);
+    }
+
+    /// <summary>
+    /// Writes genres, track_ids, x, y and genre (coordinates to 4 decimals) into the open JSON object, the columns
+    /// catalogue-map.js reads; the dashboard and report.html add their own properties around them.
+    /// </summary>
+    public void WriteColumns(Utf8JsonWriter w)
+    {
+        w.WriteStartArray("genres");
+        foreach (var g in Genres) w.WriteStringValue(g);
+        w.WriteEndArray();
+        w.WriteStartArray("track_ids");
+        foreach (var id in TrackIds) w.WriteNumberValue(id);
+        w.WriteEndArray();
+        w.WriteStartArray("x");
+        foreach (var v in X) w.WriteNumberValue(MathF.Round(v, 4));
+        w.WriteEndArray();
+        w.WriteStartArray("y");
+        foreach (var v in Y) w.WriteNumberValue(MathF.Round(v, 4));
+        w.WriteEndArray();
+        w.WriteStartArray("genre");
+        foreach (var g in Genre) w.WriteNumberValue(g);
+        w.WriteEndArray();
     }
 
     private static string GenreOf(TrackInfo track) => string.IsNullOrWhiteSpace(track.Genre) ? UnknownGenre : track.Genre;

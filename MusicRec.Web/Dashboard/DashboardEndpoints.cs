@@ -104,21 +104,7 @@ public static class DashboardEndpoints
             w.WriteNumber("count", map.Count);
             w.WriteNumber("first_share", Math.Round(map.FirstShare, 4));
             w.WriteNumber("second_share", Math.Round(map.SecondShare, 4));
-            w.WriteStartArray("genres");
-            foreach (var g in map.Genres) w.WriteStringValue(g);
-            w.WriteEndArray();
-            w.WriteStartArray("track_ids");
-            foreach (var id in map.TrackIds) w.WriteNumberValue(id);
-            w.WriteEndArray();
-            w.WriteStartArray("x");
-            foreach (var v in map.X) w.WriteNumberValue(MathF.Round(v, 4));
-            w.WriteEndArray();
-            w.WriteStartArray("y");
-            foreach (var v in map.Y) w.WriteNumberValue(MathF.Round(v, 4));
-            w.WriteEndArray();
-            w.WriteStartArray("genre");
-            foreach (var g in map.Genre) w.WriteNumberValue(g);
-            w.WriteEndArray();
+            map.WriteColumns(w);
             w.WriteEndObject();
         }
         return buffer.ToArray();

@@ -182,17 +182,24 @@ public static class EtlReport
     /// The map's columns plus titles and artists (the index's tracks, in the map's row order);
     /// System.Text.Json escapes &lt; so nothing can close the script element.
     /// </summary>
-    private static string MapJson(CatalogueMap map, IReadOnlyList<TrackInfo> tracks) => JsonSerializer.Serialize(new
+    private static string MapJson(CatalogueMap map, IReadOnlyList<TrackInfo> tracks)
     {
-        count = map.Count,
-        genres = map.Genres,
-        track_ids = map.TrackIds,
-        x = map.X.Select(v => MathF.Round(v, 4)),
-        y = map.Y.Select(v => MathF.Round(v, 4)),
-        genre = map.Genre,
-        titles = tracks.Select(t => t.Title),
-        artists = tracks.Select(t => t.Artist),
-    }, new JsonSerializerOptions { Encoder = JavaScriptEncoder.Default });
+        using var buffer = new MemoryStream();
+        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = JavaScriptEncoder.Default }))
+        {
+            w.WriteStartObject();
+            w.WriteNumber("count", map.Count);
+            map.WriteColumns(w);
+            w.WriteStartArray("titles");
+            foreach (var t in tracks) w.WriteStringValue(t.Title);
+            w.WriteEndArray();
+            w.WriteStartArray("artists");
+            foreach (var t in tracks) w.WriteStringValue(t.Artist);
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
+        return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
+    }
 
     /// <summary>One horizontal box plot per genre as inline SVG (no script needed to read it).</summary>
     internal static string BoxPlot(string title, string unit, IReadOnlyList<(string Genre, List<double> Values)> rows)
