@@ -60,5 +60,6 @@ public sealed record CatalogueMap(
         w.WriteEndArray();
     }
 
-    private static string GenreOf(TrackInfo track) => string.IsNullOrWhiteSpace(track.Genre) ? UnknownGenre : track.Genre;
+    /// <summary>The genre a track is counted under: its genre_top, or <see cref="UnknownGenre"/>.</summary>
+    public static string GenreOf(TrackInfo track) => string.IsNullOrWhiteSpace(track.Genre) ? UnknownGenre : track.Genre;
 }

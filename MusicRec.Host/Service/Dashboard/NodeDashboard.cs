@@ -75,7 +75,7 @@ internal sealed class NodeDashboard(
 
     private static DashboardCatalogue Catalogue(SimilarityIndex index)
     {
-        var genres = index.Tracks.GroupBy(t => string.IsNullOrWhiteSpace(t.Genre) ? CatalogueMap.UnknownGenre : t.Genre)
+        var genres = index.Tracks.GroupBy(CatalogueMap.GenreOf)
             .Select(g => new NamedCount(g.Key, g.Count())).OrderByDescending(g => g.Count).ThenBy(g => g.Name, StringComparer.Ordinal).ToList();
         var sources = index.Tracks.GroupBy(FeatureSourceOf)
             .Select(g => new NamedCount(g.Key, g.Count())).OrderByDescending(g => g.Count).ToList();
