@@ -33,10 +33,7 @@ public static class TrackDocumentColumns
         Readers.TryGetValue(column, out var read) ? read(d) : throw UnknownColumns([column]);
 
     /// <summary>Index of a statistic column in <see cref="TrackDocument.Features"/>, or -1 when the column is not one.</summary>
-    public static int FeatureIndex(string column) => FeatureIndexes.GetValueOrDefault(column, -1);
-
-    private static readonly Dictionary<string, int> FeatureIndexes =
-        FmaFeatureColumns.VectorOrder.Select((name, i) => (name, i)).ToDictionary(x => x.name, x => x.i, StringComparer.Ordinal);
+    public static int FeatureIndex(string column) => FmaFeatureColumns.VectorIndex(column);
 
     /// <summary>The one-line error for unknown columns, listing the valid ones.</summary>
     public static UnknownColumnException UnknownColumns(IReadOnlyCollection<string> unknown) =>

@@ -34,6 +34,10 @@ public static class FmaFeatureColumns
     /// <summary>Every flat column name in feature-vector order: the 154 computed from audio, then the other 364.</summary>
     public static IReadOnlyList<string> VectorOrder { get; } = BuildVectorOrder();
 
+    // Declared before FileToVector: static fields initialise in text order and BuildFileToVector reads this one.
+    private static readonly Dictionary<string, int> VectorIndexes =
+        VectorOrder.Select((n, i) => (n, i)).ToDictionary(x => x.n, x => x.i, StringComparer.Ordinal);
+
     /// <summary>The 364 columns only features.csv has (not computed from audio), in file order.</summary>
     public static IReadOnlyList<string> CsvOnly { get; } = VectorOrder.Skip(AudioFeatures.ColumnNames.Count).ToList();
 
@@ -41,9 +45,6 @@ public static class FmaFeatureColumns
 
     /// <summary>For file column i (after track_id), its index in <see cref="VectorOrder"/>.</summary>
     public static IReadOnlyList<int> FileToVector { get; } = BuildFileToVector();
-
-    private static readonly Dictionary<string, int> VectorIndexes =
-        VectorOrder.Select((n, i) => (n, i)).ToDictionary(x => x.n, x => x.i, StringComparer.Ordinal);
 
     /// <summary>Index of a flat column name in <see cref="VectorOrder"/>, or -1.</summary>
     public static int VectorIndex(string flatName) => VectorIndexes.GetValueOrDefault(flatName, -1);
@@ -77,7 +78,6 @@ public static class FmaFeatureColumns
 
     private static int[] BuildFileToVector()
     {
-        var index = VectorOrder.Select((n, i) => (n, i)).ToDictionary(x => x.n, x => x.i, StringComparer.Ordinal);
-        return FileOrder.Select(c => index[c.FlatName]).ToArray();
+        return FileOrder.Select(c => VectorIndexes[c.FlatName]).ToArray();
     }
 }
