@@ -156,10 +156,10 @@ public sealed class CatalogueFeeder : ReceiveActor
         if (info is null || !info.Exists)
         {
             if (_csv is null) Reject(track, path, "no audio file");
-            else if (_csv.TryGet(track.TrackId, out var vector))
+            else if (_csv.TryGet(track.TrackId, out _))
             {
                 RecordMetadata(track with { FileName = null });
-                _coordinator.Tell(new EtlCoordinatorProtocol.TrackFromCsv(track.TrackId, vector));
+                _coordinator.Tell(new EtlCoordinatorProtocol.TrackFromCsv(track.TrackId));
             }
             // A rejected features.csv row is already in rejects.csv with its reason.
             else if (!_csv.WasRejected(track.TrackId)) Reject(track, path, "no audio file and no row in features.csv");

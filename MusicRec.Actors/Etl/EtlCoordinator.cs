@@ -29,7 +29,7 @@ public static class EtlCoordinatorProtocol
     public sealed record TrackRejected(Reject Reject, bool FromAudio, AudioFileKey? Key = null);
     public sealed record InFlightPeak(int InFlight);
     /// <summary>A track whose features come from features.csv (its vector in the run's features-csv.bin).</summary>
-    public sealed record TrackFromCsv(int TrackId, LineRef Vector);
+    public sealed record TrackFromCsv(int TrackId);
     internal sealed record FeaturesCsvRead(FeaturesCsvTable Table);
 
     // From workers.
@@ -54,9 +54,8 @@ public sealed class EtlCoordinator : ReceiveActor, IWithTimers
     private readonly Stopwatch _clock = new();
     private readonly List<Reject> _rejects = new();
     private readonly Dictionary<int, LineRef> _good = new(); // track id -> raw features line in the checkpoint
-    private readonly Dictionary<int, LineRef> _fromCsv = new(); // track id -> its vector in features-csv.bin
+    private readonly HashSet<int> _fromCsv = new(); // tracks whose vector is in features-csv.bin (offsets in _csv)
     private FeaturesCsvTable? _csv;
-    private string _runSource = FeatureSources.Audio;
 
     private EtlRunState _state = EtlRunState.Initial;
     private IActorRef _requester = ActorRefs.Nobody;
@@ -69,6 +68,7 @@ public sealed class EtlCoordinator : ReceiveActor, IWithTimers
     // Phase 3.
     private StandardScaler? _scaler;
     private int[] _writeIds = [];
+    private int _writtenFromCsv; // of _writeIds
     private int _next;
     private LineReader? _metaReader;
     private RawFeatureReader? _rawReader;
@@ -114,7 +114,7 @@ public sealed class EtlCoordinator : ReceiveActor, IWithTimers
         });
         Receive<EtlCoordinatorProtocol.TrackFromCsv>(t =>
         {
-            _fromCsv[t.TrackId] = t.Vector;
+            _fromCsv.Add(t.TrackId);
             Apply(t);
         });
         Receive<EtlCoordinatorProtocol.FeaturesCsvRead>(r =>
@@ -238,20 +238,21 @@ public sealed class EtlCoordinator : ReceiveActor, IWithTimers
         _featuresElapsed = _clock.Elapsed;
         Apply(EtlPhase.Normalise);
         // Only tracks of this run's catalogue: a track dropped from the catalogue is not written again.
-        _writeIds = _good.Keys.Concat(_fromCsv.Keys).Where(_metadata.ContainsKey).Distinct().Order().ToArray();
-        var fromCsv = _writeIds.Count(_fromCsv.ContainsKey);
+        _writeIds = _good.Keys.Concat(_fromCsv).Where(_metadata.ContainsKey).Distinct().Order().ToArray();
+        var fromCsv = _writtenFromCsv = _writeIds.Count(_fromCsv.Contains);
         var fromAudio = _writeIds.Length - fromCsv;
         if (fromCsv > 0 && fromAudio > 0 && !_options.MixSources)
         {
             Fail(MixedFeatureSources.Refusal(fromAudio, fromCsv));
             return;
         }
-        _runSource = fromCsv == 0 ? FeatureSources.Audio : fromAudio == 0 ? FeatureSources.FeaturesCsv : StandardScaler.MixedSource;
+        var runSource = fromCsv == 0 ? FeatureSources.Audio : fromAudio == 0 ? FeatureSources.FeaturesCsv : StandardScaler.MixedSource;
         var normaliser = Context.ActorOf(Normaliser.Props(_options.ScalerPath, _options.Refit, _options.CheckpointPath, _csv?.BinPath), "normaliser");
-        normaliser.Tell(new NormaliserProtocol.Prepare(_writeIds.Select(RawOf).ToArray(), _runSource));
+        normaliser.Tell(new NormaliserProtocol.Prepare(_writeIds.Select(RawOf).ToArray(), runSource));
     }
 
-    private RawRef RawOf(int id) => _fromCsv.TryGetValue(id, out var csv) ? new RawRef(csv, true) : new RawRef(_good[id], false);
+    private RawRef RawOf(int id) =>
+        _fromCsv.Contains(id) && _csv!.TryGet(id, out var csv) ? new RawRef(csv, true) : new RawRef(_good[id], false);
 
     private void OnScalerReady(NormaliserProtocol.ScalerReady ready)
     {
@@ -288,9 +289,9 @@ public sealed class EtlCoordinator : ReceiveActor, IWithTimers
         {
             var id = _writeIds[_next++];
             var track = JsonSerializer.Deserialize<TrackRecord>(_metaReader!.Read(_metadata[id]))!;
-            var fromCsv = _fromCsv.ContainsKey(id);
-            var raw = _rawReader!.Read(RawOf(id));
-            var doc = TrackDocuments.Create(track, _scaler!.Transform(raw), fromCsv ? FeatureSources.FeaturesCsv : FeatureSources.Audio);
+            var rawRef = RawOf(id);
+            var raw = _rawReader!.Read(rawRef);
+            var doc = TrackDocuments.Create(track, _scaler!.Transform(raw), rawRef.FromCsv ? FeatureSources.FeaturesCsv : FeatureSources.Audio);
             _final!.Write(track, doc);
             docs.Add(doc);
         }
@@ -378,8 +379,8 @@ public sealed class EtlCoordinator : ReceiveActor, IWithTimers
             _clock.Elapsed, _featuresElapsed, _scalerSource, done.StoreCount, done.Verified, s.MaxInFlight,
             done.Samples, _ports.Store.Describe())
         {
-            FromFeaturesCsv = _writeIds.Count(_fromCsv.ContainsKey),
-            FromAudio = _writeIds.Count(id => !_fromCsv.ContainsKey(id)),
+            FromFeaturesCsv = _writtenFromCsv,
+            FromAudio = _writeIds.Length - _writtenFromCsv,
             ScalerFeatureSource = _scaler?.Source,
         };
         _finished = true;
