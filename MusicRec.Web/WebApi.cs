@@ -7,6 +7,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using MusicRec.Contracts;
+using MusicRec.Recommendation;
 using MusicRec.Recommendation.Model;
 using MusicRec.Stores;
 using MusicRec.Streaming;
@@ -148,7 +149,8 @@ public static class WebApi
             return Results.ValidationProblem(parsed.Errors, title: "Invalid activity event",
                 detail: "Send {\"user_id\":\"u42\",\"track_id\":2,\"action\":\"listen|like|skip\"}.");
         // Refused here, where the client can be told; events that come through Kafka still go to the dead-letter topic.
-        if (await RefuseUnknownTrackAsync(store, activity.TrackId, logs, context.RequestAborted) is { } refused)
+        if (await RefuseUnknownTrackAsync(context.RequestServices.GetService<SimilarityIndex>(), store, activity.TrackId, logs,
+                context.RequestAborted) is { } refused)
             return refused;
         try
         {
@@ -164,11 +166,16 @@ public static class WebApi
     }
 
     /// <summary>Null when the track is in the catalogue; otherwise the answer: 404 naming the track, or 503 when the store fails.</summary>
-    private static async Task<IResult?> RefuseUnknownTrackAsync(ITrackStore store, int trackId, ILoggerFactory logs, CancellationToken ct)
+    /// <remarks>
+    /// Under <c>serve</c> the in-memory index answers, the same one the pipeline validates against; the store is read
+    /// only by a web host without one (standalone MusicRec.Web).
+    /// </remarks>
+    private static async Task<IResult?> RefuseUnknownTrackAsync(SimilarityIndex? index, ITrackStore store, int trackId,
+        ILoggerFactory logs, CancellationToken ct)
     {
         try
         {
-            if ((await store.GetByIdsAsync([trackId], ct)).Count > 0) return null;
+            if (index?.Contains(trackId) ?? (await store.GetByIdsAsync([trackId], ct)).Count > 0) return null;
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
