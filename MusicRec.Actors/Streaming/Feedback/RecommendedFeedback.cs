@@ -51,10 +51,18 @@ public sealed class RecommendedFeedback(int maxUsers = RecommendedFeedback.Defau
             var sequence = SequenceOf(latest.BatchId);
             // Answers of one user's events may be observed out of order (they complete on the thread pool): an older
             // batch never replaces a newer one.
-            if (_current.TryGetValue(latest.UserId, out var shown) && shown.Value.Sequence > sequence) return;
-            var tracks = latest.Tracks.Select(t => (t.TrackId, t.Source)).ToArray();
-            if (_current.Remove(latest.UserId, out var old)) _recency.Remove(old);
-            _current[latest.UserId] = _recency.AddFirst((latest.UserId, sequence, tracks));
+            var shown = _current.GetValueOrDefault(latest.UserId);
+            if (shown is not null && shown.Value.Sequence > sequence) return;
+            var entry = (latest.UserId, sequence, latest.Tracks.Select(t => (t.TrackId, t.Source)).ToArray());
+            if (shown is null)
+                _current[latest.UserId] = _recency.AddFirst(entry);
+            else
+            {
+                // A known user: move its node to the front rather than allocate a new one per batch.
+                shown.Value = entry;
+                _recency.Remove(shown);
+                _recency.AddFirst(shown);
+            }
             while (_current.Count > MaxUsers && _recency.Last is { } oldest)
             {
                 _recency.RemoveLast();
