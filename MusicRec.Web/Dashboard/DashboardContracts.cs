@@ -12,7 +12,7 @@ public interface IDashboardData
     /// <summary>The samples of the last hour taken after <paramref name="afterUnixMs"/> (0 for all).</summary>
     DashboardSeries Series(long afterUnixMs);
 
-    /// <summary>The catalogue on the index's first two principal components (computed once, then cached).</summary>
+    /// <summary>The catalogue on the index's first two principal components, computed anew on each call (<see cref="DashboardMapCache"/> calls it once).</summary>
     CatalogueMap Map();
 
     /// <summary>One catalogue track for the map's hover, or null when the catalogue has no such track.</summary>

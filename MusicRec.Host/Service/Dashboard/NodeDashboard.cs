@@ -17,7 +17,6 @@ internal sealed class NodeDashboard(
     ILogger<NodeDashboard> log) : IDashboardData
 {
     private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(4);
-    private readonly Lazy<CatalogueMap> _map = new(() => CatalogueMap.From(index));
     private readonly Lazy<DashboardCatalogue> _catalogue = new(() => Catalogue(index));
 
     public async Task<DashboardOverview> OverviewAsync(CancellationToken ct)
@@ -53,7 +52,7 @@ internal sealed class NodeDashboard(
 
     public DashboardSeries Series(long afterUnixMs) => history.After(afterUnixMs);
 
-    public CatalogueMap Map() => _map.Value;
+    public CatalogueMap Map() => CatalogueMap.From(index);
 
     public DashboardTrack? Track(int trackId) =>
         index.TryGetInfo(trackId, out var info) ? new DashboardTrack(info.TrackId, info.Title, info.Artist, info.Genre) : null;
