@@ -115,6 +115,13 @@ public static class WebApi
     internal static IResult InvalidUserId() => Results.Problem(title: "Invalid user id",
         detail: $"A user id must match {UserIds.Pattern}.", statusCode: StatusCodes.Status400BadRequest);
 
+    /// <summary>A track id in a path: a positive integer, digits only.</summary>
+    internal static bool TryParseTrackId(string id, out int trackId) =>
+        int.TryParse(id, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out trackId) && trackId > 0;
+
+    internal static IResult InvalidTrackId() => Results.Problem(title: "Invalid track id",
+        detail: "A track id is a positive integer.", statusCode: StatusCodes.Status400BadRequest);
+
     private static void RequireBackend(IServiceProvider services)
     {
         var missing = new[] { typeof(IActivityPublisher), typeof(IRecommendationFeed), typeof(ITrackStore) }
@@ -214,8 +221,7 @@ public static class WebApi
     /// <summary><c>GET /api/tracks/{id}/similar?source=colistening|audio|blend&amp;limit=N</c> (docs/interface.md).</summary>
     private static IResult GetSimilar(string id, string? source, string? limit, HttpContext context)
     {
-        if (!int.TryParse(id, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var trackId) || trackId <= 0)
-            return Results.Problem(title: "Invalid track id", detail: "A track id is a positive integer.", statusCode: StatusCodes.Status400BadRequest);
+        if (!TryParseTrackId(id, out var trackId)) return InvalidTrackId();
         source ??= "blend";
         if (!TrackSuggestions.Sources.Contains(source))
             return Results.Problem(title: "Invalid source", detail: $"source is one of {string.Join(", ", TrackSuggestions.Sources)}.",
@@ -255,9 +261,7 @@ public static class WebApi
 
     private static async Task<IResult> GetTrackAsync(string id, ITrackStore store, HttpContext context)
     {
-        if (!int.TryParse(id, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var trackId) || trackId <= 0)
-            return Results.Problem(title: "Invalid track id", detail: "A track id is a positive integer.",
-                statusCode: StatusCodes.Status400BadRequest);
+        if (!TryParseTrackId(id, out var trackId)) return InvalidTrackId();
         var found = await store.GetByIdsAsync([trackId], context.RequestAborted);
         if (found.Count == 0)
             return Results.Problem(title: "Unknown track", detail: $"No track {trackId} in the catalogue.",

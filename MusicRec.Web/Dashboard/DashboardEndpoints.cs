@@ -66,8 +66,7 @@ public static class DashboardEndpoints
         app.MapGet("/api/admin/dashboard/tracks/{id}", (string id, IDashboardData data, HttpContext context) =>
         {
             Harden(context);
-            if (!int.TryParse(id, NumberStyles.None, CultureInfo.InvariantCulture, out var trackId) || trackId <= 0)
-                return Results.Problem(title: "Invalid track id", detail: "A track id is a positive integer.", statusCode: StatusCodes.Status400BadRequest);
+            if (!WebApi.TryParseTrackId(id, out var trackId)) return WebApi.InvalidTrackId();
             return data.Track(trackId) is { } track
                 ? Results.Json(track, Json)
                 : Results.Problem(title: "Unknown track", detail: $"No track {trackId} in the index.", statusCode: StatusCodes.Status404NotFound);
