@@ -41,8 +41,7 @@ public sealed class PageAssets
             stream.CopyTo(copy);
             var bytes = copy.ToArray();
             var name = resource[prefix.Length..];
-            var etag = "\"" + Convert.ToHexString(SHA256.HashData(bytes))[..16] + "\"";
-            _assets[name] = new Asset(bytes, ContentTypes.GetValueOrDefault(Path.GetExtension(name), "application/octet-stream"), etag);
+            _assets[name] = new Asset(bytes, ContentTypes.GetValueOrDefault(Path.GetExtension(name), "application/octet-stream"), ETagOf(bytes));
         }
         if (!_assets.ContainsKey(page))
             throw new InvalidOperationException($"MusicRec.Web was built without its page (embedded resource {prefix}{page})");
@@ -55,12 +54,21 @@ public sealed class PageAssets
         if (!_assets.TryGetValue(name, out var asset))
             return Results.Problem(title: "Not found", statusCode: StatusCodes.Status404NotFound);
         var headers = context.Response.Headers;
-        headers.ETag = asset.ETag;
         headers.CacheControl = "no-cache"; // revalidate with the ETag: a new build shows at once
         if (name.EndsWith(".html", StringComparison.Ordinal)) headers.ContentSecurityPolicy = ContentSecurityPolicy;
-        if (context.Request.Headers.IfNoneMatch.ToString() == asset.ETag)
-            return Results.StatusCode(StatusCodes.Status304NotModified);
-        return Results.Bytes(asset.Bytes, asset.ContentType);
+        return ServeWithETag(context, asset.Bytes, asset.ContentType, asset.ETag);
+    }
+
+    /// <summary>A strong ETag for <paramref name="bytes"/>: the first 16 hex digits of their SHA-256, quoted.</summary>
+    internal static string ETagOf(byte[] bytes) => "\"" + Convert.ToHexString(SHA256.HashData(bytes))[..16] + "\"";
+
+    /// <summary>The bytes with their ETag, or 304 when the client's If-None-Match already names them.</summary>
+    internal static IResult ServeWithETag(HttpContext context, byte[] bytes, string contentType, string etag)
+    {
+        context.Response.Headers.ETag = etag;
+        return context.Request.Headers.IfNoneMatch.ToString() == etag
+            ? Results.StatusCode(StatusCodes.Status304NotModified)
+            : Results.Bytes(bytes, contentType);
     }
 
     private sealed record Asset(byte[] Bytes, string ContentType, string ETag);

@@ -1,6 +1,5 @@
 using MusicRec.Contracts;
 using System.Globalization;
-using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -57,11 +56,8 @@ public static class DashboardEndpoints
         {
             Harden(context);
             var (bytes, etag) = cache.Get();
-            context.Response.Headers.ETag = etag;
             context.Response.Headers.CacheControl = "private, no-cache";
-            return context.Request.Headers.IfNoneMatch.ToString() == etag
-                ? Results.StatusCode(StatusCodes.Status304NotModified)
-                : Results.Bytes(bytes, "application/json");
+            return PageAssets.ServeWithETag(context, bytes, "application/json", etag);
         });
         app.MapGet("/api/admin/dashboard/tracks/{id}", (string id, IDashboardData data, HttpContext context) =>
         {
@@ -118,7 +114,7 @@ internal sealed class DashboardMapCache(IDashboardData data)
     private readonly Lazy<(byte[] Bytes, string ETag)> _map = new(() =>
     {
         var bytes = DashboardEndpoints.MapJson(data.Map());
-        return (bytes, "\"" + Convert.ToHexString(SHA256.HashData(bytes))[..16] + "\"");
+        return (bytes, PageAssets.ETagOf(bytes));
     });
 
     public (byte[] Bytes, string ETag) Get() => _map.Value;

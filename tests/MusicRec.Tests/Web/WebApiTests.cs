@@ -426,6 +426,13 @@ public class WebApiTests
     }
 
     [Fact]
+    public void The_dashboard_serves_the_pages_icon()
+    {
+        var dashboard = new PageAssets("MusicRec.Web.Dashboard.", "dashboard.html");
+        Assert.Contains("icon.svg", dashboard.Names);
+    }
+
+    [Fact]
     public async Task Unknown_paths_get_404_problem_details()
     {
         await using var host = await WebTestHost.StartAsync();
