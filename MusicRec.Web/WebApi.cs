@@ -11,6 +11,7 @@ using MusicRec.Recommendation;
 using MusicRec.Recommendation.Model;
 using MusicRec.Stores;
 using MusicRec.Streaming;
+using MusicRec.Web.Security;
 
 namespace MusicRec.Web;
 
@@ -55,10 +56,7 @@ public static class WebApi
         app.UseStatusCodePages();
         app.Use(async (context, next) =>
         {
-            var headers = context.Response.Headers;
-            headers.XContentTypeOptions = "nosniff";
-            headers["Referrer-Policy"] = "no-referrer";
-            headers.XFrameOptions = "DENY";
+            SecurityHeaders.Apply(context.Response);
             await next(context);
         });
 

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using MusicRec.Insights;
+using MusicRec.Web.Security;
 
 namespace MusicRec.Web.Dashboard;
 
@@ -82,11 +83,8 @@ public static class DashboardEndpoints
     /// <summary>The same headers as the page's listener, also on a node's admin listener (which has no page middleware).</summary>
     private static void Harden(HttpContext context)
     {
-        var headers = context.Response.Headers;
-        headers.XContentTypeOptions = "nosniff";
-        headers["Referrer-Policy"] = "no-referrer";
-        headers.XFrameOptions = "DENY";
-        if (!context.Request.Path.StartsWithSegments("/dashboard/assets")) headers.CacheControl = "no-store";
+        SecurityHeaders.Apply(context.Response);
+        if (!context.Request.Path.StartsWithSegments("/dashboard/assets")) context.Response.Headers.CacheControl = "no-store";
     }
 
     /// <summary>The map as compact column arrays (coordinates to 4 decimals): for 106,574 tracks about 3 MB, built once.</summary>
