@@ -18,7 +18,7 @@ namespace MusicRec.Host.Service;
 /// <summary>What is opened before the host is built: the catalogue (and its similarity index), the bus, the HOCON.</summary>
 internal sealed record ServiceParts(
     Config Hocon, ITrackStore Store, SimilarityIndex Index, IMessageTransport Transport,
-    ActivityPipelineSettings Pipeline, PersistenceOptions Persistence) : IAsyncDisposable
+    ActivityPipelineSettings Pipeline, BlendOptions Blend, TasteReading Reading, PersistenceOptions Persistence) : IAsyncDisposable
 {
     public static async Task<ServiceParts> OpenAsync(ServeOptions options, CancellationToken ct)
     {
@@ -26,6 +26,8 @@ internal sealed record ServiceParts(
         var pipeline = ServiceConfig.Pipeline(hocon);
         if (pipeline.RedeliveryProblem(new RecommenderOptions().Taste) is { } problem)
             throw new CliException($"musicrec.pipeline: {problem}.");
+        // Before the catalogue loads, so a mistake in the blend's settings shows at once.
+        var (blend, reading) = ServiceConfig.Blend(hocon);
         var kafka = ServiceConfig.Kafka(hocon, options);
         if (kafka is null && options.JoinsOtherNodes)
             throw new CliException("a node that joins other nodes needs Kafka (--kafka or MUSICREC_KAFKA): the in-process bus is one process's own.");
@@ -62,7 +64,7 @@ internal sealed record ServiceParts(
         }
 
         IMessageTransport transport = kafka is null ? new InProcessTransport(new InProcessBus()) : new KafkaTransport(kafka);
-        return new ServiceParts(hocon, store, index, transport, pipeline,
+        return new ServiceParts(hocon, store, index, transport, pipeline, blend, reading,
             PersistenceOptions.FromConnectionString(options.Journal, options.LocalJournalPath));
     }
 
@@ -90,15 +92,14 @@ internal static class ServiceComposition
         services.AddSingleton<BusProbe>();
         // One model per node, fed by its own consumer group of the whole activity topic (docs/recommender.md).
         services.AddSingleton(_ => new ListeningModel(new TrackCatalog(parts.Index.Tracks)));
-        var (blend, reading) = ServiceConfig.Blend(parts.Hocon);
-        services.AddSingleton(sp => new TrackSuggestions(parts.Index, sp.GetRequiredService<ListeningModel>(), blend, reading));
+        services.AddSingleton(sp => new TrackSuggestions(parts.Index, sp.GetRequiredService<ListeningModel>(), parts.Blend, parts.Reading));
 
         services.AddAkka(ServeOptions.ActorSystemName, (akka, _) => akka
             .AddHocon(parts.Hocon, HoconAddMode.Append)
             .WithMusicRecCluster(options, builder.Configuration)
             .WithMusicRecPersistence(parts.Persistence)
             .AddListeningModel(new ListeningModelOptions { GroupId = ModelGroupId(options), Topic = parts.Pipeline.ActivityTopic })
-            .AddUserRecommenders(new RecommenderOptions { UseSharding = true, Index = parts.Index, Blend = blend, Reading = reading }));
+            .AddUserRecommenders(new RecommenderOptions { UseSharding = true, Index = parts.Index, Blend = parts.Blend, Reading = parts.Reading }));
         services.AddSingleton(sp => new RecommenderRegion(() =>
             sp.GetRequiredService<ActorRegistry>().TryGet<UserRecommenderRegion>(out var region) ? region : null));
 
