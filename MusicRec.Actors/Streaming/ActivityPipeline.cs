@@ -30,7 +30,7 @@ public sealed record ActivityPipelineSettings
     /// event redelivered after a crash always gets its batch again (see <see cref="UserInFlightLimit"/>); the service
     /// checks it at start-up with <see cref="RedeliveryProblem"/>.
     /// </summary>
-    public int MaxInFlightPerUser { get; init; } = 3 * new TasteSettings().MaxRecentBatches;
+    public int MaxInFlightPerUser { get; init; } = UserTasteState.BatchSize * new TasteSettings().MaxRecentBatches;
     public int ProducerParallelism { get; init; } = 128;
     public TimeSpan AskTimeout { get; init; } = TimeSpan.FromSeconds(10);
     public int ConsumerBufferSize { get; init; } = 512;

@@ -101,7 +101,7 @@ internal sealed class DashboardSampler(MetricHistory history, ServiceMetrics met
                 pipeline?.Batches ?? 0,
                 pipeline?.EventsDeadLettered ?? 0,
                 metrics.LastConsumerLag,
-                pipeline?.Feedback.Snapshot() ?? new Dictionary<string, MusicRec.Streaming.Feedback.FeedbackCounts>()));
+                metrics.FeedbackBySource));
         } while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
     }
 }
