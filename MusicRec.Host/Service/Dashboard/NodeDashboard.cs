@@ -31,22 +31,27 @@ internal sealed class NodeDashboard(
             members, await NodesAsync(state, ct), _catalogue.Value, transport.Describe(), (long)history.Interval.TotalMilliseconds);
     }
 
-    /// <summary>Every region's shards and entities, asked through this node's region (each node answers for its own).</summary>
+    /// <summary>Each member with its region's shards and entities; without them when the stats are not to be had.</summary>
     private async Task<IReadOnlyList<DashboardNode>> NodesAsync(ClusterEvent.CurrentClusterState state, CancellationToken ct)
     {
-        var known = state.Members.Select(m => m.Address).ToList();
-        if (region.TryGet() is not { } r) return known.Select(a => new DashboardNode(a.ToString(), null, null)).ToList();
+        var stats = await ShardingStatsAsync(ct);
+        return state.Members.Select(m => m.Address).Select(a => stats is not null && stats.Regions.TryGetValue(a, out var s)
+            ? new DashboardNode(a.ToString(), s.Stats.Count, s.Stats.Values.Sum())
+            : new DashboardNode(a.ToString(), null, null)).ToList();
+    }
+
+    /// <summary>Every region's stats, asked through this node's region (each node answers for its own); null when there is no region yet or it did not answer.</summary>
+    private async Task<ClusterShardingStats?> ShardingStatsAsync(CancellationToken ct)
+    {
+        if (region.TryGet() is not { } r) return null;
         try
         {
-            var stats = await r.Ask<ClusterShardingStats>(new GetClusterShardingStats(AskTimeout - TimeSpan.FromSeconds(1)), AskTimeout, ct);
-            return known.Select(a => stats.Regions.TryGetValue(a, out var s)
-                ? new DashboardNode(a.ToString(), s.Stats.Count, s.Stats.Values.Sum())
-                : new DashboardNode(a.ToString(), null, null)).ToList();
+            return await r.Ask<ClusterShardingStats>(new GetClusterShardingStats(AskTimeout - TimeSpan.FromSeconds(1)), AskTimeout, ct);
         }
         catch (AskTimeoutException e)
         {
             log.LogDebug("Cluster sharding stats not available: {Reason}", e.Message);
-            return known.Select(a => new DashboardNode(a.ToString(), null, null)).ToList();
+            return null;
         }
     }
 
