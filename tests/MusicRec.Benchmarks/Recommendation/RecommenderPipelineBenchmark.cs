@@ -25,6 +25,7 @@ namespace MusicRec.Benchmarks.Recommendation;
 /// --journal sqlite|memory|both or a list such as memory,sqlite (both) --parallelism P (asks in flight)
 /// --max-in-flight-per-user N (0: no limit) --snapshot-every N --blend on|off --candidates N (asked of each source)
 /// --model-events N (events of other listeners the listening model has learned before a run; 200000)
+/// --model-online on|off (off: the model owner does not learn during the run, to see what keeping it current costs)
 /// --suggestion-beam N (the recommender's graph beam per suggestion; 0: the index's) --floor-events N (events of the one-thread figures; 50000) --cpu-only (stop after the one-thread figures)
 /// --kafka-only --no-kafka --kafka-property k=v --verbose --alloc-profile (allocation by type in the backlog and latency runs);
 /// --m, --ef-build, --ef for the index's graph.
@@ -49,6 +50,7 @@ public sealed class RecommenderPipelineBenchmark : IBenchmark
         SnapshotEvery = BenchmarkOptions.Int(options, "--snapshot-every", SnapshotEvery);
         SuggestionBeam = BenchmarkOptions.Int(options, "--suggestion-beam", SuggestionBeam ?? 0) is > 0 and var b ? b : null;
         Blend = BenchmarkOptions.Text(options, "--blend", "on") != "off";
+        ModelOnline = BenchmarkOptions.Text(options, "--model-online", "on") != "off";
         WarmUpEvents = BenchmarkOptions.Int(options, "--model-events", WarmUpEvents);
         BlendSettings = BlendSettings with { CandidatesPerSource = BenchmarkOptions.Int(options, "--candidates", BlendSettings.CandidatesPerSource) };
         var pipeline = new ActivityPipelineSettings();
@@ -235,7 +237,7 @@ public sealed class RecommenderPipelineBenchmark : IBenchmark
             using var transport = new InProcessTransport(bus);
             using var model = Blend ? WarmModel(index, byGenre) : null;
             // The node's model owner reads the same bus in its own group, so the model learns during the run.
-            if (model is not null) system.ActorOf(ListeningModelActor.Props(model, transport, index.Contains, new ListeningModelOptions()), "listening-model");
+            if (model is not null && ModelOnline) system.ActorOf(ListeningModelActor.Props(model, transport, index.Contains, new ListeningModelOptions()), "listening-model");
             var options = new RecommenderOptions
             {
                 UseSharding = false, IdleTimeout = null, SnapshotEvery = SnapshotEvery, SuggestionBeam = SuggestionBeam, Model = model, Blend = BlendSettings,
@@ -294,6 +296,9 @@ public sealed class RecommenderPipelineBenchmark : IBenchmark
     /// <summary>--blend on|off: the hybrid blend (default) or audio similarity alone.</summary>
     private static bool Blend = true;
 
+    /// <summary>--model-online on|off: whether the model's owner learns from the bus during a run (off: its cost left out).</summary>
+    private static bool ModelOnline = true;
+
     /// <summary>--model-events N: events of other listeners the listening model has learned before a run.</summary>
     private static int WarmUpEvents = 200_000;
 
@@ -308,7 +313,10 @@ public sealed class RecommenderPipelineBenchmark : IBenchmark
     private static ListeningModel WarmModel(SimilarityIndex index, int[][] byGenre)
     {
         var model = new ListeningModel(new TrackCatalog(index.Tracks));
-        model.Observe(WarmUpLog(byGenre));
+        var log = WarmUpLog(byGenre);
+        var clock = Stopwatch.StartNew();
+        model.Observe(log);
+        BenchmarkReport.Info("model updates alone (this run's warm-up)", $"{log.Count / clock.Elapsed.TotalSeconds:0} events/s");
         return model;
     }
 
