@@ -8,6 +8,11 @@ public sealed record BlendOptions
     public double CoListeningWeight { get; init; } = 1.0;
     public double PopularityWeight { get; init; } = 0.6;
     public double AudioWeight { get; init; } = 0.3;
+    /// <summary>
+    /// Added to a source candidate's blended score, times the share of the listener's positive anchors in its genre:
+    /// keeps a listener in the genres their recent plays agree on, whichever source found the candidate (0: off).
+    /// </summary>
+    public double GenreWeight { get; init; } = 0;
     /// <summary>Candidates asked of each source per suggestion (more: a better blend, a slower one).</summary>
     public int CandidatesPerSource { get; init; } = 30;
     /// <summary>Chance that a slot is given to a random catalogue track instead (seeded), so the loop cannot collapse.</summary>
@@ -46,13 +51,17 @@ public sealed class HybridRecommender
 
     private readonly IReadOnlyList<ICandidateSource> _sources;
     private readonly TrackCatalog _catalog;
+    private readonly TasteReading _reading;
 
-    public HybridRecommender(TrackCatalog catalog, IEnumerable<ICandidateSource> sources, BlendOptions? options = null)
+    /// <param name="reading">How the anchors of the genre term are read (the sources' own reading, so both agree).</param>
+    public HybridRecommender(TrackCatalog catalog, IEnumerable<ICandidateSource> sources, BlendOptions? options = null, TasteReading? reading = null)
     {
         _catalog = catalog;
+        _reading = reading ?? new TasteReading();
         Options = options ?? new BlendOptions();
         _sources = [.. sources];
         if (Options.ExplorationShare is < 0 or > 1) throw new ArgumentException("the exploration share must be within 0..1", nameof(options));
+        if (Options.GenreWeight < 0) throw new ArgumentException("the genre weight may not be negative", nameof(options));
         if (Options.MaxPerArtist < 1) throw new ArgumentException("at least one track per artist must be allowed", nameof(options));
     }
 
@@ -111,6 +120,14 @@ public sealed class HybridRecommender
         }
 
         var ordered = new List<KeyValuePair<int, (double Score, ICandidateSource Source, Candidate Candidate, double Best)>>(blended);
+        if (Options.GenreWeight > 0 && GenreShares(context.History) is { Count: > 0 } shares)
+            for (var i = 0; i < ordered.Count; i++)
+            {
+                var (id, b) = ordered[i];
+                var genre = _catalog.GenreOf(id);
+                foreach (var (g, share) in shares)
+                    if (g == genre) { ordered[i] = new(id, b with { Score = b.Score + Options.GenreWeight * share }); break; }
+            }
         ordered.Sort((x, y) => x.Value.Score != y.Value.Score ? y.Value.Score.CompareTo(x.Value.Score) : x.Key.CompareTo(y.Key));
         var picks = new List<Pick>(count);
         var perArtist = Options.MaxPerArtist * (int)Math.Ceiling(count / 3.0);
@@ -151,6 +168,29 @@ public sealed class HybridRecommender
         while (Options.FillWithRandom && picks.Count < count && RandomTrack(random, context, inBatch) is { } fill)
             Take(new Pick(new Candidate(fill, 0, 0), null, Exploration, 0), diverse: false);
         return picks;
+    }
+
+    /// <summary>
+    /// Each known genre's share of the weight of the listener's positive anchors (a few entries: a list, searched in
+    /// place). Anchors of unknown genre count in the total, so a catalogue without genres gives no term at all.
+    /// </summary>
+    private List<(string Genre, double Share)> GenreShares(IReadOnlyList<HistoryEntry> history)
+    {
+        var shares = new List<(string Genre, double Share)>(_reading.MaxAnchors);
+        var total = 0.0;
+        foreach (var (track, weight, _) in _reading.Anchors(history))
+        {
+            if (weight <= 0) continue;
+            total += weight;
+            var genre = _catalog.GenreOf(track);
+            if (genre == "unknown") continue;
+            var i = 0;
+            while (i < shares.Count && shares[i].Genre != genre) i++;
+            if (i == shares.Count) shares.Add((genre, weight));
+            else shares[i] = (genre, shares[i].Share + weight);
+        }
+        for (var i = 0; i < shares.Count; i++) shares[i] = (shares[i].Genre, shares[i].Share / total);
+        return shares;
     }
 
     /// <summary>

@@ -25,7 +25,7 @@ public sealed class HybridSession
         Popularity = new PopularityModel(catalog, popularity);
         var sources = new List<ICandidateSource> { new CoListeningSource(CoListening, catalog, reading), new PopularitySource(Popularity, catalog, reading) };
         if (index is not null) sources.Add(new AudioSource(index, catalog, reading));
-        Recommender = new HybridRecommender(catalog, sources, blend);
+        Recommender = new HybridRecommender(catalog, sources, blend, reading);
         _historyLength = historyLength;
         _recentBatches = recentBatches;
     }

@@ -57,7 +57,7 @@ public static class OfflineEvaluation
         var perSource = Math.Max(options.Blend.CandidatesPerSource, maxK);
         var alone = options.Blend with
         {
-            CoListeningWeight = 0, PopularityWeight = 0, AudioWeight = 0, ExplorationShare = 0, FillWithRandom = false, CandidatesPerSource = perSource,
+            CoListeningWeight = 0, PopularityWeight = 0, AudioWeight = 0, GenreWeight = 0, ExplorationShare = 0, FillWithRandom = false, CandidatesPerSource = perSource,
         };
         var recommenders = new List<(string Name, Func<RecommendationContext, IReadOnlyList<int>> Rank)>();
         foreach (var s in sources)
@@ -70,7 +70,7 @@ public static class OfflineEvaluation
             });
             recommenders.Add((s.Name, c => Ids(single.Rank(c))));
         }
-        var blend = new HybridRecommender(catalog, sources, options.Blend with { CandidatesPerSource = perSource });
+        var blend = new HybridRecommender(catalog, sources, options.Blend with { CandidatesPerSource = perSource }, options.Reading);
         recommenders.Add(("blend", c => Ids(blend.Rank(c))));
         recommenders.Add(("random", c => RandomTop(catalog, c)));
         recommenders.Add(("most-popular", c => allTime.Top(null, c.IsExcluded).Take(c.Count).Select(t => t.TrackId).ToList()));

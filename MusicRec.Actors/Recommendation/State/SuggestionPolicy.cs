@@ -22,7 +22,7 @@ public sealed record SuggestionContext(SimilarityIndex Catalogue, HybridRecommen
         var tracks = new TrackCatalog(catalogue.Tracks);
         return new(catalogue, new HybridRecommender(tracks, [new AudioSource(catalogue, tracks, reading, searchBeam)],
             // One source and one batch: its top three are all Decide can use, and a wider query costs a wider search.
-            new BlendOptions { CoListeningWeight = 0, PopularityWeight = 0, AudioWeight = 1, ExplorationShare = 0,
+            new BlendOptions { CoListeningWeight = 0, PopularityWeight = 0, AudioWeight = 1, GenreWeight = 0, ExplorationShare = 0,
                 CandidatesPerSource = UserTasteState.BatchSize }));
     }
 
@@ -36,7 +36,7 @@ public sealed record SuggestionContext(SimilarityIndex Catalogue, HybridRecommen
             new PopularitySource(model.Popularity, model.Catalog, reading),
             new AudioSource(catalogue, model.Catalog, reading, searchBeam),
         ];
-        return new(catalogue, new HybridRecommender(model.Catalog, sources, blend), model);
+        return new(catalogue, new HybridRecommender(model.Catalog, sources, blend, reading), model);
     }
 
     /// <summary>The blend's suggestions, read while the shared model is not being written.</summary>

@@ -162,4 +162,63 @@ public class HybridRecommenderTests
         Assert.Equal(30, new HybridRecommender(catalog, sources, NoExploration with { PopularityWeight = 0.1 }).Recommend(context)[0].TrackId);
         Assert.Equal(50, new HybridRecommender(catalog, sources, NoExploration with { CoListeningWeight = 0.1, PopularityWeight = 1 }).Recommend(context)[0].TrackId);
     }
+
+    /// <summary>A source that offers fixed candidates (those the context allows), so the blend's own arithmetic is what is tested.</summary>
+    private sealed class FixedSource(params Candidate[] candidates) : MusicRec.Recommendation.Hybrid.ICandidateSource
+    {
+        public string Name => "colistening";
+
+        public void Collect(RecommendationContext context, int limit, List<Candidate> into) =>
+            into.AddRange(candidates.Where(c => !context.IsExcluded(c.TrackId)).Take(limit));
+
+        public string Explain(Candidate candidate, RecommendationContext context) => "fixed";
+    }
+
+    // Track 9 is Rock, 14 Folk (genres dealt in turn, artists of their own); the listener liked Rock tracks 1 and 5.
+    private static readonly Candidate[] RockBelowFolk = [new(14, 1.0, 0), new(9, 0.95, 0)];
+
+    [Fact]
+    public void Without_a_genre_weight_the_blend_ranks_by_the_sources_scores_alone()
+    {
+        var catalog = Create(40);
+        var context = Context("me", [Item(1, Actions.Like), Item(5, Actions.Like)], count: 2);
+        var picks = new HybridRecommender(catalog, [new FixedSource(RockBelowFolk)], NoExploration with { GenreWeight = 0 }).Rank(context);
+        Assert.Equal([14, 9], picks.Select(p => p.Candidate.TrackId));
+        Assert.Equal([1.0, 0.95], picks.Select(p => p.Score));
+    }
+
+    [Fact]
+    public void A_genre_weight_lifts_a_candidate_of_the_listeners_genre_above_a_slightly_better_one_of_another()
+    {
+        var catalog = Create(40);
+        var blend = new HybridRecommender(catalog, [new FixedSource(RockBelowFolk)], NoExploration with { GenreWeight = 0.3 });
+        var rockFan = blend.Rank(Context("me", [Item(1, Actions.Like), Item(5, Actions.Like)], count: 2));
+        Assert.Equal([9, 14], rockFan.Select(p => p.Candidate.TrackId));
+        Assert.Equal(0.95 + 0.3, rockFan[0].Score, 9); // the whole weight: every anchor is Rock
+        Assert.Equal(1.0, rockFan[1].Score, 9);
+
+        // Anchors split between Rock (1, liked) and Folk (2, liked just before): each genre gets its share, recency
+        // included (Folk 2 is the newer, so Folk's share is 1 / 1.9 and Rock's 0.9 / 1.9), and Folk stays ahead.
+        var mixed = blend.Rank(Context("me", [Item(2, Actions.Like), Item(1, Actions.Like)], count: 2));
+        Assert.Equal([14, 9], mixed.Select(p => p.Candidate.TrackId));
+        Assert.Equal(1.0 + 0.3 / 1.9, mixed[0].Score, 9);
+        Assert.Equal(0.95 + 0.3 * 0.9 / 1.9, mixed[1].Score, 9);
+    }
+
+    [Fact]
+    public void The_genre_term_counts_positive_anchors_only_and_skips_unknown_genres()
+    {
+        // A skip (even read as negative) is not a taste for its genre; a catalogue without genres gives no term.
+        var catalog = Create(40);
+        var reading = new TasteReading { Skips = SkipPolicy.Negative };
+        var blend = new HybridRecommender(catalog, [new FixedSource(RockBelowFolk)], NoExploration with { GenreWeight = 0.3 }, reading);
+        var skipped = blend.Rank(Context("me", [Item(1, Actions.Skip), Item(5, Actions.Skip), Item(2, Actions.Listen)], count: 2));
+        Assert.Equal([14, 9], skipped.Select(p => p.Candidate.TrackId));
+        Assert.Equal(1.0 + 0.3, skipped[0].Score, 9);
+
+        var bare = TrackCatalog.FromIds(Enumerable.Range(1, 40));
+        var noGenres = new HybridRecommender(bare, [new FixedSource(RockBelowFolk)], NoExploration with { GenreWeight = 0.3 })
+            .Rank(Context("me", [Item(1, Actions.Like), Item(5, Actions.Like)], count: 2));
+        Assert.Equal([1.0, 0.95], noGenres.Select(p => p.Score));
+    }
 }
