@@ -66,6 +66,7 @@ internal static class ServiceConfig
             CoListeningWeight = b.GetDouble("colistening-weight", d.CoListeningWeight),
             PopularityWeight = b.GetDouble("popularity-weight", d.PopularityWeight),
             AudioWeight = b.GetDouble("audio-weight", d.AudioWeight),
+            GenreWeight = b.GetDouble("genre-weight", d.GenreWeight),
             CandidatesPerSource = b.GetInt("candidates-per-source", d.CandidatesPerSource),
             ExplorationShare = b.GetDouble("exploration-share", d.ExplorationShare),
             MaxPerArtist = b.GetInt("max-per-artist", d.MaxPerArtist),
@@ -73,7 +74,7 @@ internal static class ServiceConfig
             ListenedReplacementDecay = b.GetDouble("listened-replacement-decay", d.ListenedReplacementDecay),
             ReplacementAfterEvents = b.GetInt("replacement-after-events", d.ReplacementAfterEvents),
         };
-        if (blend.CoListeningWeight < 0 || blend.PopularityWeight < 0 || blend.AudioWeight < 0)
+        if (blend.CoListeningWeight < 0 || blend.PopularityWeight < 0 || blend.AudioWeight < 0 || blend.GenreWeight < 0)
             throw new CliException("musicrec.recommender.blend: a weight is negative (0 turns a source off).");
         if (blend.ExplorationShare is < 0 or > 1)
             throw new CliException($"musicrec.recommender.blend.exploration-share {blend.ExplorationShare} is not within 0..1.");
