@@ -12,7 +12,7 @@ public sealed record BlendOptions
     /// Added to a source candidate's blended score, times the share of the listener's positive anchors in its genre:
     /// keeps a listener in the genres their recent plays agree on, whichever source found the candidate (0: off).
     /// </summary>
-    public double GenreWeight { get; init; } = 0;
+    public double GenreWeight { get; init; } = 0.1;
     /// <summary>Candidates asked of each source per suggestion (more: a better blend, a slower one).</summary>
     public int CandidatesPerSource { get; init; } = 30;
     /// <summary>Chance that a slot is given to a random catalogue track instead (seeded), so the loop cannot collapse.</summary>

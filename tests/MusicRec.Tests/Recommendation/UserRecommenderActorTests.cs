@@ -26,7 +26,8 @@ public class UserRecommenderActorTests(ITestOutputHelper output)
         var options = Options with
         {
             Suggestions = index => new SuggestionContext(index, new HybridRecommender(new TrackCatalog(index.Tracks), [new FirstAllowed(index)],
-                new BlendOptions { AudioWeight = 1, ExplorationShare = 0, FillWithRandom = false })),
+                // No genre term: the source's own order is what this test checks.
+                new BlendOptions { AudioWeight = 1, GenreWeight = 0, ExplorationShare = 0, FillWithRandom = false })),
         };
         var parent = LocalParent(Sys, Index, options);
         await Send(parent, "u1", 1, Track(0));
