@@ -53,9 +53,14 @@ public sealed class CoListeningModel
     public int Listeners => _users.Count;
     /// <summary>Positive events that counted (a track already in the listener's window does not count again).</summary>
     public long Occurrences => _total;
-    /// <summary>Whether the track is among the listener's last distinct positive tracks as this model has read them.</summary>
-    public bool InWindow(string userId, int trackId) =>
-        _users.TryGetValue(userId, out var window) && _rowOf.TryGetValue(trackId, out var row) && window.Contains(row);
+    /// <summary>The listener's last distinct positive tracks as this model has read them (a copy; empty when none).</summary>
+    public int[] RecentTracks(string userId)
+    {
+        if (!_users.TryGetValue(userId, out var window)) return [];
+        var tracks = new int[window.Count];
+        for (var i = 0; i < tracks.Length; i++) tracks[i] = _trackIds[window.OldestFirstAt(i)];
+        return tracks;
+    }
 
     /// <summary>Co-occurrence counters held, both directions.</summary>
     public long Counters

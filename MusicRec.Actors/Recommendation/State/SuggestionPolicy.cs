@@ -63,19 +63,21 @@ public static class SuggestionPolicy
         var open = UserTasteState.BatchSize - state.Pending.Count;
         if (!state.BatchDue) return new ActivityRecorded(activity.EventId, activity.TrackId, activity.Action, activity.Ts, []);
         var own = Exclusions(state, activity);
-        var excluded = own;
-        // The model reads the topic ahead of this actor: what it already saw this listener play (events still on their
-        // way here) is heard too, or a batch could suggest the next tracks the listener is about to be told they heard.
-        if (context.Model is { } model) excluded = id => own(id) || model.CoListening.InWindow(state.UserId, id);
-        var request = new RecommendationContext(state.UserId, HistoryWith(state, activity), excluded)
-        {
-            Count = open,
-            // Per event: a redelivered event is not decided again, so the seed never needs to repeat across events.
-            Seed = StableSeed.Of(state.UserId, state.EventsApplied),
-            IsRecentlyRecommended = state.WasRecentlyRecommended,
-        };
         var chosen = context.Read(() =>
         {
+            var excluded = own;
+            // The model reads the topic ahead of this actor: what it already saw this listener play (events still on
+            // their way here) is heard too, or a batch could suggest the next tracks the listener is about to be told
+            // they heard. Copied once: the exclusion is asked for every candidate.
+            if (context.Model?.CoListening.RecentTracks(state.UserId) is { Length: > 0 } ahead)
+                excluded = id => own(id) || Array.IndexOf(ahead, id) >= 0;
+            var request = new RecommendationContext(state.UserId, HistoryWith(state, activity), excluded)
+            {
+                Count = open,
+                // Per event: a redelivered event is not decided again, so the seed never needs to repeat across events.
+                Seed = StableSeed.Of(state.UserId, state.EventsApplied),
+                IsRecentlyRecommended = state.WasRecentlyRecommended,
+            };
             var choices = new List<Choice>(open);
             foreach (var p in context.Blend.Rank(request))
             {

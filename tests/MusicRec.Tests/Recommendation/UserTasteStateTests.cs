@@ -1,6 +1,7 @@
 using MusicRec.Contracts;
 using MusicRec.Recommendation;
 using MusicRec.Recommendation.Hybrid;
+using MusicRec.Recommendation.Model;
 
 namespace MusicRec.Tests.Recommendation;
 
@@ -242,6 +243,26 @@ public class UserTasteStateTests
         }
 
         public string Explain(Candidate candidate, RecommendationContext context) => "fixed";
+    }
+
+    [Fact]
+    public void Tracks_the_shared_model_already_saw_the_listener_play_are_not_suggested()
+    {
+        using var model = new ListeningModel(new TrackCatalog(Index.Tracks));
+        var ahead = Enumerable.Range(2, 8).Select(Track).ToArray();
+        // Another listener pairs this listener's track with the tracks ahead, so co-listening would suggest them first.
+        var events = new List<ActivityEvent> { new("w0", "w", Track(0), Actions.Like, T0) };
+        events.AddRange(ahead.Select((t, i) => new ActivityEvent($"w{i + 1}", "w", t, Actions.Like, T0.AddSeconds(i + 1))));
+        // The model has read this listener's next plays; the actor has not been told yet.
+        events.AddRange(ahead.Select((t, i) => new ActivityEvent($"a{i}", "u1", t, Actions.Listen, T0.AddSeconds(20 + i))));
+        model.Observe(events);
+        var context = SuggestionContext.Hybrid(Index, model, new BlendOptions { ExplorationShare = 0 });
+
+        var suggested = SuggestionPolicy.Decide(Due(Track(0)), new ActivityEvent("e", "u1", Track(1), Actions.Like, T0.AddSeconds(40)), context)
+            .Suggestions.Select(c => c.TrackId).ToList();
+
+        Assert.Equal(3, suggested.Count);
+        Assert.Empty(suggested.Intersect(ahead));
     }
 }
 
