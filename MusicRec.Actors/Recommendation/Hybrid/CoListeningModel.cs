@@ -149,9 +149,22 @@ public sealed class CoListeningModel
     /// </summary>
     private void Prune(Dictionary<int, int> pairs)
     {
-        var entries = pairs.ToArray();
-        Array.Sort(entries, (x, y) => x.Value != y.Value ? y.Value.CompareTo(x.Value) : _trackIds[x.Key].CompareTo(_trackIds[y.Key]));
+        // One buffer for every prune (one writer): a prune runs every few dozen new pairs of a busy track.
+        if (_pruneBuffer.Length < pairs.Count) _pruneBuffer = new KeyValuePair<int, int>[pairs.Count];
+        var entries = _pruneBuffer.AsSpan(0, pairs.Count);
+        var n = 0;
+        foreach (var pair in pairs) entries[n++] = pair;
+        entries.Sort(new StrongestFirst(_trackIds));
         for (var i = _options.MaxNeighbours; i < entries.Length; i++) pairs.Remove(entries[i].Key);
+    }
+
+    private KeyValuePair<int, int>[] _pruneBuffer = [];
+
+    /// <summary>More co-occurrences first, then the lower track id (a struct, so the sort calls it without a delegate).</summary>
+    private readonly struct StrongestFirst(List<int> trackIds) : IComparer<KeyValuePair<int, int>>
+    {
+        public int Compare(KeyValuePair<int, int> x, KeyValuePair<int, int> y) =>
+            x.Value != y.Value ? y.Value.CompareTo(x.Value) : trackIds[x.Key].CompareTo(trackIds[y.Key]);
     }
 
     // ---- snapshot: a deterministic binary image (same model, same bytes) ----
