@@ -50,6 +50,9 @@ public sealed class HybridRecommender
     public const string Exploration = "exploration";
 
     private readonly IReadOnlyList<ICandidateSource> _sources;
+    [ThreadStatic] private static Dictionary<int, (double Score, ICandidateSource Source, Candidate Candidate, double Best)>? _blended;
+    [ThreadStatic] private static List<Candidate>? _list;
+    [ThreadStatic] private static List<KeyValuePair<int, (double Score, ICandidateSource Source, Candidate Candidate, double Best)>>? _ordered;
     private readonly TrackCatalog _catalog;
     private readonly TasteReading _reading;
 
@@ -97,10 +100,11 @@ public sealed class HybridRecommender
     public IReadOnlyList<Pick> Rank(RecommendationContext context)
     {
         var count = context.Count;
-        // Sized for every source's candidates at once, so it is allocated once per ranking and never grows.
-        var blended = new Dictionary<int, (double Score, ICandidateSource Source, Candidate Candidate, double Best)>(
-            Options.CandidatesPerSource * _sources.Count);
-        var list = new List<Candidate>(Options.CandidatesPerSource);
+        // Kept per thread and cleared, as CoListeningSource's sums: a ranking is asked about once per batch per user.
+        var blended = _blended ??= [];
+        var list = _list ??= [];
+        var ordered = _ordered ??= [];
+        blended.Clear();
         foreach (var source in _sources)
         {
             var weight = Options.WeightOf(source.Name);
@@ -119,7 +123,8 @@ public sealed class HybridRecommender
             }
         }
 
-        var ordered = new List<KeyValuePair<int, (double Score, ICandidateSource Source, Candidate Candidate, double Best)>>(blended);
+        ordered.Clear();
+        ordered.AddRange(blended);
         if (Options.GenreWeight > 0 && GenreShares(context.History) is { Count: > 0 } shares)
             for (var i = 0; i < ordered.Count; i++)
             {
