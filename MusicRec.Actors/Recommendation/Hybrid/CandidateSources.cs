@@ -177,15 +177,19 @@ public sealed class PopularitySource(PopularityModel model, TrackCatalog catalog
         void Chart(string? genre, double share)
         {
             double top = 0;
-            foreach (var (id, s) in model.Top(genre, context.IsExcluded).Take(limit))
+            var taken = 0;
+            foreach (var (id, s) in model.Top(genre, context.IsExcluded))
             {
+                if (taken++ == limit) break;
                 if (top == 0) top = s;
                 var score = share * s / top;
                 if (score > best.GetValueOrDefault(id)) best[id] = score;
             }
         }
-        foreach (var (genre, weight) in genres.OrderByDescending(g => g.Value).ThenBy(g => g.Key, StringComparer.Ordinal).Take(GenresAsked))
-            if (genre != "unknown") Chart(genre, weight / total);
+        var ranked = new List<KeyValuePair<string, double>>(genres);
+        ranked.Sort((x, y) => x.Value != y.Value ? y.Value.CompareTo(x.Value) : string.CompareOrdinal(x.Key, y.Key));
+        for (var i = 0; i < ranked.Count && i < GenresAsked; i++)
+            if (ranked[i].Key != "unknown") Chart(ranked[i].Key, ranked[i].Value / total);
         Chart(null, OverallShare);
         foreach (var (id, score) in best) into.Add(new Candidate(id, score, 0));
         CandidateOrder.SortAndTrim(into, start, limit);
