@@ -11,7 +11,7 @@ namespace MusicRec.Benchmarks.Recommendation;
 /// favourites over a long-tailed catalogue) fed through <see cref="CoListeningModel.Observe"/> alone; prints events/s
 /// of model updates, the managed memory the model holds after 10 million events (target ≤ 300 MB), and HR@10 of the
 /// co-listening source on the next positive plays of the stream's last listeners, beside each figure.
-/// Options: --tracks N (100000) --events E (10000000) --users U (200000) --groups G (2000) --scoring cosine|llr (cosine).
+/// Options: --tracks N (100000) --events E (10000000) --users U (200000) --groups G (2000) --scoring cosine|llr (cosine) --window W (20).
 /// </summary>
 public sealed class CoListeningScaleBenchmark : IBenchmark
 {
@@ -25,6 +25,7 @@ public sealed class CoListeningScaleBenchmark : IBenchmark
         var users = BenchmarkOptions.Int(options, "--users", 200_000, positive: true);
         var groups = BenchmarkOptions.Int(options, "--groups", 2_000, positive: true);
         var scoring = BenchmarkOptions.Text(options, "--scoring", "cosine") == "llr" ? CoListeningScoring.Llr : CoListeningScoring.Cosine;
+        var window = BenchmarkOptions.Int(options, "--window", new CoListeningOptions().UserWindow, positive: true);
         const int favourites = 100, probes = 2_000;
 
         // Groups share 100 favourites spread over the catalogue; 70% of plays go to them, the rest to a Zipf tail.
@@ -42,7 +43,7 @@ public sealed class CoListeningScaleBenchmark : IBenchmark
         GC.WaitForPendingFinalizers();
         GC.Collect();
         var before = GC.GetTotalMemory(forceFullCollection: true);
-        var model = new CoListeningModel(new CoListeningOptions { Scoring = scoring });
+        var model = new CoListeningModel(new CoListeningOptions { Scoring = scoring, UserWindow = window });
         // Events are generated in chunks outside the timed part, so the figure is the model's cost alone.
         var chunk = new (int User, int Track, string Action)[100_000];
         var timed = TimeSpan.Zero;
