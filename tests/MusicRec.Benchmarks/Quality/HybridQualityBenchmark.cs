@@ -115,7 +115,8 @@ public sealed class HybridQualityBenchmark : IBenchmark
             // The closed loop with the chosen blend, after a warm-up of the same listeners' own choices (a service
             // that has been running), once with recommended tracks excluded for good (the actor today) and once for
             // the next 10 batches only.
-            ClosedLoopReport? windowed = null;
+            // The targets are checked on the first: it is what the actor does.
+            ClosedLoopReport? forGood = null;
             foreach (var remember in new int?[] { null, 10 })
             {
                 var loop = await ClosedLoopAsync(simulated, catalog, index, chosen.Blend, chosen.Skips, users, seed, warmup, loopEvents, remember);
@@ -123,7 +124,7 @@ public sealed class HybridQualityBenchmark : IBenchmark
                 foreach (var (kind, f) in loop.Kinds.OrderBy(k => k.Key))
                     BenchmarkReport.Info($"closed loop ({label}), {kind} ({f.Listeners} listeners)",
                         $"liked {f.LikedShare:P1} of {f.Recommended} recommended, random {f.RandomLikedShare:P1}" + (kind == ListenerKind.GenreLoyal ? $", in own genre {f.OwnGenreShare:P1}" : ""));
-                windowed = loop;
+                forGood ??= loop;
             }
             // For the record only (the choice above never sees these listeners): the reported loop at every genre weight.
             foreach (var genre in GenreWeights)
@@ -132,8 +133,8 @@ public sealed class HybridQualityBenchmark : IBenchmark
                 BenchmarkReport.Info($"  reported listeners at genre weight {genre} (excluded for good, not used to choose)",
                     $"genre-loyal in genre {l.Kinds[ListenerKind.GenreLoyal].OwnGenreShare:P1}, cross-genre liked {l.Kinds[ListenerKind.CrossGenreGroup].LikedShare:P1}");
             }
-            ok &= BenchmarkReport.Figure("cross-genre group listeners: liked share of recommended tracks", windowed!.Kinds[ListenerKind.CrossGenreGroup].LikedShare * 100, "%", 40, lowerIsBetter: false);
-            ok &= BenchmarkReport.Figure("genre-loyal listeners: recommended tracks in their genre", windowed.Kinds[ListenerKind.GenreLoyal].OwnGenreShare * 100, "%", 70, lowerIsBetter: false);
+            ok &= BenchmarkReport.Figure("cross-genre group listeners: liked share of recommended tracks", forGood!.Kinds[ListenerKind.CrossGenreGroup].LikedShare * 100, "%", 40, lowerIsBetter: false);
+            ok &= BenchmarkReport.Figure("genre-loyal listeners: recommended tracks in their genre", forGood.Kinds[ListenerKind.GenreLoyal].OwnGenreShare * 100, "%", 70, lowerIsBetter: false);
             return ok;
         }
         finally
