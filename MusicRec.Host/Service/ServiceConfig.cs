@@ -68,6 +68,7 @@ internal static class ServiceConfig
             AudioWeight = b.GetDouble("audio-weight", d.AudioWeight),
             GenreWeight = b.GetDouble("genre-weight", d.GenreWeight),
             CandidatesPerSource = b.GetInt("candidates-per-source", d.CandidatesPerSource),
+            AudioBeam = b.GetInt("audio-beam", d.AudioBeam),
             ExplorationShare = b.GetDouble("exploration-share", d.ExplorationShare),
             MaxPerArtist = b.GetInt("max-per-artist", d.MaxPerArtist),
             LikedReplacementDecay = b.GetDouble("liked-replacement-decay", d.LikedReplacementDecay),
@@ -78,8 +79,8 @@ internal static class ServiceConfig
             throw new CliException("musicrec.recommender.blend: a weight is negative (0 turns a source off).");
         if (blend.ExplorationShare is < 0 or > 1)
             throw new CliException($"musicrec.recommender.blend.exploration-share {blend.ExplorationShare} is not within 0..1.");
-        if (blend.CandidatesPerSource < 1 || blend.MaxPerArtist < 1)
-            throw new CliException("musicrec.recommender.blend: candidates-per-source and max-per-artist must be at least 1.");
+        if (blend.CandidatesPerSource < 1 || blend.MaxPerArtist < 1 || blend.AudioBeam < 1)
+            throw new CliException("musicrec.recommender.blend: candidates-per-source, audio-beam and max-per-artist must be at least 1.");
         var skips = b.GetString("skips", "seen");
         if (!SkipPolicies.TryParse(skips, out var policy))
             throw new CliException($"musicrec.recommender.blend.skips '{skips}' is not seen or negative.");

@@ -39,7 +39,8 @@ public sealed record RecommenderOptions
     /// HNSW beam of the per-event suggestion query (one best allowed track, not the index's generic top-k; null: the
     /// index's own beam, 128). The taste profile is a decayed sum of catalogue tracks, so its nearest tracks sit in
     /// dense, well-linked parts of the graph and a narrower beam finds them: the query is about half of an event's CPU,
-    /// and 80 still gives the exact scan's answer almost always (docs/benchmarks.md).
+    /// and 80 still gives the exact scan's answer almost always (docs/benchmarks.md). Audio similarity alone; the
+    /// blend's audio source has <see cref="BlendOptions.AudioBeam"/>.
     /// </summary>
     public int? SuggestionBeam { get; init; } = 80;
     /// <summary>The index to recommend from; when null it is resolved from the service provider (register a SimilarityIndex singleton).</summary>
@@ -59,7 +60,7 @@ public sealed record RecommenderOptions
     /// <summary>The context the recommenders decide with over <paramref name="catalogue"/> and <paramref name="model"/>.</summary>
     public SuggestionContext SuggestionsFrom(SimilarityIndex catalogue, ListeningModel? model = null) =>
         Suggestions?.Invoke(catalogue) ?? ((model ?? Model) is { } m
-            ? SuggestionContext.Hybrid(catalogue, m, Blend, Reading, SuggestionBeam)
+            ? SuggestionContext.Hybrid(catalogue, m, Blend, Reading)
             : SuggestionContext.ContentBased(catalogue, SuggestionBeam, Reading));
 
     /// <summary>The context over the index and model given here, or else the service provider's.</summary>

@@ -15,6 +15,11 @@ public sealed record BlendOptions
     public double GenreWeight { get; init; } = 0.1;
     /// <summary>Candidates asked of each source per suggestion (more: a better blend, a slower one).</summary>
     public int CandidatesPerSource { get; init; } = 30;
+    /// <summary>
+    /// HNSW beam of the audio source's query. Its candidates are one source of three, so a narrower beam than audio
+    /// alone uses (RecommenderOptions.SuggestionBeam) serves it; the query was half of the blend's ranking.
+    /// </summary>
+    public int AudioBeam { get; init; } = 40;
     /// <summary>Chance that a slot is given to a random catalogue track instead (seeded), so the loop cannot collapse.</summary>
     public double ExplorationShare { get; init; } = 0.05;
     /// <summary>Tracks of one artist in a batch of three (longer lists allow this many per three).</summary>
@@ -65,6 +70,7 @@ public sealed class HybridRecommender
         _sources = [.. sources];
         if (Options.ExplorationShare is < 0 or > 1) throw new ArgumentException("the exploration share must be within 0..1", nameof(options));
         if (Options.GenreWeight < 0) throw new ArgumentException("the genre weight may not be negative", nameof(options));
+        if (Options.AudioBeam < 1) throw new ArgumentException("the audio beam must be at least 1", nameof(options));
         if (Options.MaxPerArtist < 1) throw new ArgumentException("at least one track per artist must be allowed", nameof(options));
     }
 

@@ -26,15 +26,17 @@ public sealed record SuggestionContext(SimilarityIndex Catalogue, HybridRecommen
                 CandidatesPerSource = UserTasteState.BatchSize }));
     }
 
-    /// <summary>The hybrid recommender: co-listening and popularity from <paramref name="model"/>, audio from the catalogue.</summary>
-    public static SuggestionContext Hybrid(SimilarityIndex catalogue, ListeningModel model, BlendOptions? blend = null,
-        TasteReading? reading = null, int? searchBeam = null)
+    /// <summary>
+    /// The hybrid recommender: co-listening and popularity from <paramref name="model"/>, audio from the catalogue
+    /// (searched with <see cref="BlendOptions.AudioBeam"/>).
+    /// </summary>
+    public static SuggestionContext Hybrid(SimilarityIndex catalogue, ListeningModel model, BlendOptions? blend = null, TasteReading? reading = null)
     {
         ICandidateSource[] sources =
         [
             new CoListeningSource(model.CoListening, model.Catalog, reading),
             new PopularitySource(model.Popularity, model.Catalog, reading),
-            new AudioSource(catalogue, model.Catalog, reading, searchBeam),
+            new AudioSource(catalogue, model.Catalog, reading, (blend ?? new BlendOptions()).AudioBeam),
         ];
         return new(catalogue, new HybridRecommender(model.Catalog, sources, blend, reading), model);
     }

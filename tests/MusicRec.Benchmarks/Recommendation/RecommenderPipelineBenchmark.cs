@@ -23,10 +23,10 @@ namespace MusicRec.Benchmarks.Recommendation;
 /// favourite genre (listen 50%, like 30%, skip 20%).
 /// Options: --tracks N (100000) --events E (100000) --users U (1000) --rate R (5000) --seconds S (10)
 /// --journal sqlite|memory|both or a list such as memory,sqlite (both) --parallelism P (asks in flight)
-/// --max-in-flight-per-user N (0: no limit) --snapshot-every N --blend on|off --candidates N (asked of each source)
+/// --max-in-flight-per-user N (0: no limit) --snapshot-every N --blend on|off --candidates N (asked of each source) --audio-beam N (the blend's audio query)
 /// --model-events N (events of other listeners the listening model has learned before a run; 200000)
 /// --model-online on|off (off: the model owner does not learn during the run, to see what keeping it current costs)
-/// --suggestion-beam N (the recommender's graph beam per suggestion; 0: the index's) --floor-events N (events of the one-thread figures; 50000) --cpu-only (stop after the one-thread figures)
+/// --suggestion-beam N (audio alone: the graph beam per suggestion; 0: the index's) --floor-events N (events of the one-thread figures; 50000) --cpu-only (stop after the one-thread figures)
 /// --kafka-only --no-kafka --kafka-property k=v --verbose --alloc-profile (allocation by type in the backlog and latency runs);
 /// --m, --ef-build, --ef for the index's graph.
 /// </summary>
@@ -52,7 +52,11 @@ public sealed class RecommenderPipelineBenchmark : IBenchmark
         Blend = BenchmarkOptions.Text(options, "--blend", "on") != "off";
         ModelOnline = BenchmarkOptions.Text(options, "--model-online", "on") != "off";
         WarmUpEvents = BenchmarkOptions.Int(options, "--model-events", WarmUpEvents);
-        BlendSettings = BlendSettings with { CandidatesPerSource = BenchmarkOptions.Int(options, "--candidates", BlendSettings.CandidatesPerSource) };
+        BlendSettings = BlendSettings with
+        {
+            CandidatesPerSource = BenchmarkOptions.Int(options, "--candidates", BlendSettings.CandidatesPerSource),
+            AudioBeam = BenchmarkOptions.Int(options, "--audio-beam", BlendSettings.AudioBeam),
+        };
         var pipeline = new ActivityPipelineSettings();
         pipeline = pipeline with
         {
