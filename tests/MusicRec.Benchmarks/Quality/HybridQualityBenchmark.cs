@@ -14,7 +14,7 @@ namespace MusicRec.Benchmarks.Quality;
 /// hidden-taste listeners make an organic log (their own choices, no recommender), the offline evaluation replays it
 /// for each source, the blend (a grid of weights and both skip policies, chosen on one seed and reported on another)
 /// and the baselines; then the chosen blend closes the loop and the liked share per listener kind is measured.
-/// Options: --tracks N (400) --users U (96) --events E per user (40) --seed S (42) --loop-events E (12) --warmup E (20).
+/// Options: --tracks N (400) --users U (288) --events E per user (40) --seed S (42) --loop-events E (12) --warmup E (20).
 /// </summary>
 public sealed class HybridQualityBenchmark : IBenchmark
 {
@@ -24,7 +24,7 @@ public sealed class HybridQualityBenchmark : IBenchmark
     public async Task<bool> RunAsync(string[] options)
     {
         var tracks = BenchmarkOptions.Int(options, "--tracks", 400);
-        var users = BenchmarkOptions.Int(options, "--users", 96);
+        var users = BenchmarkOptions.Int(options, "--users", 288);
         var events = BenchmarkOptions.Int(options, "--events", 40);
         var seed = BenchmarkOptions.Int(options, "--seed", 42);
         var loopEvents = BenchmarkOptions.Int(options, "--loop-events", 12);
