@@ -6,13 +6,13 @@ namespace MusicRec.Recommendation.Hybrid;
 public sealed record BlendOptions
 {
     public double CoListeningWeight { get; init; } = 1.0;
-    public double PopularityWeight { get; init; } = 0.6;
-    public double AudioWeight { get; init; } = 0.3;
+    public double PopularityWeight { get; init; } = 0.3;
+    public double AudioWeight { get; init; } = 0.1;
     /// <summary>
     /// Added to a source candidate's blended score, times the share of the listener's positive anchors in its genre:
     /// keeps a listener in the genres their recent plays agree on, whichever source found the candidate (0: off).
     /// </summary>
-    public double GenreWeight { get; init; } = 0.1;
+    public double GenreWeight { get; init; } = 0.6;
     /// <summary>Candidates asked of each source per suggestion (more: a better blend, a slower one).</summary>
     public int CandidatesPerSource { get; init; } = 30;
     /// <summary>
