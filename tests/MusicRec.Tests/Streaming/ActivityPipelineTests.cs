@@ -54,7 +54,8 @@ public class ActivityPipelineTests : Akka.TestKit.Xunit2.TestKit
         var probe = CreateTestProbe();
         using var rig = PipelineRig.For(1, probe.Ref);
         var (bus, transport, publisher, _) = rig;
-        var control = ActivityPipeline.Start(Sys, transport, probe.Ref, Catalogue, Fast with { MaxInFlightPerUser = 3 });
+        // The test holds the quiet user's answer until the end: a full suite's load must not time its ask out.
+        var control = ActivityPipeline.Start(Sys, transport, probe.Ref, Catalogue, Fast with { MaxInFlightPerUser = 3, AskTimeout = TimeSpan.FromSeconds(20) });
         var busy = Enumerable.Range(1, 8).Select(n => Event("busy", n, id: $"b{n}")).ToList();
         foreach (var e in busy) await publisher.PublishAsync(e);
         await publisher.PublishAsync(Event("quiet", 9, id: "q1"));
