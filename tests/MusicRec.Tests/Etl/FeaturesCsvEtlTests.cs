@@ -101,15 +101,21 @@ public sealed class FeaturesCsvEtlTests
         Assert.Equal(682 - 6 - 5, noRow.Count); // 5 rejected rows still name their track (one has no readable id, one is a duplicate)
     }
 
+    /// <summary>A six-clip sample catalogue in the run's folder: its metadata and audio folders and the clips' track ids.</summary>
+    private static async Task<(string Metadata, string Audio, List<int> Ids)> SixClipSample(TempRun run)
+    {
+        var sample = Path.Combine(run.Root, "sample");
+        await SampleCatalog.WriteAsync(sample, 6, 7);
+        var audio = SampleCatalog.AudioDir(sample);
+        var ids = Directory.GetFiles(audio, "*.wav", SearchOption.AllDirectories).Select(f => int.Parse(Path.GetFileNameWithoutExtension(f))).Order().ToList();
+        return (SampleCatalog.MetadataDir(sample), audio, ids);
+    }
+
     [Fact]
     public async Task A_scaler_fitted_on_partial_features_csv_rows_is_reused_by_the_next_run()
     {
         using var run = new TempRun();
-        var sample = Path.Combine(run.Root, "sample");
-        await SampleCatalog.WriteAsync(sample, 6, 7);
-        var metadata = SampleCatalog.MetadataDir(sample);
-        var ids = Directory.GetFiles(SampleCatalog.AudioDir(sample), "*.wav", SearchOption.AllDirectories)
-            .Select(f => int.Parse(Path.GetFileNameWithoutExtension(f))).Order().ToList();
+        var (metadata, _, ids) = await SixClipSample(run);
         // Every row has only the 154 audio columns, as `sample --with-features-csv` writes them.
         using (var w = new FmaFeaturesCsvWriter(Path.Combine(metadata, "features.csv")))
             foreach (var id in ids) w.Write(id, Enumerable.Range(0, 518).Select(i => i < 154 ? id + i * 0.25 : double.NaN).ToArray());
@@ -140,11 +146,7 @@ public sealed class FeaturesCsvEtlTests
     public async Task Mixing_audio_and_features_csv_is_refused_unless_forced()
     {
         using var run = new TempRun();
-        var sample = Path.Combine(run.Root, "sample");
-        await SampleCatalog.WriteAsync(sample, 6, 7);
-        var metadata = SampleCatalog.MetadataDir(sample);
-        var audio = SampleCatalog.AudioDir(sample);
-        var ids = Directory.GetFiles(audio, "*.wav", SearchOption.AllDirectories).Select(f => int.Parse(Path.GetFileNameWithoutExtension(f))).Order().ToList();
+        var (metadata, audio, ids) = await SixClipSample(run);
         // features.csv for every track, and one clip removed: auto would take 5 from audio and 1 from the CSV.
         using (var w = new FmaFeaturesCsvWriter(Path.Combine(metadata, "features.csv")))
             foreach (var id in ids) w.Write(id, Enumerable.Range(0, 518).Select(i => id + i * 0.25).ToArray());
