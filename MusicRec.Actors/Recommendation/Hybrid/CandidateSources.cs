@@ -41,6 +41,29 @@ public sealed record TasteReading
         return anchors;
     }
 
+    /// <summary>
+    /// Each genre's share of the weight of the positive anchors, best first (ties: ordinal name), "unknown" included;
+    /// empty when no positive anchor counts.
+    /// </summary>
+    public List<(string Genre, double Share)> GenreShares(IReadOnlyList<HistoryEntry> history, TrackCatalog catalog)
+    {
+        var shares = new List<(string Genre, double Share)>(MaxAnchors);
+        var total = 0.0;
+        foreach (var (track, weight, _) in Anchors(history))
+        {
+            if (weight <= 0) continue;
+            total += weight;
+            var genre = catalog.GenreOf(track);
+            var i = 0;
+            while (i < shares.Count && shares[i].Genre != genre) i++;
+            if (i == shares.Count) shares.Add((genre, weight));
+            else shares[i] = (genre, shares[i].Share + weight);
+        }
+        for (var i = 0; i < shares.Count; i++) shares[i] = (shares[i].Genre, shares[i].Share / total);
+        shares.Sort((x, y) => x.Share != y.Share ? y.Share.CompareTo(x.Share) : string.CompareOrdinal(x.Genre, y.Genre));
+        return shares;
+    }
+
     public static string Verb(string action) => action == Actions.Like ? "liked" : "listened to";
 }
 
@@ -157,16 +180,8 @@ public sealed class PopularitySource(PopularityModel model, TrackCatalog catalog
     public void Collect(RecommendationContext context, int limit, List<Candidate> into)
     {
         var start = into.Count;
-        var genres = new Dictionary<string, double>(StringComparer.Ordinal);
-        var total = 0.0;
-        foreach (var (track, weight, _) in _reading.Anchors(context.History))
-        {
-            if (weight <= 0) continue;
-            var g = catalog.GenreOf(track);
-            genres[g] = genres.GetValueOrDefault(g) + weight;
-            total += weight;
-        }
-        if (total == 0)
+        var shares = _reading.GenreShares(context.History, catalog);
+        if (shares.Count == 0)
         {
             // Cold start: one track per genre first, best first.
             var batch = model.PopularNow(limit, context.IsExcluded);
@@ -186,10 +201,8 @@ public sealed class PopularitySource(PopularityModel model, TrackCatalog catalog
                 if (score > best.GetValueOrDefault(id)) best[id] = score;
             }
         }
-        var ranked = new List<KeyValuePair<string, double>>(genres);
-        ranked.Sort((x, y) => x.Value != y.Value ? y.Value.CompareTo(x.Value) : string.CompareOrdinal(x.Key, y.Key));
-        for (var i = 0; i < ranked.Count && i < GenresAsked; i++)
-            if (ranked[i].Key != "unknown") Chart(ranked[i].Key, ranked[i].Value / total);
+        for (var i = 0; i < shares.Count && i < GenresAsked; i++)
+            if (shares[i].Genre != "unknown") Chart(shares[i].Genre, shares[i].Share);
         Chart(null, OverallShare);
         foreach (var (id, score) in best) into.Add(new Candidate(id, score, 0));
         CandidateOrder.SortAndTrim(into, start, limit);

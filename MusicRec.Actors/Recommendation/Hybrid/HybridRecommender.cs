@@ -131,13 +131,14 @@ public sealed class HybridRecommender
 
         ordered.Clear();
         ordered.AddRange(blended);
-        if (Options.GenreWeight > 0 && GenreShares(context.History) is { Count: > 0 } shares)
+        if (Options.GenreWeight > 0 && _reading.GenreShares(context.History, _catalog) is { Count: > 0 } shares)
             for (var i = 0; i < ordered.Count; i++)
             {
                 var (id, b) = ordered[i];
                 var genre = _catalog.GenreOf(id);
                 foreach (var (g, share) in shares)
-                    if (g == genre) { ordered[i] = new(id, b with { Score = b.Score + Options.GenreWeight * share }); break; }
+                    // An unknown genre is no common ground: it lifts nothing.
+                    if (g == genre && g != "unknown") { ordered[i] = new(id, b with { Score = b.Score + Options.GenreWeight * share }); break; }
             }
         ordered.Sort((x, y) => x.Value.Score != y.Value.Score ? y.Value.Score.CompareTo(x.Value.Score) : x.Key.CompareTo(y.Key));
         var picks = new List<Pick>(count);
@@ -179,29 +180,6 @@ public sealed class HybridRecommender
         while (Options.FillWithRandom && picks.Count < count && RandomTrack(random, context, inBatch) is { } fill)
             Take(new Pick(new Candidate(fill, 0, 0), null, Exploration, 0), diverse: false);
         return picks;
-    }
-
-    /// <summary>
-    /// Each known genre's share of the weight of the listener's positive anchors (a few entries: a list, searched in
-    /// place). Anchors of unknown genre count in the total, so a catalogue without genres gives no term at all.
-    /// </summary>
-    private List<(string Genre, double Share)> GenreShares(IReadOnlyList<HistoryEntry> history)
-    {
-        var shares = new List<(string Genre, double Share)>(_reading.MaxAnchors);
-        var total = 0.0;
-        foreach (var (track, weight, _) in _reading.Anchors(history))
-        {
-            if (weight <= 0) continue;
-            total += weight;
-            var genre = _catalog.GenreOf(track);
-            if (genre == "unknown") continue;
-            var i = 0;
-            while (i < shares.Count && shares[i].Genre != genre) i++;
-            if (i == shares.Count) shares.Add((genre, weight));
-            else shares[i] = (genre, shares[i].Share + weight);
-        }
-        for (var i = 0; i < shares.Count; i++) shares[i] = (shares[i].Genre, shares[i].Share / total);
-        return shares;
     }
 
     /// <summary>
