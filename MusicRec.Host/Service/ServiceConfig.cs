@@ -75,12 +75,7 @@ internal static class ServiceConfig
             ListenedReplacementDecay = b.GetDouble("listened-replacement-decay", d.ListenedReplacementDecay),
             ReplacementAfterEvents = b.GetInt("replacement-after-events", d.ReplacementAfterEvents),
         };
-        if (blend.CoListeningWeight < 0 || blend.PopularityWeight < 0 || blend.AudioWeight < 0 || blend.GenreWeight < 0)
-            throw new CliException("musicrec.recommender.blend: a weight is negative (0 turns a source off).");
-        if (blend.ExplorationShare is < 0 or > 1)
-            throw new CliException($"musicrec.recommender.blend.exploration-share {blend.ExplorationShare} is not within 0..1.");
-        if (blend.CandidatesPerSource < 1 || blend.MaxPerArtist < 1 || blend.AudioBeam < 1)
-            throw new CliException("musicrec.recommender.blend: candidates-per-source, audio-beam and max-per-artist must be at least 1.");
+        if (blend.Problem() is { } problem) throw new CliException($"musicrec.recommender.blend: {problem}.");
         var skips = b.GetString("skips", "seen");
         if (!SkipPolicies.TryParse(skips, out var policy))
             throw new CliException($"musicrec.recommender.blend.skips '{skips}' is not seen or negative.");

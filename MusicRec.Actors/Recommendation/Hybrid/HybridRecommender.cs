@@ -33,6 +33,18 @@ public sealed record BlendOptions
     /// <summary>Random catalogue picks fill what the sources and replacement leave short (off to measure a source alone).</summary>
     public bool FillWithRandom { get; init; } = true;
 
+    /// <summary>
+    /// What is out of range, in the words of HOCON <c>musicrec.recommender.blend</c> (its keys), or null when nothing is:
+    /// the one rule set the blend and the service's config both check.
+    /// </summary>
+    public string? Problem()
+    {
+        if (CoListeningWeight < 0 || PopularityWeight < 0 || AudioWeight < 0 || GenreWeight < 0) return "a weight is negative (0 turns a source off)";
+        if (ExplorationShare is < 0 or > 1) return $"exploration-share {ExplorationShare} is not within 0..1";
+        if (CandidatesPerSource < 1 || MaxPerArtist < 1 || AudioBeam < 1) return "candidates-per-source, audio-beam and max-per-artist must be at least 1";
+        return null;
+    }
+
     /// <summary>The weight of the source named <paramref name="name"/> (0 for an unknown name).</summary>
     public double WeightOf(string name) => name switch
     {
@@ -68,10 +80,7 @@ public sealed class HybridRecommender
         _reading = reading ?? new TasteReading();
         Options = options ?? new BlendOptions();
         _sources = [.. sources];
-        if (Options.ExplorationShare is < 0 or > 1) throw new ArgumentException("the exploration share must be within 0..1", nameof(options));
-        if (Options.GenreWeight < 0) throw new ArgumentException("the genre weight may not be negative", nameof(options));
-        if (Options.AudioBeam < 1) throw new ArgumentException("the audio beam must be at least 1", nameof(options));
-        if (Options.MaxPerArtist < 1) throw new ArgumentException("at least one track per artist must be allowed", nameof(options));
+        if (Options.Problem() is { } problem) throw new ArgumentException($"blend options: {problem}", nameof(options));
     }
 
     public BlendOptions Options { get; }
