@@ -66,6 +66,8 @@ public sealed class TrackCatalog
     private readonly Dictionary<int, int>? _sparseRowOf;
     private readonly TrackInfo[] _tracks;
     private readonly int[] _artistOf;
+    /// <summary>Per row, one string instance per genre name: a lookup reads no track, and equal genres compare by reference.</summary>
+    private readonly string[] _genreOf;
 
     public TrackCatalog(IEnumerable<TrackInfo> tracks)
     {
@@ -74,7 +76,9 @@ public sealed class TrackCatalog
         if (dense) _rowByIdPlusOne = new int[_tracks.Length == 0 ? 0 : _tracks[^1].TrackId + 1];
         else _sparseRowOf = new Dictionary<int, int>(_tracks.Length);
         _artistOf = new int[_tracks.Length];
+        _genreOf = new string[_tracks.Length];
         var artists = new Dictionary<string, int>(StringComparer.Ordinal);
+        var genres = new Dictionary<string, string>(StringComparer.Ordinal) { ["unknown"] = Unknown };
         for (var r = 0; r < _tracks.Length; r++)
         {
             if (_rowByIdPlusOne is not null) _rowByIdPlusOne[_tracks[r].TrackId] = r + 1;
@@ -82,6 +86,8 @@ public sealed class TrackCatalog
             // An unknown artist gets an id of its own per track, so the diversity rule never groups strangers.
             var name = _tracks[r].Artist;
             _artistOf[r] = name.Length == 0 ? -1 - r : artists.TryGetValue(name, out var a) ? a : artists[name] = artists.Count;
+            var genre = _tracks[r].Genre.Length == 0 ? Unknown : _tracks[r].Genre;
+            _genreOf[r] = genres.TryGetValue(genre, out var kept) ? kept : genres[genre] = genre;
         }
     }
 
@@ -105,7 +111,9 @@ public sealed class TrackCatalog
         : _sparseRowOf!.TryGetValue(trackId, out var r) ? r : -1;
 
     /// <summary>The track's genre name, "unknown" when the catalogue has none (or not the track).</summary>
-    public string GenreOf(int trackId) => TryGet(trackId, out var t) && t.Genre.Length > 0 ? t.Genre : "unknown";
+    public string GenreOf(int trackId) => RowOf(trackId) is var r and >= 0 ? _genreOf[r] : Unknown;
+
+    private const string Unknown = "unknown";
 
     /// <summary>A number per artist; tracks without an artist (or unknown tracks) each get a number of their own.</summary>
     public int ArtistOf(int trackId) => RowOf(trackId) is var r and >= 0 ? _artistOf[r] : int.MinValue + trackId;
