@@ -1,4 +1,5 @@
 using MusicRec.Contracts;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace MusicRec.Recommendation.Hybrid;
@@ -37,7 +38,7 @@ public sealed class CoListeningModel
     private readonly Dictionary<int, int> _rowOf = [];
     private readonly List<int> _trackIds = [];
     private readonly List<long> _occurrences = [];
-    private readonly List<Dictionary<int, int>?> _pairs = []; // row -> (neighbour row -> co-occurrences)
+    private readonly List<NeighbourCounts?> _pairs = []; // row -> (neighbour row -> co-occurrences)
     private readonly Dictionary<string, UserWindow> _users = new(StringComparer.Ordinal);
     private long _total;
 
@@ -95,7 +96,7 @@ public sealed class CoListeningModel
 
     /// <summary>How often the two tracks were heard together (0 when unknown or pruned).</summary>
     public int CoOccurrences(int a, int b) =>
-        _rowOf.TryGetValue(a, out var ra) && _rowOf.TryGetValue(b, out var rb) && _pairs[ra] is { } p ? p.GetValueOrDefault(rb) : 0;
+        _rowOf.TryGetValue(a, out var ra) && _rowOf.TryGetValue(b, out var rb) && _pairs[ra] is { } p ? p.Get(rb) : 0;
 
     /// <summary>The track's strongest co-listened tracks, best first (ties: lower id first).</summary>
     public IReadOnlyList<ScoredTrack> Neighbours(int trackId, int limit)
@@ -111,9 +112,10 @@ public sealed class CoListeningModel
     {
         if (!_rowOf.TryGetValue(trackId, out var row) || _pairs[row] is not { } pairs) return;
         var n = _occurrences[row];
-        foreach (var (other, count) in pairs)
+        for (var slot = 0; slot < pairs.Capacity; slot++)
         {
-            var s = Score(count, n, _occurrences[other], _total);
+            if (pairs.RowAt(slot) is not (>= 0 and var other)) continue;
+            var s = Score(pairs.CountAt(slot), n, _occurrences[other], _total);
             if (s > 0) into.Add((_trackIds[other], s));
         }
     }
@@ -137,35 +139,34 @@ public sealed class CoListeningModel
 
     private void Increment(int row, int other)
     {
-        // Sized once for PruneAt entries, so the table never grows past its bound.
-        var pairs = _pairs[row] ??= new Dictionary<int, int>(_options.PruneAt);
-        CollectionsMarshal.GetValueRefOrAddDefault(pairs, other, out _)++;
-        if (pairs.Count >= _options.PruneAt) Prune(pairs);
+        var pairs = _pairs[row] ??= new NeighbourCounts(_options.PruneAt);
+        if (pairs.Increment(other) >= _options.PruneAt) Prune(pairs);
     }
 
     /// <summary>
     /// Keeps the strongest <see cref="CoListeningOptions.MaxNeighbours"/> counters; ties keep the lower track id, so a
     /// model restored from a snapshot (other row numbers) prunes exactly as the live one did.
     /// </summary>
-    private void Prune(Dictionary<int, int> pairs)
+    private void Prune(NeighbourCounts pairs)
     {
-        // One buffer for every prune (one writer): a prune runs every few dozen new pairs of a busy track.
-        if (_pruneBuffer.Length < pairs.Count) _pruneBuffer = new KeyValuePair<int, int>[pairs.Count];
-        var entries = _pruneBuffer.AsSpan(0, pairs.Count);
+        // One pair of buffers for every prune (one writer): a prune runs every few dozen new pairs of a busy track.
+        if (_pruneKeys.Length < pairs.Count) (_pruneKeys, _pruneRows) = (new long[pairs.Count], new int[pairs.Count]);
         var n = 0;
-        foreach (var pair in pairs) entries[n++] = pair;
-        entries.Sort(new StrongestFirst(_trackIds));
-        for (var i = _options.MaxNeighbours; i < entries.Length; i++) pairs.Remove(entries[i].Key);
+        for (var slot = 0; slot < pairs.Capacity; slot++)
+            if (pairs.RowAt(slot) is >= 0 and var other)
+            {
+                // Ascending keys: fewer co-occurrences first, then the higher track id (the id mapped to an unsigned
+                // order and inverted), so the strongest, lower-id ties come last.
+                _pruneKeys[n] = ((long)pairs.CountAt(slot) << 32) | ~(uint)(_trackIds[other] ^ int.MinValue);
+                _pruneRows[n++] = other;
+            }
+        Array.Sort(_pruneKeys, _pruneRows, 0, n);
+        pairs.Clear();
+        for (var i = Math.Max(0, n - _options.MaxNeighbours); i < n; i++) pairs.Set(_pruneRows[i], (int)(_pruneKeys[i] >> 32));
     }
 
-    private KeyValuePair<int, int>[] _pruneBuffer = [];
-
-    /// <summary>More co-occurrences first, then the lower track id (a struct, so the sort calls it without a delegate).</summary>
-    private readonly struct StrongestFirst(List<int> trackIds) : IComparer<KeyValuePair<int, int>>
-    {
-        public int Compare(KeyValuePair<int, int> x, KeyValuePair<int, int> y) =>
-            x.Value != y.Value ? y.Value.CompareTo(x.Value) : trackIds[x.Key].CompareTo(trackIds[y.Key]);
-    }
+    private long[] _pruneKeys = [];
+    private int[] _pruneRows = [];
 
     // ---- snapshot: a deterministic binary image (same model, same bytes) ----
 
@@ -193,7 +194,7 @@ public sealed class CoListeningModel
             w.Write(_trackIds[r]);
             w.Write(_occurrences[r]);
             var pairs = _pairs[r];
-            var sorted = pairs is null ? [] : pairs.Select(p => (Track: _trackIds[p.Key], Count: p.Value)).OrderBy(p => p.Track).ToArray();
+            var sorted = pairs is null ? [] : pairs.Entries().Select(p => (Track: _trackIds[p.Row], p.Count)).OrderBy(p => p.Track).ToArray();
             w.Write(sorted.Length);
             foreach (var (t, c) in sorted) { w.Write(t); w.Write(c); }
         }
@@ -236,9 +237,10 @@ public sealed class CoListeningModel
             foreach (var (row, ts, cs) in pending)
             {
                 if (ts.Length == 0) continue;
-                var pairs = model._pairs[row] = new Dictionary<int, int>(options.PruneAt);
+                if (ts.Length >= options.PruneAt) throw new InvalidDataException($"{ts.Length} counters for one track, more than prune-at {options.PruneAt}");
+                var pairs = model._pairs[row] = new NeighbourCounts(options.PruneAt);
                 for (var j = 0; j < ts.Length; j++)
-                    pairs[model._rowOf.TryGetValue(ts[j], out var o) ? o : throw new InvalidDataException($"counter for unknown track {ts[j]}")] = cs[j];
+                    pairs.Set(model._rowOf.TryGetValue(ts[j], out var o) ? o : throw new InvalidDataException($"counter for unknown track {ts[j]}"), cs[j]);
             }
             var users = r.ReadInt32();
             for (var i = 0; i < users; i++)
@@ -254,6 +256,76 @@ public sealed class CoListeningModel
         catch (EndOfStreamException)
         {
             throw new InvalidDataException("the co-listening snapshot ends early");
+        }
+    }
+
+    /// <summary>
+    /// One track's counters: an open-addressing table of (neighbour row, co-occurrences) in one array, sized once for
+    /// <see cref="CoListeningOptions.PruneAt"/> entries. An update touches a cache line or two, where a dictionary's
+    /// buckets and entries were three objects apart (the model's updates were mostly those misses).
+    /// </summary>
+    private sealed class NeighbourCounts
+    {
+        private readonly int[] _slots; // per slot: neighbour row + 1 (0: empty), co-occurrences
+        private readonly int _mask;
+
+        public NeighbourCounts(int pruneAt)
+        {
+            // At most pruneAt - 1 entries stay between prunes, so a table a third larger always has free slots.
+            var capacity = (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)(pruneAt + pruneAt / 3 + 1));
+            _slots = new int[2 * capacity];
+            _mask = capacity - 1;
+        }
+
+        public int Count { get; private set; }
+        public int Capacity => _mask + 1;
+        /// <summary>The neighbour row in <paramref name="slot"/>, or -1 when it is empty.</summary>
+        public int RowAt(int slot) => _slots[2 * slot] - 1;
+        public int CountAt(int slot) => _slots[2 * slot + 1];
+
+        /// <summary>Adds one to the counter of <paramref name="row"/>; returns how many entries the table holds.</summary>
+        public int Increment(int row)
+        {
+            ref var key = ref Find(row);
+            if (key == 0) { key = row + 1; Count++; }
+            Unsafe.Add(ref key, 1)++;
+            return Count;
+        }
+
+        public int Get(int row)
+        {
+            ref var key = ref Find(row);
+            return key == 0 ? 0 : Unsafe.Add(ref key, 1);
+        }
+
+        public void Set(int row, int count)
+        {
+            ref var key = ref Find(row);
+            if (key == 0) { key = row + 1; Count++; }
+            Unsafe.Add(ref key, 1) = count;
+        }
+
+        public void Clear()
+        {
+            Array.Clear(_slots);
+            Count = 0;
+        }
+
+        public IEnumerable<(int Row, int Count)> Entries()
+        {
+            for (var slot = 0; slot < Capacity; slot++)
+                if (RowAt(slot) >= 0) yield return (RowAt(slot), CountAt(slot));
+        }
+
+        /// <summary>The key of <paramref name="row"/>'s slot, or of the empty slot where it would go (linear probing).</summary>
+        private ref int Find(int row)
+        {
+            // Fibonacci hashing: rows are dense small numbers, and neighbouring rows should not share a probe run.
+            for (var i = (int)((uint)row * 2654435769u >> 16) & _mask; ; i = (i + 1) & _mask)
+            {
+                ref var key = ref _slots[2 * i];
+                if (key == row + 1 || key == 0) return ref key;
+            }
         }
     }
 
