@@ -34,11 +34,19 @@ public sealed record TasteReading
         {
             var h = history[i];
             var w = WeightOf(h.Action);
-            if (w == 0 || anchors.Exists(a => a.Item1 == h.TrackId)) continue;
+            if (w == 0 || Holds(anchors, h.TrackId)) continue;
             anchors.Add((h.TrackId, w * factor, h.Action));
             factor *= Recency;
         }
         return anchors;
+    }
+
+    // A loop, not List.Exists: a lambda capturing the track was a closure and a delegate per history entry.
+    private static bool Holds(List<(int TrackId, double Weight, string Action)> anchors, int trackId)
+    {
+        foreach (var a in anchors)
+            if (a.TrackId == trackId) return true;
+        return false;
     }
 
     /// <summary>
@@ -85,22 +93,37 @@ internal static class CandidateOrder
 }
 
 /// <summary>The best <c>limit</c> candidates seen, in <see cref="CandidateOrder"/>: a bounded heap whose root is the worst kept.</summary>
-internal struct TopCandidates(int limit)
+internal sealed class TopCandidates
 {
-    private readonly PriorityQueue<Candidate, Candidate> _heap = new(Math.Max(limit, 1), Worst.Instance);
+    // One per thread, emptied for each query: a source asks for one ranking at a time.
+    [ThreadStatic] private static TopCandidates? _perThread;
+    private readonly PriorityQueue<Candidate, Candidate> _heap = new(Worst.Instance);
+    private int _limit;
+    /// <summary>The root once the heap is full: what a newcomer has to beat.</summary>
+    private Candidate _worst;
+
+    /// <summary>This thread's (empty) instance, keeping the best <paramref name="limit"/>.</summary>
+    public static TopCandidates Start(int limit)
+    {
+        var top = _perThread ??= new TopCandidates();
+        top._heap.Clear();
+        top._limit = limit;
+        return top;
+    }
 
     /// <summary>Whether a candidate with this track and score would be kept (cheap: check it before the exclusions).</summary>
-    public readonly bool Admits(int trackId, double score) =>
-        limit > 0 && (_heap.Count < limit || Worst.Instance.Compare(new Candidate(trackId, score, 0), _heap.Peek()) > 0);
+    public bool Admits(int trackId, double score) =>
+        _limit > 0 && (_heap.Count < _limit || score > _worst.Score || (score == _worst.Score && trackId < _worst.TrackId));
 
-    public readonly void Add(Candidate c)
+    public void Add(Candidate c)
     {
-        if (_heap.Count < limit) _heap.Enqueue(c, c);
+        if (_heap.Count < _limit) _heap.Enqueue(c, c);
         else _heap.EnqueueDequeue(c, c);
+        if (_heap.Count == _limit) _worst = _heap.Peek();
     }
 
     /// <summary>Appends the kept candidates to <paramref name="into"/>, best first.</summary>
-    public readonly void AddTo(List<Candidate> into)
+    public void AddTo(List<Candidate> into)
     {
         var start = into.Count;
         while (_heap.TryDequeue(out var c, out _)) into.Add(c);
@@ -148,7 +171,7 @@ public sealed class CoListeningSource(CoListeningModel model, TrackCatalog catal
             }
         }
         // An anchor set can have hundreds of neighbours, of which only the best few are kept.
-        var top = new TopCandidates(limit);
+        var top = TopCandidates.Start(limit);
         foreach (var (track, (score, anchor, _)) in sums)
             if (score > 0 && top.Admits(track, score) && !context.IsExcluded(track)) top.Add(new Candidate(track, score, anchor));
         top.AddTo(into);
@@ -173,6 +196,7 @@ public sealed class PopularitySource(PopularityModel model, TrackCatalog catalog
     /// <summary>The overall chart's weight beside the listener's genres' charts (a genre's weight is its share of the anchors).</summary>
     private const double OverallShare = 0.5;
     private const int GenresAsked = 3;
+    [ThreadStatic] private static Dictionary<int, double>? _best;
 
     public string Name => "popularity";
     public PopularityModel Model => model;
@@ -188,7 +212,8 @@ public sealed class PopularitySource(PopularityModel model, TrackCatalog catalog
             for (var i = 0; i < batch.Count; i++) into.Add(new Candidate(batch[i], 1.0 - (double)i / (batch.Count + 1), 0));
             return;
         }
-        var best = new Dictionary<int, double>(limit * (GenresAsked + 1));
+        var best = _best ??= [];
+        best.Clear();
         void Chart(string? genre, double share)
         {
             double top = 0;
