@@ -30,7 +30,7 @@ internal static class AdminEndpoints
                 answers = c.Total, listens = c.Listens, likes = c.Likes, skips = c.Skips,
                 like_rate = Math.Round(c.LikeRate, 4), skip_rate = Math.Round(c.SkipRate, 4),
             };
-            var (tracks, listeners, occurrences) = model.Read(() => (model.CoListening.Tracks, model.CoListening.Listeners, model.CoListening.Occurrences));
+            var (tracks, listeners, occurrences) = (model.CoListening.Tracks, model.CoListening.Listeners, model.CoListening.Occurrences);
             return Results.Json(new
             {
                 recommended = new

@@ -197,6 +197,7 @@ public sealed class PopularitySource(PopularityModel model, TrackCatalog catalog
     private const double OverallShare = 0.5;
     private const int GenresAsked = 3;
     [ThreadStatic] private static Dictionary<int, double>? _best;
+    [ThreadStatic] private static List<(int TrackId, double Score)>? _chart;
 
     public string Name => "popularity";
     public PopularityModel Model => model;
@@ -214,15 +215,14 @@ public sealed class PopularitySource(PopularityModel model, TrackCatalog catalog
         }
         var best = _best ??= [];
         best.Clear();
+        var chart = _chart ??= [];
         void Chart(string? genre, double share)
         {
-            double top = 0;
-            var taken = 0;
-            foreach (var (id, s) in model.Top(genre, context.IsExcluded))
+            chart.Clear();
+            model.Top(genre, context.IsExcluded, limit, chart);
+            foreach (var (id, s) in chart)
             {
-                if (taken++ == limit) break;
-                if (top == 0) top = s;
-                var score = share * s / top;
+                var score = share * s / chart[0].Score;
                 if (score > best.GetValueOrDefault(id)) best[id] = score;
             }
         }

@@ -1,6 +1,5 @@
 using MusicRec.Contracts;
-using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
+using System.Collections.Concurrent;
 
 namespace MusicRec.Recommendation.Hybrid;
 
@@ -30,37 +29,48 @@ public sealed record CoListeningOptions
 /// pairs the track with the listener's last <see cref="CoListeningOptions.UserWindow"/> distinct positive tracks, so
 /// one event costs O(window) counter updates and a query reads the counters as they are now. Memory is bounded: a
 /// track keeps at most <see cref="CoListeningOptions.PruneAt"/> counters (pruned to the strongest), a listener only
-/// the window. Not thread-safe: one writer, and readers that do not overlap it (phase 2 decides how).
+/// the window.
+/// <para>
+/// One writer (<see cref="Observe"/>) and any number of readers at the same time, without locks: a decision never
+/// waits for the model's owner, nor the owner for a decision. A reader sees each counter as it was at some moment
+/// (a counter is one 64-bit word), and a query that meets a prune of the same track may miss some of its counters.
+/// <see cref="WriteSnapshot"/> wants no write in progress.
+/// </para>
 /// </summary>
 public sealed class CoListeningModel
 {
     private readonly CoListeningOptions _options;
-    private readonly Dictionary<int, int> _rowOf = [];
-    private readonly List<int> _trackIds = [];
-    private readonly List<long> _occurrences = [];
-    private readonly List<NeighbourCounts?> _pairs = []; // row -> (neighbour row -> co-occurrences)
-    private readonly Dictionary<string, UserWindow> _users = new(StringComparer.Ordinal);
+    // Concurrent dictionaries: readers look up while the writer adds.
+    private readonly ConcurrentDictionary<int, int> _rowOf = new();
+    private readonly ConcurrentDictionary<string, UserWindow> _users = new(StringComparer.Ordinal);
+    private Rows _rows;
+    private int _rowCount;
     private long _total;
 
-    public CoListeningModel(CoListeningOptions? options = null)
+    /// <param name="expectedTracks">Rows reserved at once (the catalogue's size), so the row arrays need not grow.</param>
+    public CoListeningModel(CoListeningOptions? options = null, int expectedTracks = 0)
     {
         _options = options ?? new CoListeningOptions();
         if (_options.UserWindow < 1 || _options.MaxNeighbours < 1 || _options.PruneAt <= _options.MaxNeighbours)
             throw new ArgumentException("co-listening options need UserWindow >= 1 and PruneAt > MaxNeighbours >= 1", nameof(options));
+        _rows = new Rows(Math.Max(16, expectedTracks));
     }
 
     public CoListeningOptions Options => _options;
-    public int Tracks => _trackIds.Count;
+    public int Tracks => Volatile.Read(ref _rowCount);
     public int Listeners => _users.Count;
     /// <summary>Positive events that counted (a track already in the listener's window does not count again).</summary>
-    public long Occurrences => _total;
+    public long Occurrences => Volatile.Read(ref _total);
     /// <summary>The listener's last distinct positive tracks as this model has read them (a copy; empty when none).</summary>
     public int[] RecentTracks(string userId)
     {
         if (!_users.TryGetValue(userId, out var window)) return [];
+        var rows = Volatile.Read(ref _rows);
         var tracks = new int[window.Count];
-        for (var i = 0; i < tracks.Length; i++) tracks[i] = _trackIds[window.OldestFirstAt(i)];
-        return tracks;
+        var n = 0;
+        for (var i = 0; i < tracks.Length; i++)
+            if (window.OldestFirstAt(i) is var row && row < rows.TrackIds.Length) tracks[n++] = rows.TrackIds[row];
+        return n == tracks.Length ? tracks : tracks[..n];
     }
 
     /// <summary>Co-occurrence counters held, both directions.</summary>
@@ -68,8 +78,9 @@ public sealed class CoListeningModel
     {
         get
         {
+            var rows = Volatile.Read(ref _rows);
             long n = 0;
-            foreach (var p in _pairs) n += p?.Count ?? 0;
+            for (var r = 0; r < Math.Min(Tracks, rows.Pairs.Length); r++) n += rows.Pairs[r]?.Count ?? 0;
             return n;
         }
     }
@@ -78,10 +89,9 @@ public sealed class CoListeningModel
     public void Observe(string userId, int trackId, string action)
     {
         if (action is not (Contracts.Actions.Listen or Contracts.Actions.Like)) return;
-        ref var window = ref CollectionsMarshal.GetValueRefOrAddDefault(_users, userId, out var existed);
-        if (!existed) window = new UserWindow(_options.UserWindow);
+        var window = _users.GetOrAdd(userId, static (_, capacity) => new UserWindow(capacity), _options.UserWindow);
         var row = RowOf(trackId);
-        if (window!.Contains(row)) return;
+        if (window.Contains(row)) return;
         // Oldest first, whatever the ring's offset: a model restored from a snapshot then prunes exactly as this one.
         for (var i = 0; i < window.Count; i++)
         {
@@ -90,13 +100,13 @@ public sealed class CoListeningModel
             Increment(other, row);
         }
         window.Push(row);
-        _occurrences[row]++;
+        _rows.Occurrences[row]++;
         _total++;
     }
 
     /// <summary>How often the two tracks were heard together (0 when unknown or pruned).</summary>
     public int CoOccurrences(int a, int b) =>
-        _rowOf.TryGetValue(a, out var ra) && _rowOf.TryGetValue(b, out var rb) && _pairs[ra] is { } p ? p.Get(rb) : 0;
+        _rowOf.TryGetValue(a, out var ra) && _rowOf.TryGetValue(b, out var rb) && PairsOf(Volatile.Read(ref _rows), ra) is { } p ? p.Get(rb) : 0;
 
     /// <summary>The track's strongest co-listened tracks, best first (ties: lower id first).</summary>
     public IReadOnlyList<ScoredTrack> Neighbours(int trackId, int limit)
@@ -110,15 +120,21 @@ public sealed class CoListeningModel
     /// <summary>Adds each neighbour of the track that scores above zero to <paramref name="into"/>, in no order.</summary>
     public void AddNeighbours(int trackId, List<(int Track, double Score)> into)
     {
-        if (!_rowOf.TryGetValue(trackId, out var row) || _pairs[row] is not { } pairs) return;
-        var n = _occurrences[row];
+        var rows = Volatile.Read(ref _rows);
+        if (!_rowOf.TryGetValue(trackId, out var row) || PairsOf(rows, row) is not { } pairs) return;
+        var n = rows.Occurrences[row];
+        var total = Volatile.Read(ref _total);
         for (var slot = 0; slot < pairs.Capacity; slot++)
         {
-            if (pairs.RowAt(slot) is not (>= 0 and var other)) continue;
-            var s = Score(pairs.CountAt(slot), n, _occurrences[other], _total);
-            if (s > 0) into.Add((_trackIds[other], s));
+            var (other, count) = pairs.At(slot);
+            // A row added after this reader took the arrays is not in them: it is left for the next query.
+            if ((uint)other >= (uint)rows.TrackIds.Length) continue;
+            var s = Score(count, n, rows.Occurrences[other], total);
+            if (s > 0) into.Add((rows.TrackIds[other], s));
         }
     }
+
+    private static NeighbourCounts? PairsOf(Rows rows, int row) => row < rows.Pairs.Length ? Volatile.Read(ref rows.Pairs[row]) : null;
 
     private double Score(long k11, long nA, long nB, long total) => _options.Scoring switch
     {
@@ -128,19 +144,42 @@ public sealed class CoListeningModel
 
     private int RowOf(int trackId)
     {
-        ref var row = ref CollectionsMarshal.GetValueRefOrAddDefault(_rowOf, trackId, out var existed);
-        if (existed) return row;
-        row = _trackIds.Count;
-        _trackIds.Add(trackId);
-        _occurrences.Add(0);
-        _pairs.Add(null);
+        if (_rowOf.TryGetValue(trackId, out var row)) return row;
+        row = _rowCount;
+        var rows = _rows;
+        if (row == rows.TrackIds.Length) Volatile.Write(ref _rows, rows = rows.Grown());
+        rows.TrackIds[row] = trackId;
+        Volatile.Write(ref _rowCount, row + 1);
+        // Published last: a reader that finds the row finds it filled in.
+        _rowOf[trackId] = row;
         return row;
     }
 
     private void Increment(int row, int other)
     {
-        var pairs = _pairs[row] ??= new NeighbourCounts(_options.PruneAt);
-        if (pairs.Increment(other) >= _options.PruneAt) Prune(pairs);
+        ref var slot = ref _rows.Pairs[row];
+        if (slot is null) Volatile.Write(ref slot, new NeighbourCounts(_options.PruneAt));
+        if (slot!.Increment(other) >= _options.PruneAt) Prune(slot);
+    }
+
+    /// <summary>
+    /// The per-row arrays, replaced whole when they grow: a reader that took them once indexes arrays of one length.
+    /// A reader may hold the old ones a moment; their counts only lag.
+    /// </summary>
+    private sealed class Rows(int capacity)
+    {
+        public readonly int[] TrackIds = new int[capacity];
+        public readonly long[] Occurrences = new long[capacity];
+        public readonly NeighbourCounts?[] Pairs = new NeighbourCounts?[capacity];
+
+        public Rows Grown()
+        {
+            var next = new Rows(TrackIds.Length * 2);
+            TrackIds.CopyTo(next.TrackIds, 0);
+            Occurrences.CopyTo(next.Occurrences, 0);
+            Pairs.CopyTo(next.Pairs, 0);
+            return next;
+        }
     }
 
     /// <summary>
@@ -157,7 +196,7 @@ public sealed class CoListeningModel
             {
                 // Ascending keys: fewer co-occurrences first, then the higher track id (the id mapped to an unsigned
                 // order and inverted), so the strongest, lower-id ties come last.
-                _pruneKeys[n] = ((long)pairs.CountAt(slot) << 32) | ~(uint)(_trackIds[other] ^ int.MinValue);
+                _pruneKeys[n] = ((long)pairs.CountAt(slot) << 32) | ~(uint)(_rows.TrackIds[other] ^ int.MinValue);
                 _pruneRows[n++] = other;
             }
         Array.Sort(_pruneKeys, _pruneRows, 0, n);
@@ -187,14 +226,15 @@ public sealed class CoListeningModel
         w.Write(_options.PruneAt);
         w.Write((int)_options.Scoring);
         w.Write(_total);
-        var rows = Enumerable.Range(0, _trackIds.Count).OrderBy(r => _trackIds[r]).ToArray();
+        var all = _rows;
+        var rows = Enumerable.Range(0, _rowCount).OrderBy(r => all.TrackIds[r]).ToArray();
         w.Write(rows.Length);
         foreach (var r in rows)
         {
-            w.Write(_trackIds[r]);
-            w.Write(_occurrences[r]);
-            var pairs = _pairs[r];
-            var sorted = pairs is null ? [] : pairs.Entries().Select(p => (Track: _trackIds[p.Row], p.Count)).OrderBy(p => p.Track).ToArray();
+            w.Write(all.TrackIds[r]);
+            w.Write(all.Occurrences[r]);
+            var pairs = all.Pairs[r];
+            var sorted = pairs is null ? [] : pairs.Entries().Select(p => (Track: all.TrackIds[p.Row], p.Count)).OrderBy(p => p.Track).ToArray();
             w.Write(sorted.Length);
             foreach (var (t, c) in sorted) { w.Write(t); w.Write(c); }
         }
@@ -202,7 +242,7 @@ public sealed class CoListeningModel
         foreach (var (user, window) in _users.OrderBy(u => u.Key, StringComparer.Ordinal))
         {
             w.Write(user);
-            var recent = window.OldestFirst().Select(r => _trackIds[r]).ToArray();
+            var recent = window.OldestFirst().Select(r => all.TrackIds[r]).ToArray();
             w.Write(recent.Length);
             foreach (var t in recent) w.Write(t);
         }
@@ -227,7 +267,7 @@ public sealed class CoListeningModel
             for (var i = 0; i < tracks; i++)
             {
                 var row = model.RowOf(r.ReadInt32());
-                model._occurrences[row] = r.ReadInt64();
+                model._rows.Occurrences[row] = r.ReadInt64();
                 var n = r.ReadInt32();
                 var ts = new int[n];
                 var cs = new int[n];
@@ -238,7 +278,7 @@ public sealed class CoListeningModel
             {
                 if (ts.Length == 0) continue;
                 if (ts.Length >= options.PruneAt) throw new InvalidDataException($"{ts.Length} counters for one track, more than prune-at {options.PruneAt}");
-                var pairs = model._pairs[row] = new NeighbourCounts(options.PruneAt);
+                var pairs = model._rows.Pairs[row] = new NeighbourCounts(options.PruneAt);
                 for (var j = 0; j < ts.Length; j++)
                     pairs.Set(model._rowOf.TryGetValue(ts[j], out var o) ? o : throw new InvalidDataException($"counter for unknown track {ts[j]}"), cs[j]);
             }
@@ -260,71 +300,78 @@ public sealed class CoListeningModel
     }
 
     /// <summary>
-    /// One track's counters: an open-addressing table of (neighbour row, co-occurrences) in one array, sized once for
+    /// One track's counters: an open-addressing table of (neighbour row, co-occurrences), sized once for
     /// <see cref="CoListeningOptions.PruneAt"/> entries. An update touches a cache line or two, where a dictionary's
-    /// buckets and entries were three objects apart (the model's updates were mostly those misses).
+    /// buckets and entries were three objects apart (the model's updates were mostly those misses). Each entry is one
+    /// 64-bit word, written whole, so a reader never pairs one neighbour with another's count.
     /// </summary>
     private sealed class NeighbourCounts
     {
-        private readonly int[] _slots; // per slot: neighbour row + 1 (0: empty), co-occurrences
+        private readonly long[] _slots; // per slot: co-occurrences << 32 | (neighbour row + 1); 0: empty
         private readonly int _mask;
 
         public NeighbourCounts(int pruneAt)
         {
             // At most pruneAt - 1 entries stay between prunes, so a table a third larger always has free slots.
             var capacity = (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)(pruneAt + pruneAt / 3 + 1));
-            _slots = new int[2 * capacity];
+            _slots = new long[capacity];
             _mask = capacity - 1;
         }
 
+        /// <summary>Entries held (the writer's count; a reader may see it a step behind).</summary>
         public int Count { get; private set; }
         public int Capacity => _mask + 1;
-        /// <summary>The neighbour row in <paramref name="slot"/>, or -1 when it is empty.</summary>
-        public int RowAt(int slot) => _slots[2 * slot] - 1;
-        public int CountAt(int slot) => _slots[2 * slot + 1];
+
+        /// <summary>The neighbour row in <paramref name="slot"/> (-1: empty) and its count, read as one word.</summary>
+        public (int Row, int Count) At(int slot)
+        {
+            var entry = Volatile.Read(ref _slots[slot]);
+            return ((int)(uint)entry - 1, (int)(entry >> 32));
+        }
+
+        public int CountAt(int slot) => At(slot).Count;
+
+        public int RowAt(int slot) => At(slot).Row;
 
         /// <summary>Adds one to the counter of <paramref name="row"/>; returns how many entries the table holds.</summary>
         public int Increment(int row)
         {
-            ref var key = ref Find(row);
-            if (key == 0) { key = row + 1; Count++; }
-            Unsafe.Add(ref key, 1)++;
+            ref var entry = ref Find(row);
+            if (entry == 0) Count++;
+            Volatile.Write(ref entry, (entry == 0 ? (uint)(row + 1) : entry) + (1L << 32));
             return Count;
         }
 
-        public int Get(int row)
-        {
-            ref var key = ref Find(row);
-            return key == 0 ? 0 : Unsafe.Add(ref key, 1);
-        }
+        public int Get(int row) => (int)(Volatile.Read(ref Find(row)) >> 32);
 
         public void Set(int row, int count)
         {
-            ref var key = ref Find(row);
-            if (key == 0) { key = row + 1; Count++; }
-            Unsafe.Add(ref key, 1) = count;
+            ref var entry = ref Find(row);
+            if (entry == 0) Count++;
+            Volatile.Write(ref entry, ((long)count << 32) | (uint)(row + 1));
         }
 
         public void Clear()
         {
-            Array.Clear(_slots);
+            // Word by word, so a reader sees each entry either whole or empty.
+            for (var i = 0; i < _slots.Length; i++) Volatile.Write(ref _slots[i], 0);
             Count = 0;
         }
 
         public IEnumerable<(int Row, int Count)> Entries()
         {
             for (var slot = 0; slot < Capacity; slot++)
-                if (RowAt(slot) >= 0) yield return (RowAt(slot), CountAt(slot));
+                if (At(slot) is { Row: >= 0 } entry) yield return entry;
         }
 
-        /// <summary>The key of <paramref name="row"/>'s slot, or of the empty slot where it would go (linear probing).</summary>
-        private ref int Find(int row)
+        /// <summary>The entry of <paramref name="row"/>, or the empty one where it would go (linear probing).</summary>
+        private ref long Find(int row)
         {
             // Fibonacci hashing: rows are dense small numbers, and neighbouring rows should not share a probe run.
             for (var i = (int)((uint)row * 2654435769u >> 16) & _mask; ; i = (i + 1) & _mask)
             {
-                ref var key = ref _slots[2 * i];
-                if (key == row + 1 || key == 0) return ref key;
+                ref var entry = ref _slots[i];
+                if (entry == 0 || (uint)entry == (uint)(row + 1)) return ref entry;
             }
         }
     }

@@ -73,7 +73,7 @@ public static class OfflineEvaluation
         var blend = new HybridRecommender(catalog, sources, options.Blend with { CandidatesPerSource = perSource }, options.Reading);
         recommenders.Add(("blend", c => Ids(blend.Rank(c))));
         recommenders.Add(("random", c => RandomTop(catalog, c)));
-        recommenders.Add(("most-popular", c => allTime.Top(null, c.IsExcluded).Take(c.Count).Select(t => t.TrackId).ToList()));
+        recommenders.Add(("most-popular", c => allTime.Top(null, c.IsExcluded, c.Count).Select(t => t.TrackId).ToList()));
 
         var ranks = PopularityRanks(ordered);
         var unplayedRank = ranks.Count + 1;

@@ -14,7 +14,7 @@ public sealed record PopularityOptions
 /// Time-decayed counts of positive activity per track, ranked overall and per genre. Every score decays by the same
 /// factor, so the ranking only changes when an event arrives: scores are kept at a fixed reference time (an event at
 /// t adds w·2^((t − ref)/halfLife)) and the sorted sets are updated per event in O(log n). Events may come out of
-/// order. Not thread-safe (one writer).
+/// order. One writer and many readers: each call holds the model's lock for one event or one chart.
 /// </summary>
 public sealed class PopularityModel
 {
@@ -24,6 +24,7 @@ public sealed class PopularityModel
     private readonly SortedSet<(double Score, int TrackId)> _overall = new(Ranking.Instance);
     private readonly Dictionary<string, SortedSet<(double Score, int TrackId)>> _byGenre = new(StringComparer.Ordinal);
     private DateTimeOffset? _reference;
+    private readonly Lock _gate = new();
 
     public PopularityModel(TrackCatalog catalog, PopularityOptions? options = null)
     {
@@ -33,13 +34,25 @@ public sealed class PopularityModel
     }
 
     public PopularityOptions Options => _options;
-    public int Tracks => _score.Count;
-    public IEnumerable<string> Genres => _byGenre.Keys;
+    public int Tracks
+    {
+        get { lock (_gate) return _score.Count; }
+    }
+
+    public IReadOnlyList<string> Genres
+    {
+        get { lock (_gate) return [.. _byGenre.Keys]; }
+    }
 
     public void Observe(int trackId, string action, DateTimeOffset ts)
     {
         var weight = action switch { Actions.Listen => _options.ListenWeight, Actions.Like => _options.LikeWeight, _ => 0 };
         if (weight <= 0) return;
+        lock (_gate) Add(trackId, weight, ts);
+    }
+
+    private void Add(int trackId, double weight, DateTimeOffset ts)
+    {
         _reference ??= ts;
         var exponent = Exponent(ts);
         if (exponent > 500) { Rebase(ts); exponent = 0; } // keep 2^x far from overflow (2^1024)
@@ -57,16 +70,36 @@ public sealed class PopularityModel
     }
 
     /// <summary>The track's decayed count as of <paramref name="now"/> (listens plus weighted likes).</summary>
-    public double ScoreOf(int trackId, DateTimeOffset now) =>
-        _score.TryGetValue(trackId, out var s) ? s / Math.Pow(2, Exponent(now)) : 0;
-
-    /// <summary>The most popular tracks now, overall or in one genre, skipping excluded ones; scores relative to the top.</summary>
-    public IEnumerable<(int TrackId, double Score)> Top(string? genre = null, Func<int, bool>? isExcluded = null)
+    public double ScoreOf(int trackId, DateTimeOffset now)
     {
-        var set = genre is null ? _overall : _byGenre.GetValueOrDefault(genre);
-        if (set is null) yield break;
-        foreach (var (score, id) in set)
-            if (isExcluded is null || !isExcluded(id)) yield return (id, score);
+        lock (_gate) return _score.TryGetValue(trackId, out var s) ? s / Math.Pow(2, Exponent(now)) : 0;
+    }
+
+    /// <summary>
+    /// The <paramref name="limit"/> most popular tracks now, overall or in one genre, skipping excluded ones, best first
+    /// (their decayed counts: compare them within one chart).
+    /// </summary>
+    public List<(int TrackId, double Score)> Top(string? genre = null, Func<int, bool>? isExcluded = null, int limit = int.MaxValue)
+    {
+        var into = new List<(int TrackId, double Score)>();
+        Top(genre, isExcluded, limit, into);
+        return into;
+    }
+
+    /// <summary><see cref="Top(string?, Func{int, bool}?, int)"/> into the caller's list (appended).</summary>
+    public void Top(string? genre, Func<int, bool>? isExcluded, int limit, List<(int TrackId, double Score)> into)
+    {
+        lock (_gate)
+        {
+            var set = genre is null ? _overall : _byGenre.GetValueOrDefault(genre);
+            if (set is null) return;
+            var taken = 0;
+            foreach (var (score, id) in set)
+            {
+                if (taken == limit) break;
+                if (isExcluded is null || !isExcluded(id)) { into.Add((id, score)); taken++; }
+            }
+        }
     }
 
     /// <summary>
@@ -74,6 +107,11 @@ public sealed class PopularityModel
     /// track), then the next best of any genre when there are fewer genres than <paramref name="count"/>.
     /// </summary>
     public IReadOnlyList<int> PopularNow(int count, Func<int, bool>? isExcluded = null)
+    {
+        lock (_gate) return PopularNowLocked(count, isExcluded);
+    }
+
+    private List<int> PopularNowLocked(int count, Func<int, bool>? isExcluded)
     {
         // Each genre's best allowed track, read from its own chart, so the overall chart is never walked to its end.
         var firsts = new List<(double Score, int TrackId)>(_byGenre.Count);
@@ -88,10 +126,10 @@ public sealed class PopularityModel
             picked.Add(id);
         }
         if (picked.Count < count)
-            foreach (var (id, _) in Top(null, isExcluded))
+            foreach (var (_, id) in _overall)
             {
                 if (picked.Count == count) break;
-                if (!picked.Contains(id)) picked.Add(id);
+                if ((isExcluded is null || !isExcluded(id)) && !picked.Contains(id)) picked.Add(id);
             }
         return picked;
     }

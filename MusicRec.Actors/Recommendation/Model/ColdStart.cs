@@ -15,19 +15,16 @@ public static class ColdStart
     {
         var source = new PopularitySource(model.Popularity, model.Catalog);
         var nobody = new RecommendationContext(userId, [], _ => false);
-        return model.Read(() =>
+        // With no history the popularity source gives the genre-diverse chart (PopularityModel.PopularNow).
+        var candidates = new List<Candidate>(UserTasteState.BatchSize);
+        source.Collect(nobody, UserTasteState.BatchSize, candidates);
+        if (candidates.Count < UserTasteState.BatchSize) return null;
+        var tracks = candidates.Select(c =>
         {
-            // With no history the popularity source gives the genre-diverse chart (PopularityModel.PopularNow).
-            var candidates = new List<Candidate>(UserTasteState.BatchSize);
-            source.Collect(nobody, UserTasteState.BatchSize, candidates);
-            if (candidates.Count < UserTasteState.BatchSize) return null;
-            var tracks = candidates.Select(c =>
-            {
-                model.Catalog.TryGet(c.TrackId, out var info);
-                return new RecommendedTrack(c.TrackId, info?.Title ?? "", info?.Artist ?? "", model.Catalog.GenreOf(c.TrackId),
-                    Math.Round(c.Score, 4), source.Explain(c, nobody), source.Name);
-            }).ToArray();
-            return new RecommendationBatch(UserTasteState.BatchId(userId, 0), userId, now, tracks);
-        });
+            model.Catalog.TryGet(c.TrackId, out var info);
+            return new RecommendedTrack(c.TrackId, info?.Title ?? "", info?.Artist ?? "", model.Catalog.GenreOf(c.TrackId),
+                Math.Round(c.Score, 4), source.Explain(c, nobody), source.Name);
+        }).ToArray();
+        return new RecommendationBatch(UserTasteState.BatchId(userId, 0), userId, now, tracks);
     }
 }

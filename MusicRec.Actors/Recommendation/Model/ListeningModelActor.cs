@@ -12,7 +12,7 @@ public sealed record ListeningModelOptions
     /// <summary>Unique per node, so every node sees every partition (all nodes build the same model).</summary>
     public string GroupId { get; init; } = "musicrec-model";
     public string Topic { get; init; } = Topics.UserActivity;
-    /// <summary>Most records applied under one write lock.</summary>
+    /// <summary>Most records applied per poll (the actor's other messages get a turn in between).</summary>
     public int MaxPerWrite { get; init; } = 1024;
     /// <summary>How long the actor waits before polling again when the topic had nothing new.</summary>
     public TimeSpan IdlePoll { get; init; } = TimeSpan.FromMilliseconds(50);

@@ -40,8 +40,8 @@ public sealed class TrackSuggestions
         var asked = new RecommendationContext("", [new HistoryEntry(trackId, Actions.Like)], id => id == trackId) { Count = limit };
         return source switch
         {
-            "colistening" => _model.Read(() => _model.CoListening.Neighbours(trackId, limit)
-                .Select(n => Describe(n.TrackId, n.Score, _coListening, new Candidate(n.TrackId, n.Score, trackId), asked)).ToList()),
+            "colistening" => _model.CoListening.Neighbours(trackId, limit)
+                .Select(n => Describe(n.TrackId, n.Score, _coListening, new Candidate(n.TrackId, n.Score, trackId), asked)).ToList(),
             "audio" => _audio.Similar(trackId, limit)
                 .Select(n => Describe(n.TrackId, n.Score, _audio, new Candidate(n.TrackId, n.Score, trackId), asked)).ToList(),
             "blend" => _context.Recommend(asked).Select(s => Track(s.TrackId, s.Score, s.Because, s.Source)).ToList(),
@@ -53,13 +53,10 @@ public sealed class TrackSuggestions
     public IReadOnlyList<RecommendedTrack> Popular(string? genre, int limit)
     {
         var nobody = new RecommendationContext("", [], _ => false);
-        return _model.Read(() =>
-        {
-            var top = _model.Popularity.Top(genre).Take(limit).ToList();
-            // Decayed counts grow with time between rebases: shown relative to the chart's top.
-            var best = top.Count > 0 ? top[0].Score : 1;
-            return top.Select(p => Describe(p.TrackId, p.Score / best, _popularity, new Candidate(p.TrackId, p.Score / best, 0), nobody)).ToList();
-        });
+        var top = _model.Popularity.Top(genre, limit: limit);
+        // Decayed counts grow with time between rebases: shown relative to the chart's top.
+        var best = top.Count > 0 ? top[0].Score : 1;
+        return top.Select(p => Describe(p.TrackId, p.Score / best, _popularity, new Candidate(p.TrackId, p.Score / best, 0), nobody)).ToList();
     }
 
     private RecommendedTrack Describe(int trackId, double score, ICandidateSource source, Candidate candidate, RecommendationContext context) =>

@@ -41,11 +41,8 @@ public sealed record SuggestionContext(SimilarityIndex Catalogue, HybridRecommen
         return new(catalogue, new HybridRecommender(model.Catalog, sources, blend, reading), model);
     }
 
-    /// <summary>The blend's suggestions, read while the shared model is not being written.</summary>
-    public IReadOnlyList<Suggestion> Recommend(RecommendationContext request) => Read(() => Blend.Recommend(request));
-
-    /// <summary>Runs <paramref name="read"/> while the shared model (if any) is not being written.</summary>
-    public T Read<T>(Func<T> read) => Model is null ? read() : Model.Read(read);
+    /// <summary>The blend's suggestions from the shared model as it stands (its owner may be writing meanwhile).</summary>
+    public IReadOnlyList<Suggestion> Recommend(RecommendationContext request) => Blend.Recommend(request);
 }
 
 /// <summary>
@@ -65,30 +62,26 @@ public static class SuggestionPolicy
         var open = UserTasteState.BatchSize - state.Pending.Count;
         if (!state.BatchDue) return new ActivityRecorded(activity.EventId, activity.TrackId, activity.Action, activity.Ts, []);
         var own = Exclusions(state, activity);
-        var chosen = context.Read(() =>
-        {
-            var excluded = own;
+        var excluded = own;
             // The model reads the topic ahead of this actor: what it already saw this listener play (events still on
             // their way here) is heard too, or a batch could suggest the next tracks the listener is about to be told
             // they heard. Copied once: the exclusion is asked for every candidate.
-            if (context.Model?.CoListening.RecentTracks(state.UserId) is { Length: > 0 } ahead)
-                excluded = id => own(id) || Array.IndexOf(ahead, id) >= 0;
-            var request = new RecommendationContext(state.UserId, HistoryWith(state, activity), excluded)
-            {
-                Count = open,
-                // Per event: a redelivered event is not decided again, so the seed never needs to repeat across events.
-                Seed = StableSeed.Of(state.UserId, state.EventsApplied),
-                IsRecentlyRecommended = state.WasRecentlyRecommended,
-            };
-            var choices = new List<Choice>(open);
-            foreach (var p in context.Blend.Rank(request))
-            {
-                if (!context.Catalogue.Contains(p.Candidate.TrackId)) continue;
-                var s = context.Blend.Describe(p, request);
-                choices.Add(new Choice(s.TrackId, s.Score, s.Source, s.Because));
-            }
-            return choices;
-        });
+        if (context.Model?.CoListening.RecentTracks(state.UserId) is { Length: > 0 } ahead)
+            excluded = id => own(id) || Array.IndexOf(ahead, id) >= 0;
+        var request = new RecommendationContext(state.UserId, HistoryWith(state, activity), excluded)
+        {
+            Count = open,
+            // Per event: a redelivered event is not decided again, so the seed never needs to repeat across events.
+            Seed = StableSeed.Of(state.UserId, state.EventsApplied),
+            IsRecentlyRecommended = state.WasRecentlyRecommended,
+        };
+        var chosen = new List<Choice>(open);
+        foreach (var p in context.Blend.Rank(request))
+        {
+            if (!context.Catalogue.Contains(p.Candidate.TrackId)) continue;
+            var s = context.Blend.Describe(p, request);
+            chosen.Add(new Choice(s.TrackId, s.Score, s.Source, s.Because));
+        }
         return new ActivityRecorded(activity.EventId, activity.TrackId, activity.Action, activity.Ts, chosen);
     }
 

@@ -119,7 +119,7 @@ public sealed class RecommenderPipelineBenchmark : IBenchmark
     {
         var random = new Random(5);
         var states = FreshStates(users);
-        using var model = Blend ? WarmModel(index, byGenre) : null;
+        var model = Blend ? WarmModel(index, byGenre) : null;
         var context = ContextFor(index, model);
         var activities = new ActivityEvent[events];
         for (var i = 0; i < events; i++) activities[i] = FavouriteGenreEvent(random, byGenre, i, users);
@@ -239,7 +239,7 @@ public sealed class RecommenderPipelineBenchmark : IBenchmark
         {
             var bus = new InProcessBus(4);
             using var transport = new InProcessTransport(bus);
-            using var model = Blend ? WarmModel(index, byGenre) : null;
+            var model = Blend ? WarmModel(index, byGenre) : null;
             // The node's model owner reads the same bus in its own group, so the model learns during the run.
             if (model is not null && ModelOnline) system.ActorOf(ListeningModelActor.Props(model, transport, index.Contains, new ListeningModelOptions()), "listening-model");
             var options = new RecommenderOptions

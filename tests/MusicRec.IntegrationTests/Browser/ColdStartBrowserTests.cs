@@ -46,7 +46,6 @@ public sealed class ColdStartBrowserTests : IAsyncLifetime
             await _app.StopAsync();
             await _app.DisposeAsync();
         }
-        _model.Dispose();
     }
 
     [Fact]

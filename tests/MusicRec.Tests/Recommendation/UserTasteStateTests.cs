@@ -248,7 +248,7 @@ public class UserTasteStateTests
     [Fact]
     public void Tracks_the_shared_model_already_saw_the_listener_play_are_not_suggested()
     {
-        using var model = new ListeningModel(new TrackCatalog(Index.Tracks));
+        var model = new ListeningModel(new TrackCatalog(Index.Tracks));
         var ahead = Enumerable.Range(2, 8).Select(Track).ToArray();
         // Another listener pairs this listener's track with the tracks ahead, so co-listening would suggest them first.
         var events = new List<ActivityEvent> { new("w0", "w", Track(0), Actions.Like, T0) };

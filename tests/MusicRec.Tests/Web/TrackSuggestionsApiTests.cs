@@ -49,7 +49,7 @@ public class TrackSuggestionsApiTests
     [Fact]
     public async Task Similar_by_co_listening_names_the_co_listened_track_and_why()
     {
-        using var model = Played();
+        var model = Played();
         await using var host = await Host(model);
         var body = await Json(host, $"/api/tracks/{Track(0)}/similar?source=colistening&limit=5");
         Assert.Equal("colistening", body.GetProperty("source").GetString());
@@ -63,7 +63,7 @@ public class TrackSuggestionsApiTests
     [Fact]
     public async Task Similar_by_audio_gives_the_nearest_tracks_and_blend_mixes_sources()
     {
-        using var model = Played();
+        var model = Played();
         await using var host = await Host(model);
         var audio = await Json(host, $"/api/tracks/{Track(0)}/similar?source=audio&limit=4");
         var expected = Index.TopK(Index.VectorOf(Track(0)), 4, id => id == Track(0)).Select(t => t.TrackId);
@@ -82,7 +82,7 @@ public class TrackSuggestionsApiTests
     [Fact]
     public async Task Popular_ranks_by_decayed_plays_overall_and_per_genre()
     {
-        using var model = Played();
+        var model = Played();
         await using var host = await Host(model);
         var overall = await Json(host, "/api/popular?limit=2");
         Assert.Equal([Track(7), Track(0)], Ids(overall));
@@ -105,7 +105,7 @@ public class TrackSuggestionsApiTests
     [InlineData("/api/popular?genre=Polka", HttpStatusCode.NotFound)]
     public async Task Bad_queries_get_a_problem(string path, HttpStatusCode expected)
     {
-        using var model = Played();
+        var model = Played();
         await using var host = await Host(model);
         var response = await host.Client.GetAsync(path);
         Assert.Equal(expected, response.StatusCode);

@@ -219,7 +219,7 @@ public class WebApiTests
     [Fact]
     public async Task A_listener_without_a_batch_gets_the_genre_diverse_popular_now_batch()
     {
-        using var model = PlayedModel();
+        var model = PlayedModel();
         await using var host = await WebTestHost.StartAsync(services: s => s.AddSingleton(model));
         var body = JsonDocument.Parse(await host.Client.GetStringAsync("/api/users/newcomer/recommendations")).RootElement;
         Assert.True(body.GetProperty("popular_now").GetBoolean());
@@ -242,7 +242,7 @@ public class WebApiTests
     [Fact]
     public async Task Without_plays_or_a_model_a_new_listener_gets_no_batch()
     {
-        using var empty = new ListeningModel(new TrackCatalog([new TrackInfo(1, "First", "A", "Rock", null)]));
+        var empty = new ListeningModel(new TrackCatalog([new TrackInfo(1, "First", "A", "Rock", null)]));
         await using var host = await WebTestHost.StartAsync(services: s => s.AddSingleton(empty));
         var body = JsonDocument.Parse(await host.Client.GetStringAsync("/api/users/newcomer/recommendations")).RootElement;
         Assert.Equal(0, body.GetProperty("batches").GetArrayLength());

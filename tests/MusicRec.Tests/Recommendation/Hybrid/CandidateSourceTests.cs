@@ -57,6 +57,35 @@ public class PopularityModelTests
         Assert.Equal(1, model.ScoreOf(2, Now.AddDays(30)), 6);
         Assert.Equal([2, 1], model.Top().Select(t => t.TrackId));
     }
+
+    [Fact]
+    public async Task Charts_can_be_read_while_the_owner_writes()
+    {
+        var model = new PopularityModel(Create(400));
+        var random = new Random(4);
+        var events = Enumerable.Range(0, 40_000).Select(i => (Track: 1 + random.Next(400), At: Now.AddSeconds(i))).ToArray();
+        using var done = new CancellationTokenSource();
+        var readers = Enumerable.Range(0, 2).Select(r => Task.Run(() =>
+        {
+            var reads = 0;
+            while (!done.IsCancellationRequested || reads == 0)
+            {
+                var top = model.Top(r == 0 ? null : "Rock", limit: 20);
+                // A chart read in one piece is in order, whatever the writer did meanwhile.
+                for (var i = 1; i < top.Count; i++) Assert.True(top[i - 1].Score >= top[i].Score);
+                Assert.True(model.PopularNow(3).Count <= 3);
+                reads++;
+            }
+            return reads;
+        })).ToArray();
+        foreach (var (track, at) in events) model.Observe(track, Actions.Listen, at);
+        done.Cancel();
+        Assert.All(await Task.WhenAll(readers), reads => Assert.True(reads > 0));
+
+        var alone = new PopularityModel(Create(400));
+        foreach (var (track, at) in events) alone.Observe(track, Actions.Listen, at);
+        Assert.Equal(alone.Top(limit: 50), model.Top(limit: 50));
+    }
 }
 
 public class CandidateSourceTests

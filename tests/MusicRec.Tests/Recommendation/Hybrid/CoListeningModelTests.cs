@@ -130,6 +130,39 @@ public class CoListeningModelTests
         Assert.Equal(4 / Math.Sqrt(5 * 4), n[0].Score, 4);
     }
 
+    [Fact]
+    public async Task Readers_query_while_the_writer_learns_and_the_result_is_the_writers_alone()
+    {
+        // Small prune bounds and no reserved rows: the writer prunes and grows its row arrays under the readers.
+        var options = new CoListeningOptions { UserWindow = 5, MaxNeighbours = 6, PruneAt = 10 };
+        var random = new Random(8);
+        var events = Enumerable.Range(0, 60_000).Select(_ => ($"u{random.Next(300)}", 1 + random.Next(3000), random.Next(4) == 0 ? Actions.Like : Actions.Listen)).ToArray();
+        var model = new CoListeningModel(options);
+        using var done = new CancellationTokenSource();
+        var readers = Enumerable.Range(0, 2).Select(r => Task.Run(() =>
+        {
+            var found = new List<(int Track, double Score)>();
+            var reads = 0;
+            while (!done.IsCancellationRequested || reads == 0)
+            {
+                found.Clear();
+                model.AddNeighbours(1 + (reads * 7 + r) % 3000, found);
+                // Whatever the writer was doing: known tracks with positive scores, never a row's stand-in.
+                Assert.All(found, n => Assert.True(n.Track is >= 1 and <= 3000 && n.Score > 0));
+                Assert.All(model.RecentTracks($"u{reads % 300}"), t => Assert.InRange(t, 1, 3000));
+                reads++;
+            }
+            return reads;
+        })).ToArray();
+        foreach (var (u, t, a) in events) model.Observe(u, t, a);
+        done.Cancel();
+        Assert.All(await Task.WhenAll(readers), reads => Assert.True(reads > 0));
+
+        var alone = new CoListeningModel(options);
+        foreach (var (u, t, a) in events) alone.Observe(u, t, a);
+        Assert.Equal(Snapshot(alone), Snapshot(model));
+    }
+
     private static byte[] Snapshot(CoListeningModel model)
     {
         var ms = new MemoryStream();

@@ -22,7 +22,7 @@ public class ListeningModelActorTests(ITestOutputHelper output)
     {
         using var transport = new InProcessTransport(new InProcessBus());
         using var publisher = new TransportActivityPublisher(transport);
-        using var model = new ListeningModel(new TrackCatalog(Index.Tracks));
+        var model = new ListeningModel(new TrackCatalog(Index.Tracks));
         var owner = Sys.ActorOf(ListeningModelActor.Props(model, transport, Index.Contains, new ListeningModelOptions()));
         var options = new RecommenderOptions
         {
@@ -85,7 +85,7 @@ public class ListeningModelActorTests(ITestOutputHelper output)
                 Assert.Equal(30, status.Events);
             }, TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(100));
             await owner.GracefulStop(TimeSpan.FromSeconds(5));
-            return (status, model.Read(() => model.CoListening.Neighbours(Index.Tracks[0].TrackId, 10)));
+            return (status, model.CoListening.Neighbours(Index.Tracks[0].TrackId, 10));
         }
 
         var first = await Build("first");
