@@ -69,7 +69,7 @@ public sealed class CoListeningModel
         var tracks = new int[window.Count];
         var n = 0;
         for (var i = 0; i < tracks.Length; i++)
-            if (window.OldestFirstAt(i) is var row && row < rows.TrackIds.Length) tracks[n++] = rows.TrackIds[row];
+            if (window.OldestFirstAt(i) is var row && row < rows.Of.Length) tracks[n++] = rows.Of[row].TrackId;
         return n == tracks.Length ? tracks : tracks[..n];
     }
 
@@ -100,7 +100,7 @@ public sealed class CoListeningModel
             Increment(other, row);
         }
         window.Push(row);
-        _rows.Occurrences[row]++;
+        _rows.Of[row].Occurrences++;
         _total++;
     }
 
@@ -122,15 +122,16 @@ public sealed class CoListeningModel
     {
         var rows = Volatile.Read(ref _rows);
         if (!_rowOf.TryGetValue(trackId, out var row) || PairsOf(rows, row) is not { } pairs) return;
-        var n = rows.Occurrences[row];
+        var n = rows.Of[row].Occurrences;
         var total = Volatile.Read(ref _total);
         for (var slot = 0; slot < pairs.Capacity; slot++)
         {
             var (other, count) = pairs.At(slot);
             // A row added after this reader took the arrays is not in them: it is left for the next query.
-            if ((uint)other >= (uint)rows.TrackIds.Length) continue;
-            var s = Score(count, n, rows.Occurrences[other], total);
-            if (s > 0) into.Add((rows.TrackIds[other], s));
+            if ((uint)other >= (uint)rows.Of.Length) continue;
+            ref readonly var neighbour = ref rows.Of[other];
+            var s = Score(count, n, neighbour.Occurrences, total);
+            if (s > 0) into.Add((neighbour.TrackId, s));
         }
     }
 
@@ -147,8 +148,8 @@ public sealed class CoListeningModel
         if (_rowOf.TryGetValue(trackId, out var row)) return row;
         row = _rowCount;
         var rows = _rows;
-        if (row == rows.TrackIds.Length) Volatile.Write(ref _rows, rows = rows.Grown());
-        rows.TrackIds[row] = trackId;
+        if (row == rows.Of.Length) Volatile.Write(ref _rows, rows = rows.Grown());
+        rows.Of[row].TrackId = trackId;
         Volatile.Write(ref _rowCount, row + 1);
         // Published last: a reader that finds the row finds it filled in.
         _rowOf[trackId] = row;
@@ -168,18 +169,23 @@ public sealed class CoListeningModel
     /// </summary>
     private sealed class Rows(int capacity)
     {
-        public readonly int[] TrackIds = new int[capacity];
-        public readonly long[] Occurrences = new long[capacity];
+        /// <summary>Track and count side by side: a query reads both for every neighbour, so one cache miss instead of two.</summary>
+        public readonly Row[] Of = new Row[capacity];
         public readonly NeighbourCounts?[] Pairs = new NeighbourCounts?[capacity];
 
         public Rows Grown()
         {
-            var next = new Rows(TrackIds.Length * 2);
-            TrackIds.CopyTo(next.TrackIds, 0);
-            Occurrences.CopyTo(next.Occurrences, 0);
+            var next = new Rows(Of.Length * 2);
+            Of.CopyTo(next.Of, 0);
             Pairs.CopyTo(next.Pairs, 0);
             return next;
         }
+    }
+
+    private struct Row
+    {
+        public long Occurrences;
+        public int TrackId;
     }
 
     /// <summary>
@@ -196,7 +202,7 @@ public sealed class CoListeningModel
             {
                 // Ascending keys: fewer co-occurrences first, then the higher track id (the id mapped to an unsigned
                 // order and inverted), so the strongest, lower-id ties come last.
-                _pruneKeys[n] = ((long)pairs.CountAt(slot) << 32) | ~(uint)(_rows.TrackIds[other] ^ int.MinValue);
+                _pruneKeys[n] = ((long)pairs.CountAt(slot) << 32) | ~(uint)(_rows.Of[other].TrackId ^ int.MinValue);
                 _pruneRows[n++] = other;
             }
         Array.Sort(_pruneKeys, _pruneRows, 0, n);
@@ -227,14 +233,14 @@ public sealed class CoListeningModel
         w.Write((int)_options.Scoring);
         w.Write(_total);
         var all = _rows;
-        var rows = Enumerable.Range(0, _rowCount).OrderBy(r => all.TrackIds[r]).ToArray();
+        var rows = Enumerable.Range(0, _rowCount).OrderBy(r => all.Of[r].TrackId).ToArray();
         w.Write(rows.Length);
         foreach (var r in rows)
         {
-            w.Write(all.TrackIds[r]);
-            w.Write(all.Occurrences[r]);
+            w.Write(all.Of[r].TrackId);
+            w.Write(all.Of[r].Occurrences);
             var pairs = all.Pairs[r];
-            var sorted = pairs is null ? [] : pairs.Entries().Select(p => (Track: all.TrackIds[p.Row], p.Count)).OrderBy(p => p.Track).ToArray();
+            var sorted = pairs is null ? [] : pairs.Entries().Select(p => (Track: all.Of[p.Row].TrackId, p.Count)).OrderBy(p => p.Track).ToArray();
             w.Write(sorted.Length);
             foreach (var (t, c) in sorted) { w.Write(t); w.Write(c); }
         }
@@ -242,7 +248,7 @@ public sealed class CoListeningModel
         foreach (var (user, window) in _users.OrderBy(u => u.Key, StringComparer.Ordinal))
         {
             w.Write(user);
-            var recent = window.OldestFirst().Select(r => all.TrackIds[r]).ToArray();
+            var recent = window.OldestFirst().Select(r => all.Of[r].TrackId).ToArray();
             w.Write(recent.Length);
             foreach (var t in recent) w.Write(t);
         }
@@ -267,7 +273,7 @@ public sealed class CoListeningModel
             for (var i = 0; i < tracks; i++)
             {
                 var row = model.RowOf(r.ReadInt32());
-                model._rows.Occurrences[row] = r.ReadInt64();
+                model._rows.Of[row].Occurrences = r.ReadInt64();
                 var n = r.ReadInt32();
                 var ts = new int[n];
                 var cs = new int[n];
