@@ -98,11 +98,11 @@ public sealed record PersistenceOptions
     /// SQLite has one writer at a time: several journal writers only wait on each other's lock (and spin in the
     /// driver's busy loop), so one writer with large batches is what goes fastest. No tags are written, so the
     /// tag table is not needed (tags, if any, go in the journal row). Rows go in as bound parameters (hex literals
-    /// made large strings on the large-object heap), at most 100 rows per statement: SQLite finds a named parameter by
+    /// made large strings on the large-object heap), at most 25 rows per statement: SQLite finds a named parameter by
     /// a linear scan of the statement's names (docs/benchmarks.md).
     /// </summary>
     internal Config WriterTuning() => Kind != JournalKind.Sqlite ? Config.Empty : ConfigurationFactory.ParseString("""
-        akka.persistence.journal.sql { parallelism = 1, batch-size = 1000, db-round-trip-max-batch-size = 100, tag-write-mode = Csv, prefer-parameters-on-multirow-insert = true }
+        akka.persistence.journal.sql { parallelism = 1, batch-size = 1000, db-round-trip-max-batch-size = 25, tag-write-mode = Csv, prefer-parameters-on-multirow-insert = true }
         """);
 
     /// <summary>
