@@ -70,6 +70,7 @@ public sealed class HybridRecommender
     [ThreadStatic] private static Dictionary<int, (double Score, ICandidateSource Source, Candidate Candidate, double Best)>? _blended;
     [ThreadStatic] private static List<Candidate>? _list;
     [ThreadStatic] private static List<KeyValuePair<int, (double Score, ICandidateSource Source, Candidate Candidate, double Best)>>? _ordered;
+    [ThreadStatic] private static List<KeyValuePair<int, (double Score, ICandidateSource Source, Candidate Candidate, double Best)>>? _passedOver;
     private readonly TrackCatalog _catalog;
     private readonly TasteReading _reading;
 
@@ -119,6 +120,7 @@ public sealed class HybridRecommender
         var blended = _blended ??= [];
         var list = _list ??= [];
         var ordered = _ordered ??= [];
+        var passedOver = _passedOver ??= [];
         blended.Clear();
         foreach (var source in _sources)
         {
@@ -149,7 +151,6 @@ public sealed class HybridRecommender
                     // An unknown genre is no common ground: it lifts nothing.
                     if (g == genre && g != "unknown") { ordered[i] = new(id, b with { Score = b.Score + Options.GenreWeight * share }); break; }
             }
-        ordered.Sort((x, y) => x.Value.Score != y.Value.Score ? y.Value.Score.CompareTo(x.Value.Score) : x.Key.CompareTo(y.Key));
         var picks = new List<Pick>(count);
         var perArtist = Options.MaxPerArtist * (int)Math.Ceiling(count / 3.0);
         var artists = new Dictionary<int, int>();
@@ -163,13 +164,20 @@ public sealed class HybridRecommender
             picks.Add(p);
             return true;
         }
-        // A diverse pass first; a second pass accepts a repeated artist rather than a shorter batch.
-        foreach (var diverse in new[] { true, false })
-            foreach (var (_, b) in ordered)
-            {
-                if (picks.Count == count) break;
-                Take(new Pick(b.Candidate, b.Source, b.Source.Name, b.Score), diverse);
-            }
+        // Best first, picked one at a time rather than sorted: a batch takes a handful of the ~90 candidates. A
+        // diverse pass first; then the candidates it passed over (best first) and the rest accept a repeated artist
+        // rather than a shorter batch.
+        passedOver.Clear();
+        while (picks.Count < count && ordered.Count > 0)
+            if (TakeBest(ordered) is var (_, b) && !Take(new Pick(b.Candidate, b.Source, b.Source.Name, b.Score), diverse: true))
+                passedOver.Add(new(0, b));
+        foreach (var (_, b) in passedOver)
+        {
+            if (picks.Count == count) break;
+            Take(new Pick(b.Candidate, b.Source, b.Source.Name, b.Score), diverse: false);
+        }
+        while (picks.Count < count && ordered.Count > 0)
+            if (TakeBest(ordered) is var (_, b)) Take(new Pick(b.Candidate, b.Source, b.Source.Name, b.Score), diverse: false);
 
         var random = new Random(context.Seed);
         if (Options.ExplorationShare > 0)
@@ -189,6 +197,22 @@ public sealed class HybridRecommender
         while (Options.FillWithRandom && picks.Count < count && RandomTrack(random, context, inBatch) is { } fill)
             Take(new Pick(new Candidate(fill, 0, 0), null, Exploration, 0), diverse: false);
         return picks;
+    }
+
+    /// <summary>Removes and returns the best entry (higher score, then lower track id); the list's order is not kept.</summary>
+    private static KeyValuePair<int, (double Score, ICandidateSource Source, Candidate Candidate, double Best)> TakeBest(
+        List<KeyValuePair<int, (double Score, ICandidateSource Source, Candidate Candidate, double Best)>> list)
+    {
+        var best = 0;
+        for (var i = 1; i < list.Count; i++)
+        {
+            var (x, y) = (list[i], list[best]);
+            if (x.Value.Score > y.Value.Score || (x.Value.Score == y.Value.Score && x.Key < y.Key)) best = i;
+        }
+        var taken = list[best];
+        list[best] = list[^1];
+        list.RemoveAt(list.Count - 1);
+        return taken;
     }
 
     /// <summary>
