@@ -26,6 +26,7 @@ namespace MusicRec.Benchmarks.Recommendation;
 /// --max-in-flight-per-user N (0: no limit) --snapshot-every N --blend on|off --candidates N (asked of each source) --audio-beam N (the blend's audio query)
 /// --model-events N (events of other listeners the listening model has learned before a run; 200000)
 /// --model-online on|off (off: the model owner does not learn during the run, to see what keeping it current costs)
+/// --arrivals random (also the latency with each event from a user drawn at random, beside the in-turn figure)
 /// --suggestion-beam N (audio alone: the graph beam per suggestion; 0: the index's) --floor-events N (events of the one-thread figures; 50000) --cpu-only (stop after the one-thread figures)
 /// --kafka-only --no-kafka --kafka-property k=v --verbose --alloc-profile (allocation by type in the backlog and latency runs);
 /// --m, --ef-build, --ef for the index's graph.
@@ -51,6 +52,7 @@ public sealed class RecommenderPipelineBenchmark : IBenchmark
         SuggestionBeam = BenchmarkOptions.Int(options, "--suggestion-beam", SuggestionBeam ?? 0) is > 0 and var b ? b : null;
         Blend = BenchmarkOptions.Text(options, "--blend", "on") != "off";
         ModelOnline = BenchmarkOptions.Text(options, "--model-online", "on") != "off";
+        RandomArrivals = BenchmarkOptions.Text(options, "--arrivals", "in-turn") == "random";
         WarmUpEvents = BenchmarkOptions.Int(options, "--model-events", WarmUpEvents);
         BlendSettings = BlendSettings with
         {
@@ -100,6 +102,13 @@ public sealed class RecommenderPipelineBenchmark : IBenchmark
             BenchmarkReport.Info($"event-to-batch p50 ({label})", $"{p50:0.0} ms");
             ok &= BenchmarkReport.Figure($"event-to-batch p99 at {rate}/s, real recommender, {label}", p99, "ms", 50, lowerIsBetter: true);
             MemoryBeside(label);
+            if (RandomArrivals)
+            {
+                // Beside the figure, not instead of it: the same rate with each event from a user drawn at random.
+                var (r50, r99, _) = await Run(kind, index, byGenre, (system, transport, _, target) =>
+                    StreamingBenchmark.Latency(system, transport, pipeline, users, rate, seconds, target, randomArrivals: true));
+                BenchmarkReport.Info($"event-to-batch p50 / p99 at {rate}/s, users at random ({label})", $"{r50:0.0} / {r99:0.0} ms");
+            }
         }
         if (!options.Contains("--no-kafka")) ok &= await ThroughKafka(index, byGenre, events, users, pipeline, options);
         BenchmarkReport.Info("peak working set", $"{BenchmarkReport.PeakWorkingSetBytes() / 1e6:0} MB");
@@ -299,6 +308,9 @@ public sealed class RecommenderPipelineBenchmark : IBenchmark
 
     /// <summary>--blend on|off: the hybrid blend (default) or audio similarity alone.</summary>
     private static bool Blend = true;
+
+    /// <summary>--arrivals random: also measure latency with each event from a user drawn at random (users in turn otherwise).</summary>
+    private static bool RandomArrivals;
 
     /// <summary>--model-online on|off: whether the model's owner learns from the bus during a run (off: its cost left out).</summary>
     private static bool ModelOnline = true;
