@@ -53,7 +53,7 @@ public sealed class CoListeningModel
         _options = options ?? new CoListeningOptions();
         if (_options.UserWindow < 1 || _options.MaxNeighbours < 1 || _options.PruneAt <= _options.MaxNeighbours)
             throw new ArgumentException("co-listening options need UserWindow >= 1 and PruneAt > MaxNeighbours >= 1", nameof(options));
-        _rows = new Rows(Math.Max(16, expectedTracks));
+        _rows = new Rows(Math.Max(16, expectedTracks), NeighbourCounts.SlotsFor(_options.PruneAt));
     }
 
     public CoListeningOptions Options => _options;
@@ -80,7 +80,7 @@ public sealed class CoListeningModel
         {
             var rows = Volatile.Read(ref _rows);
             long n = 0;
-            for (var r = 0; r < Math.Min(Tracks, rows.Pairs.Length); r++) n += rows.Pairs[r]?.Count ?? 0;
+            for (var r = 0; r < Math.Min(Tracks, rows.Of.Length); r++) n += rows.Of[r].Held;
             return n;
         }
     }
@@ -107,6 +107,7 @@ public sealed class CoListeningModel
     /// <summary>How often the two tracks were heard together (0 when unknown or pruned).</summary>
     public int CoOccurrences(int a, int b) =>
         _rowOf.TryGetValue(a, out var ra) && _rowOf.TryGetValue(b, out var rb) && PairsOf(Volatile.Read(ref _rows), ra) is { } p ? p.Get(rb) : 0;
+
 
     /// <summary>The track's strongest co-listened tracks, best first (ties: lower id first).</summary>
     public IReadOnlyList<ScoredTrack> Neighbours(int trackId, int limit)
@@ -135,7 +136,8 @@ public sealed class CoListeningModel
         }
     }
 
-    private static NeighbourCounts? PairsOf(Rows rows, int row) => row < rows.Pairs.Length ? Volatile.Read(ref rows.Pairs[row]) : null;
+    private static NeighbourCounts? PairsOf(Rows rows, int row) =>
+        (uint)row < (uint)rows.Of.Length && Volatile.Read(ref rows.Of[row].Held) > 0 ? rows.TableOf(row) : null;
 
     private double Score(long k11, long nA, long nB, long total) => _options.Scoring switch
     {
@@ -158,26 +160,33 @@ public sealed class CoListeningModel
 
     private void Increment(int row, int other)
     {
-        ref var slot = ref _rows.Pairs[row];
-        if (slot is null) Volatile.Write(ref slot, new NeighbourCounts(_options.PruneAt));
-        if (slot!.Increment(other) >= _options.PruneAt) Prune(slot);
+        var rows = _rows;
+        ref var r = ref rows.Of[row];
+        var table = rows.TableOf(row);
+        if (table.Increment(other)) Volatile.Write(ref r.Held, r.Held + 1);
+        if (r.Held >= _options.PruneAt) Prune(table, ref r.Held);
     }
 
     /// <summary>
     /// The per-row arrays, replaced whole when they grow: a reader that took them once indexes arrays of one length.
-    /// A reader may hold the old ones a moment; their counts only lag.
+    /// A reader may hold the old ones a moment; their counts only lag. Every row's counter table is a fixed slice of
+    /// one array of longs, reserved for the expected tracks at once: no object per track, nothing for the collector
+    /// to trace or promote as tracks get their first counters.
     /// </summary>
-    private sealed class Rows(int capacity)
+    private sealed class Rows(int capacity, int slots)
     {
         /// <summary>Track and count side by side: a query reads both for every neighbour, so one cache miss instead of two.</summary>
         public readonly Row[] Of = new Row[capacity];
-        public readonly NeighbourCounts?[] Pairs = new NeighbourCounts?[capacity];
+        public readonly long[] Counters = new long[(long)capacity * slots];
+        public readonly int Slots = slots;
+
+        public NeighbourCounts TableOf(int row) => new(Counters, row * Slots, Slots - 1);
 
         public Rows Grown()
         {
-            var next = new Rows(Of.Length * 2);
+            var next = new Rows(Of.Length * 2, Slots);
             Of.CopyTo(next.Of, 0);
-            Pairs.CopyTo(next.Pairs, 0);
+            Counters.CopyTo(next.Counters, 0);
             return next;
         }
     }
@@ -186,16 +195,18 @@ public sealed class CoListeningModel
     {
         public long Occurrences;
         public int TrackId;
+        /// <summary>Entries in the row's counter table (0: none yet, a query skips it).</summary>
+        public int Held;
     }
 
     /// <summary>
     /// Keeps the strongest <see cref="CoListeningOptions.MaxNeighbours"/> counters; ties keep the lower track id, so a
     /// model restored from a snapshot (other row numbers) prunes exactly as the live one did.
     /// </summary>
-    private void Prune(NeighbourCounts pairs)
+    private void Prune(NeighbourCounts pairs, ref int held)
     {
         // One pair of buffers for every prune (one writer): a prune runs every few dozen new pairs of a busy track.
-        if (_pruneKeys.Length < pairs.Count) (_pruneKeys, _pruneRows) = (new long[pairs.Count], new int[pairs.Count]);
+        if (_pruneKeys.Length < held) (_pruneKeys, _pruneRows) = (new long[held], new int[held]);
         var n = 0;
         for (var slot = 0; slot < pairs.Capacity; slot++)
             if (pairs.RowAt(slot) is >= 0 and var other)
@@ -207,7 +218,9 @@ public sealed class CoListeningModel
             }
         Array.Sort(_pruneKeys, _pruneRows, 0, n);
         pairs.Clear();
-        for (var i = Math.Max(0, n - _options.MaxNeighbours); i < n; i++) pairs.Set(_pruneRows[i], (int)(_pruneKeys[i] >> 32));
+        var kept = Math.Max(0, n - _options.MaxNeighbours);
+        for (var i = kept; i < n; i++) pairs.Set(_pruneRows[i], (int)(_pruneKeys[i] >> 32));
+        Volatile.Write(ref held, n - kept);
     }
 
     private long[] _pruneKeys = [];
@@ -239,8 +252,8 @@ public sealed class CoListeningModel
         {
             w.Write(all.Of[r].TrackId);
             w.Write(all.Of[r].Occurrences);
-            var pairs = all.Pairs[r];
-            var sorted = pairs is null ? [] : pairs.Entries().Select(p => (Track: all.Of[p.Row].TrackId, p.Count)).OrderBy(p => p.Track).ToArray();
+            var pairs = PairsOf(all, r);
+            var sorted = pairs is null ? [] : pairs.Value.Entries().Select(p => (Track: all.Of[p.Row].TrackId, p.Count)).OrderBy(p => p.Track).ToArray();
             w.Write(sorted.Length);
             foreach (var (t, c) in sorted) { w.Write(t); w.Write(c); }
         }
@@ -284,9 +297,10 @@ public sealed class CoListeningModel
             {
                 if (ts.Length == 0) continue;
                 if (ts.Length >= options.PruneAt) throw new InvalidDataException($"{ts.Length} counters for one track, more than prune-at {options.PruneAt}");
-                var pairs = model._rows.Pairs[row] = new NeighbourCounts(options.PruneAt);
+                var pairs = model._rows.TableOf(row);
                 for (var j = 0; j < ts.Length; j++)
-                    pairs.Set(model._rowOf.TryGetValue(ts[j], out var o) ? o : throw new InvalidDataException($"counter for unknown track {ts[j]}"), cs[j]);
+                    if (pairs.Set(model._rowOf.TryGetValue(ts[j], out var o) ? o : throw new InvalidDataException($"counter for unknown track {ts[j]}"), cs[j]))
+                        model._rows.Of[row].Held++;
             }
             var users = r.ReadInt32();
             for (var i = 0; i < users; i++)
@@ -306,32 +320,23 @@ public sealed class CoListeningModel
     }
 
     /// <summary>
-    /// One track's counters: an open-addressing table of (neighbour row, co-occurrences), sized once for
-    /// <see cref="CoListeningOptions.PruneAt"/> entries. An update touches a cache line or two, where a dictionary's
-    /// buckets and entries were three objects apart (the model's updates were mostly those misses). Each entry is one
-    /// 64-bit word, written whole, so a reader never pairs one neighbour with another's count.
+    /// One track's counters: an open-addressing table of (neighbour row, co-occurrences) in its slice of
+    /// <see cref="Rows.Counters"/>, sized for <see cref="CoListeningOptions.PruneAt"/> entries. An update touches a
+    /// cache line or two, where a dictionary's buckets and entries were three objects apart (the model's updates were
+    /// mostly those misses). Each entry is one 64-bit word, written whole, so a reader never pairs one neighbour with
+    /// another's count.
     /// </summary>
-    private sealed class NeighbourCounts
+    private readonly struct NeighbourCounts(long[] counters, int offset, int mask)
     {
-        private readonly long[] _slots; // per slot: co-occurrences << 32 | (neighbour row + 1); 0: empty
-        private readonly int _mask;
+        /// <summary>Slots per table: at most pruneAt - 1 entries stay between prunes, so a third more always has free slots.</summary>
+        public static int SlotsFor(int pruneAt) => (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)(pruneAt + pruneAt / 3 + 1));
 
-        public NeighbourCounts(int pruneAt)
-        {
-            // At most pruneAt - 1 entries stay between prunes, so a table a third larger always has free slots.
-            var capacity = (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)(pruneAt + pruneAt / 3 + 1));
-            _slots = new long[capacity];
-            _mask = capacity - 1;
-        }
-
-        /// <summary>Entries held (the writer's count; a reader may see it a step behind).</summary>
-        public int Count { get; private set; }
-        public int Capacity => _mask + 1;
+        public int Capacity => mask + 1;
 
         /// <summary>The neighbour row in <paramref name="slot"/> (-1: empty) and its count, read as one word.</summary>
         public (int Row, int Count) At(int slot)
         {
-            var entry = Volatile.Read(ref _slots[slot]);
+            var entry = Volatile.Read(ref counters[offset + slot]);
             return ((int)(uint)entry - 1, (int)(entry >> 32));
         }
 
@@ -339,29 +344,30 @@ public sealed class CoListeningModel
 
         public int RowAt(int slot) => At(slot).Row;
 
-        /// <summary>Adds one to the counter of <paramref name="row"/>; returns how many entries the table holds.</summary>
-        public int Increment(int row)
+        /// <summary>Adds one to the counter of <paramref name="row"/>; true when that made a new entry.</summary>
+        public bool Increment(int row)
         {
             ref var entry = ref Find(row);
-            if (entry == 0) Count++;
-            Volatile.Write(ref entry, (entry == 0 ? (uint)(row + 1) : entry) + (1L << 32));
-            return Count;
+            var added = entry == 0;
+            Volatile.Write(ref entry, (added ? (uint)(row + 1) : entry) + (1L << 32));
+            return added;
         }
 
         public int Get(int row) => (int)(Volatile.Read(ref Find(row)) >> 32);
 
-        public void Set(int row, int count)
+        /// <summary>Sets the counter of <paramref name="row"/>; true when that made a new entry.</summary>
+        public bool Set(int row, int count)
         {
             ref var entry = ref Find(row);
-            if (entry == 0) Count++;
+            var added = entry == 0;
             Volatile.Write(ref entry, ((long)count << 32) | (uint)(row + 1));
+            return added;
         }
 
         public void Clear()
         {
             // Word by word, so a reader sees each entry either whole or empty.
-            for (var i = 0; i < _slots.Length; i++) Volatile.Write(ref _slots[i], 0);
-            Count = 0;
+            for (var i = 0; i < Capacity; i++) Volatile.Write(ref counters[offset + i], 0);
         }
 
         public IEnumerable<(int Row, int Count)> Entries()
@@ -374,9 +380,9 @@ public sealed class CoListeningModel
         private ref long Find(int row)
         {
             // Fibonacci hashing: rows are dense small numbers, and neighbouring rows should not share a probe run.
-            for (var i = (int)((uint)row * 2654435769u >> 16) & _mask; ; i = (i + 1) & _mask)
+            for (var i = (int)((uint)row * 2654435769u >> 16) & mask; ; i = (i + 1) & mask)
             {
-                ref var entry = ref _slots[i];
+                ref var entry = ref counters[offset + i];
                 if (entry == 0 || (uint)entry == (uint)(row + 1)) return ref entry;
             }
         }

@@ -21,7 +21,7 @@ public sealed class HybridSession
     {
         _rememberBatches = rememberRecommendedBatches;
         Catalog = catalog;
-        CoListening = new CoListeningModel(coListening);
+        CoListening = new CoListeningModel(coListening, catalog.Count);
         Popularity = new PopularityModel(catalog, popularity);
         var sources = new List<ICandidateSource> { new CoListeningSource(CoListening, catalog, reading), new PopularitySource(Popularity, catalog, reading) };
         if (index is not null) sources.Add(new AudioSource(index, catalog, reading));

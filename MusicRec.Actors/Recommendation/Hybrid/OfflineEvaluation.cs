@@ -44,7 +44,7 @@ public static class OfflineEvaluation
         var maxK = ks[^1];
         var ordered = events.Select((e, i) => (e, i)).OrderBy(x => x.e.Ts).ThenBy(x => x.i).Select(x => x.e).ToList();
 
-        var colistening = new CoListeningModel(options.CoListening);
+        var colistening = new CoListeningModel(options.CoListening, catalog.Count);
         var trending = new PopularityModel(catalog, options.Popularity);
         var allTime = new PopularityModel(catalog, new PopularityOptions { HalfLife = TimeSpan.MaxValue, LikeWeight = 1 });
         var sources = new List<ICandidateSource>

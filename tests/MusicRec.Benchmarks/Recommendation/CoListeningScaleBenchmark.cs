@@ -43,7 +43,8 @@ public sealed class CoListeningScaleBenchmark : IBenchmark
         GC.WaitForPendingFinalizers();
         GC.Collect();
         var before = GC.GetTotalMemory(forceFullCollection: true);
-        var model = new CoListeningModel(new CoListeningOptions { Scoring = scoring, UserWindow = window });
+        // Rows reserved for the catalogue, as the service's ListeningModel does.
+        var model = new CoListeningModel(new CoListeningOptions { Scoring = scoring, UserWindow = window }, tracks);
         // Events are generated in chunks outside the timed part, so the figure is the model's cost alone.
         var chunk = new (int User, int Track, string Action)[100_000];
         var timed = TimeSpan.Zero;
