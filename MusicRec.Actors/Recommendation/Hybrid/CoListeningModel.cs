@@ -209,12 +209,12 @@ public sealed class CoListeningModel
         if (_pruneKeys.Length < held) (_pruneKeys, _pruneRows) = (new long[held], new int[held]);
         var n = 0;
         for (var slot = 0; slot < pairs.Capacity; slot++)
-            if (pairs.RowAt(slot) is >= 0 and var other)
+            if (pairs.At(slot) is { Row: >= 0 } entry)
             {
                 // Ascending keys: fewer co-occurrences first, then the higher track id (the id mapped to an unsigned
                 // order and inverted), so the strongest, lower-id ties come last.
-                _pruneKeys[n] = ((long)pairs.CountAt(slot) << 32) | ~(uint)(_rows.Of[other].TrackId ^ int.MinValue);
-                _pruneRows[n++] = other;
+                _pruneKeys[n] = ((long)entry.Count << 32) | ~(uint)(_rows.Of[entry.Row].TrackId ^ int.MinValue);
+                _pruneRows[n++] = entry.Row;
             }
         Array.Sort(_pruneKeys, _pruneRows, 0, n);
         pairs.Clear();
@@ -339,10 +339,6 @@ public sealed class CoListeningModel
             var entry = Volatile.Read(ref counters[offset + slot]);
             return ((int)(uint)entry - 1, (int)(entry >> 32));
         }
-
-        public int CountAt(int slot) => At(slot).Count;
-
-        public int RowAt(int slot) => At(slot).Row;
 
         /// <summary>Adds one to the counter of <paramref name="row"/>; true when that made a new entry.</summary>
         public bool Increment(int row)
