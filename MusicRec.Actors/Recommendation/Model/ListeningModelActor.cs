@@ -13,7 +13,7 @@ public sealed record ListeningModelOptions
     public string GroupId { get; init; } = "musicrec-model";
     public string Topic { get; init; } = Topics.UserActivity;
     /// <summary>Most records applied per poll (the actor's other messages get a turn in between).</summary>
-    public int MaxPerWrite { get; init; } = 1024;
+    public int MaxPerPoll { get; init; } = 1024;
     /// <summary>How long the actor waits before polling again when the topic had nothing new.</summary>
     public TimeSpan IdlePoll { get; init; } = TimeSpan.FromMilliseconds(50);
 }
@@ -66,14 +66,14 @@ public sealed class ListeningModelActor : ReceiveActor, IWithTimers
     private void PollOnce()
     {
         var batch = new List<ActivityEvent>();
-        while (batch.Count < _options.MaxPerWrite && _consumer!.Consume(TimeSpan.Zero) is { } record)
+        while (batch.Count < _options.MaxPerPoll && _consumer!.Consume(TimeSpan.Zero) is { } record)
         {
             if (ActivityValidator.Validate(record.Value, _trackExists) is ActivityValidation.Valid valid) batch.Add(valid.Event);
             else _skipped++;
         }
         _model.Observe(batch);
         // More may be waiting: go on at once (after the messages already queued); otherwise look again shortly.
-        if (batch.Count == _options.MaxPerWrite) Self.Tell(Poll.Instance);
+        if (batch.Count == _options.MaxPerPoll) Self.Tell(Poll.Instance);
         else Timers.StartSingleTimer(Poll.Instance, Poll.Instance, _options.IdlePoll);
     }
 
