@@ -108,7 +108,6 @@ public sealed class CoListeningModel
     public int CoOccurrences(int a, int b) =>
         _rowOf.TryGetValue(a, out var ra) && _rowOf.TryGetValue(b, out var rb) && PairsOf(Volatile.Read(ref _rows), ra) is { } p ? p.Get(rb) : 0;
 
-
     /// <summary>The track's strongest co-listened tracks, best first (ties: lower id first).</summary>
     public IReadOnlyList<ScoredTrack> Neighbours(int trackId, int limit)
     {

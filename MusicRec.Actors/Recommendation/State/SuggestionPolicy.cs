@@ -63,9 +63,9 @@ public static class SuggestionPolicy
         if (!state.BatchDue) return new ActivityRecorded(activity.EventId, activity.TrackId, activity.Action, activity.Ts, []);
         var own = Exclusions(state, activity);
         var excluded = own;
-            // The model reads the topic ahead of this actor: what it already saw this listener play (events still on
-            // their way here) is heard too, or a batch could suggest the next tracks the listener is about to be told
-            // they heard. Copied once: the exclusion is asked for every candidate.
+        // The model reads the topic ahead of this actor: what it already saw this listener play (events still on
+        // their way here) is heard too, or a batch could suggest the next tracks the listener is about to be told
+        // they heard. Copied once: the exclusion is asked for every candidate.
         if (context.Model?.CoListening.RecentTracks(state.UserId) is { Length: > 0 } ahead)
             excluded = id => own(id) || Array.IndexOf(ahead, id) >= 0;
         var request = new RecommendationContext(state.UserId, HistoryWith(state, activity), excluded)
