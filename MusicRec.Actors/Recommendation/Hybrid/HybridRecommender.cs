@@ -167,17 +167,17 @@ public sealed class HybridRecommender
         // Best first, picked one at a time rather than sorted: a batch takes a handful of the ~90 candidates. A
         // diverse pass first; then the candidates it passed over (best first) and the rest accept a repeated artist
         // rather than a shorter batch.
+        static Pick Of(KeyValuePair<int, (double Score, ICandidateSource Source, Candidate Candidate, double Best)> e) =>
+            new(e.Value.Candidate, e.Value.Source, e.Value.Source.Name, e.Value.Score);
         passedOver.Clear();
         while (picks.Count < count && ordered.Count > 0)
-            if (TakeBest(ordered) is var (_, b) && !Take(new Pick(b.Candidate, b.Source, b.Source.Name, b.Score), diverse: true))
-                passedOver.Add(new(0, b));
-        foreach (var (_, b) in passedOver)
+            if (TakeBest(ordered) is var best && !Take(Of(best), diverse: true)) passedOver.Add(best);
+        foreach (var e in passedOver)
         {
             if (picks.Count == count) break;
-            Take(new Pick(b.Candidate, b.Source, b.Source.Name, b.Score), diverse: false);
+            Take(Of(e), diverse: false);
         }
-        while (picks.Count < count && ordered.Count > 0)
-            if (TakeBest(ordered) is var (_, b)) Take(new Pick(b.Candidate, b.Source, b.Source.Name, b.Score), diverse: false);
+        while (picks.Count < count && ordered.Count > 0) Take(Of(TakeBest(ordered)), diverse: false);
 
         var random = new Random(context.Seed);
         if (Options.ExplorationShare > 0)
