@@ -205,7 +205,7 @@ public sealed class PopularitySource(PopularityModel model, TrackCatalog catalog
     public void Collect(RecommendationContext context, int limit, List<Candidate> into)
     {
         var start = into.Count;
-        var shares = _reading.GenreShares(context.History, catalog);
+        var shares = context.GenreShares(_reading, catalog);
         if (shares.Count == 0)
         {
             // Cold start: one track per genre first, best first.

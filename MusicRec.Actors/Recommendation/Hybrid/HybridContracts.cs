@@ -33,6 +33,21 @@ public sealed record RecommendationContext(string UserId, IReadOnlyList<HistoryE
     public int Seed { get; init; }
     /// <summary>Tracks a replacement may not bring back (recommended in the last few batches); null: none.</summary>
     public Func<int, bool>? IsRecentlyRecommended { get; init; }
+
+    private (TasteReading Reading, TrackCatalog Catalog, List<(string Genre, double Share)> Shares)? _genreShares;
+
+    /// <summary>
+    /// <see cref="TasteReading.GenreShares"/> of this history, worked out once per context: the popularity source and
+    /// the blend's genre term both ask for it in every ranking (a context lives for one ranking, so its history does
+    /// not change under it). Read only.
+    /// </summary>
+    internal List<(string Genre, double Share)> GenreShares(TasteReading reading, TrackCatalog catalog)
+    {
+        if (_genreShares is { } kept && ReferenceEquals(kept.Catalog, catalog) && kept.Reading == reading) return kept.Shares;
+        var shares = reading.GenreShares(History, catalog);
+        _genreShares = (reading, catalog, shares);
+        return shares;
+    }
 }
 
 /// <summary>One candidate of one source: <paramref name="Anchor"/> is the track that explains it (0 when none).</summary>

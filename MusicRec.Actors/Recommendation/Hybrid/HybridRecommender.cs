@@ -142,7 +142,7 @@ public sealed class HybridRecommender
 
         ordered.Clear();
         ordered.AddRange(blended);
-        if (Options.GenreWeight > 0 && _reading.GenreShares(context.History, _catalog) is { Count: > 0 } shares)
+        if (Options.GenreWeight > 0 && context.GenreShares(_reading, _catalog) is { Count: > 0 } shares)
             for (var i = 0; i < ordered.Count; i++)
             {
                 var (id, b) = ordered[i];
