@@ -13,24 +13,34 @@ public sealed record PopularityOptions
 /// <summary>
 /// Time-decayed counts of positive activity per track, ranked overall and per genre. Every score decays by the same
 /// factor, so the ranking only changes when an event arrives: scores are kept at a fixed reference time (an event at
-/// t adds w·2^((t − ref)/halfLife)) and the sorted sets are updated per event in O(log n). Events may come out of
-/// order. One writer and many readers: each call holds the model's lock for one event or one chart.
+/// t adds w·2^((t − ref)/halfLife)). Events may come out of order. One writer and many readers: each call holds the
+/// model's lock for one event or one chart.
 /// </summary>
 public sealed class PopularityModel
 {
+    /// <summary>Tracks each chart keeps in order; a query that skips past them all sorts the chart once (rare).</summary>
+    internal const int DefaultChartDepth = 1024;
+
     private readonly PopularityOptions _options;
     private readonly TrackCatalog _catalog;
+    private readonly int _chartDepth;
     private readonly Dictionary<int, double> _score = [];
-    private readonly SortedSet<(double Score, int TrackId)> _overall = new(Ranking.Instance);
-    private readonly Dictionary<string, SortedSet<(double Score, int TrackId)>> _byGenre = new(StringComparer.Ordinal);
+    private readonly Chart _overall;
+    private readonly Dictionary<string, Chart> _byGenre = new(StringComparer.Ordinal);
     private DateTimeOffset? _reference;
     private readonly Lock _gate = new();
 
-    public PopularityModel(TrackCatalog catalog, PopularityOptions? options = null)
+    public PopularityModel(TrackCatalog catalog, PopularityOptions? options = null) : this(catalog, options, DefaultChartDepth)
+    {
+    }
+
+    internal PopularityModel(TrackCatalog catalog, PopularityOptions? options, int chartDepth)
     {
         _catalog = catalog;
         _options = options ?? new PopularityOptions();
         if (_options.HalfLife <= TimeSpan.Zero) throw new ArgumentException("the half-life must be positive", nameof(options));
+        _chartDepth = chartDepth >= 1 ? chartDepth : throw new ArgumentOutOfRangeException(nameof(chartDepth));
+        _overall = new Chart(chartDepth);
     }
 
     public PopularityOptions Options => _options;
@@ -56,17 +66,12 @@ public sealed class PopularityModel
         _reference ??= ts;
         var exponent = Exponent(ts);
         if (exponent > 500) { Rebase(ts); exponent = 0; } // keep 2^x far from overflow (2^1024)
-        var genre = _catalog.GenreOf(trackId);
-        var old = _score.GetValueOrDefault(trackId);
-        var next = old + weight * Math.Pow(2, exponent);
-        if (old > 0)
-        {
-            _overall.Remove((old, trackId));
-            Genre(genre).Remove((old, trackId));
-        }
-        _score[trackId] = next;
-        _overall.Add((next, trackId));
-        Genre(genre).Add((next, trackId));
+        ref var score = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_score, trackId, out _);
+        var old = score;
+        score = old + weight * Math.Pow(2, exponent);
+        var chart = Genre(_catalog.GenreOf(trackId));
+        _overall.Raise(trackId, old, score);
+        chart.Raise(trackId, old, score);
     }
 
     /// <summary>The track's decayed count as of <paramref name="now"/> (listens plus weighted likes).</summary>
@@ -91,13 +96,20 @@ public sealed class PopularityModel
     {
         lock (_gate)
         {
-            var set = genre is null ? _overall : _byGenre.GetValueOrDefault(genre);
-            if (set is null) return;
+            var chart = genre is null ? _overall : _byGenre.GetValueOrDefault(genre);
+            if (chart is null) return;
             var taken = 0;
-            foreach (var (score, id) in set)
+            var best = chart.Best;
+            var i = 0;
+            for (; i < best.Length && taken < limit; i++) Take(best[i]);
+            if (taken < limit && chart.HasMore)
+                for (var all = chart.All(_score); i < all.Length && taken < limit; i++) Take(all[i]);
+
+            void Take((double Score, int TrackId) entry)
             {
-                if (taken == limit) break;
-                if (isExcluded is null || !isExcluded(id)) { into.Add((id, score)); taken++; }
+                if (isExcluded is not null && isExcluded(entry.TrackId)) return;
+                into.Add((entry.TrackId, entry.Score));
+                taken++;
             }
         }
     }
@@ -115,9 +127,8 @@ public sealed class PopularityModel
     {
         // Each genre's best allowed track, read from its own chart, so the overall chart is never walked to its end.
         var firsts = new List<(double Score, int TrackId)>(_byGenre.Count);
-        foreach (var set in _byGenre.Values)
-            foreach (var entry in set)
-                if (isExcluded is null || !isExcluded(entry.TrackId)) { firsts.Add(entry); break; }
+        foreach (var chart in _byGenre.Values)
+            if (First(chart, isExcluded, exceptIn: null) is { } best) firsts.Add(best);
         firsts.Sort(Ranking.Instance);
         var picked = new List<int>(count);
         foreach (var (_, id) in firsts)
@@ -125,13 +136,23 @@ public sealed class PopularityModel
             if (picked.Count == count) break;
             picked.Add(id);
         }
-        if (picked.Count < count)
-            foreach (var (_, id) in _overall)
-            {
-                if (picked.Count == count) break;
-                if ((isExcluded is null || !isExcluded(id)) && !picked.Contains(id)) picked.Add(id);
-            }
+        while (picked.Count < count && First(_overall, isExcluded, picked) is { } next) picked.Add(next.TrackId);
         return picked;
+    }
+
+    /// <summary>The chart's best track that is neither excluded nor in <paramref name="exceptIn"/>.</summary>
+    private (double Score, int TrackId)? First(Chart chart, Func<int, bool>? isExcluded, List<int>? exceptIn)
+    {
+        var best = chart.Best;
+        var i = 0;
+        for (; i < best.Length; i++)
+            if (Allowed(best[i].TrackId)) return best[i];
+        if (chart.HasMore)
+            for (var all = chart.All(_score); i < all.Length; i++)
+                if (Allowed(all[i].TrackId)) return all[i];
+        return null;
+
+        bool Allowed(int id) => (isExcluded is null || !isExcluded(id)) && exceptIn?.Contains(id) != true;
     }
 
     private double Exponent(DateTimeOffset ts) =>
@@ -142,17 +163,12 @@ public sealed class PopularityModel
         var factor = Math.Pow(2, -Exponent(to));
         _reference = to;
         foreach (var id in _score.Keys.ToList()) _score[id] *= factor;
-        _overall.Clear();
-        foreach (var set in _byGenre.Values) set.Clear();
-        foreach (var (id, s) in _score)
-        {
-            _overall.Add((s, id));
-            Genre(_catalog.GenreOf(id)).Add((s, id));
-        }
+        _overall.Rebuild(_score);
+        foreach (var chart in _byGenre.Values) chart.Rebuild(_score);
     }
 
-    private SortedSet<(double Score, int TrackId)> Genre(string genre) =>
-        _byGenre.TryGetValue(genre, out var set) ? set : _byGenre[genre] = new SortedSet<(double, int)>(Ranking.Instance);
+    private Chart Genre(string genre) =>
+        _byGenre.TryGetValue(genre, out var chart) ? chart : _byGenre[genre] = new Chart(_chartDepth);
 
     /// <summary>Higher score first, then the lower track id.</summary>
     private sealed class Ranking : IComparer<(double Score, int TrackId)>
@@ -161,5 +177,55 @@ public sealed class PopularityModel
 
         public int Compare((double Score, int TrackId) x, (double Score, int TrackId) y) =>
             x.Score != y.Score ? y.Score.CompareTo(x.Score) : x.TrackId.CompareTo(y.TrackId);
+    }
+
+    /// <summary>
+    /// One chart: its tracks, and the best of them in order. Scores only grow, so a track can enter the best only when
+    /// its own score rises, and keeping them is exact. An array of plain values: an event moves a few entries, where a
+    /// sorted set allocated a node and rebalanced the tree (docs/benchmarks.md).
+    /// </summary>
+    private sealed class Chart(int depth)
+    {
+        private readonly (double Score, int TrackId)[] _best = new (double, int)[depth];
+        private readonly List<int> _members = [];
+        private int _count;
+
+        public ReadOnlySpan<(double Score, int TrackId)> Best => _best.AsSpan(0, _count);
+        /// <summary>Tracks beyond <see cref="Best"/> exist.</summary>
+        public bool HasMore => _members.Count > _count;
+
+        /// <summary>Moves the track from <paramref name="old"/> (0: new to the chart) to the higher <paramref name="score"/>.</summary>
+        public void Raise(int trackId, double old, double score)
+        {
+            if (score <= old) return; // an event far older than the reference can add nothing
+            if (old == 0) _members.Add(trackId);
+            var at = old == 0 ? -1 : Array.BinarySearch(_best, 0, _count, (old, trackId), Ranking.Instance);
+            var to = ~Array.BinarySearch(_best, 0, _count, (score, trackId), Ranking.Instance);
+            if (at >= 0)
+                Array.Copy(_best, to, _best, to + 1, at - to);
+            else if (_count < _best.Length)
+                Array.Copy(_best, to, _best, to + 1, _count++ - to);
+            else if (to < _count)
+                Array.Copy(_best, to, _best, to + 1, _count - 1 - to);
+            else
+                return;
+            _best[to] = (score, trackId);
+        }
+
+        /// <summary>Every track of the chart in order (sorted afresh: only a query that skipped the whole best asks).</summary>
+        public (double Score, int TrackId)[] All(Dictionary<int, double> scores)
+        {
+            var all = new (double Score, int TrackId)[_members.Count];
+            for (var i = 0; i < all.Length; i++) all[i] = (scores[_members[i]], _members[i]);
+            Array.Sort(all, Ranking.Instance);
+            return all;
+        }
+
+        public void Rebuild(Dictionary<int, double> scores)
+        {
+            var all = All(scores);
+            _count = Math.Min(all.Length, _best.Length);
+            Array.Copy(all, _best, _count);
+        }
     }
 }

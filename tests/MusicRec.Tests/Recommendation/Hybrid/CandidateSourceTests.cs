@@ -59,6 +59,33 @@ public class PopularityModelTests
     }
 
     [Fact]
+    public void A_chart_read_past_the_tracks_it_keeps_in_order_ranks_as_a_full_sort()
+    {
+        var catalog = Create(300);
+        var deep = new PopularityModel(catalog); // keeps more than 300: never reads past its kept best
+        var shallow = new PopularityModel(catalog, null, chartDepth: 8);
+        var random = new Random(9);
+        for (var i = 0; i < 5000; i++)
+        {
+            var track = 1 + (int)(299 * Math.Pow(random.NextDouble(), 3)); // long-tailed, as listening is
+            var action = random.Next(3) switch { 0 => Actions.Like, 1 => Actions.Listen, _ => Actions.Skip };
+            var at = Now.AddMinutes(random.Next(-20_000, 20_000)); // out of order
+            deep.Observe(track, action, at);
+            shallow.Observe(track, action, at);
+        }
+        Func<int, bool> excluded = id => id % 3 == 0 || id < 40;
+        foreach (var genre in new string?[] { null, "Rock", "Folk" })
+        {
+            Assert.Equal(deep.Top(genre), shallow.Top(genre));
+            Assert.Equal(deep.Top(genre, excluded, 50), shallow.Top(genre, excluded, 50));
+        }
+        Assert.Equal(deep.PopularNow(6, excluded), shallow.PopularNow(6, excluded));
+        var expected = Enumerable.Range(1, 300).Select(id => (Id: id, Score: deep.ScoreOf(id, Now)))
+            .Where(t => t.Score > 0 && !excluded(t.Id)).OrderByDescending(t => t.Score).ThenBy(t => t.Id).Take(50).Select(t => t.Id);
+        Assert.Equal(expected, shallow.Top(null, excluded, 50).Select(t => t.TrackId));
+    }
+
+    [Fact]
     public async Task Charts_can_be_read_while_the_owner_writes()
     {
         var model = new PopularityModel(Create(400));
