@@ -71,8 +71,8 @@ public sealed class UserTasteState
     private readonly Queue<int> _recommendedOrder = new();
     private readonly HashSet<int> _recommended = new();
     private readonly List<RecommendedTrack> _pending = new(BatchSize);
-    private readonly Queue<string> _recentEventIds = new();
-    private readonly Dictionary<string, long> _recentEvents = new(StringComparer.Ordinal);
+    private readonly Queue<EventKey> _recentEventIds = new();
+    private readonly Dictionary<EventKey, long> _recentEvents = new();
     private readonly List<RecommendationBatch> _recentBatches = new();
 
     public UserTasteState(string userId, TasteSettings settings)
@@ -101,14 +101,14 @@ public sealed class UserTasteState
     public bool BatchDue => EventsSinceBatch + 1 >= BatchSize;
     /// <summary>Sequence number of the last emitted batch; batch ids are "{user}-{seq}" from 1.</summary>
     public long BatchSequence { get; private set; }
-    /// <summary>Recent event ids, oldest first.</summary>
-    public IReadOnlyCollection<string> RecentEventIds => _recentEventIds;
+    /// <summary>Recent event ids (as keys), oldest first.</summary>
+    public IReadOnlyCollection<EventKey> RecentEventIds => _recentEventIds;
     /// <summary>Recent event id → the batch sequence it completed (0 when none).</summary>
-    public IReadOnlyDictionary<string, long> RecentEvents => _recentEvents;
+    public IReadOnlyDictionary<EventKey, long> RecentEvents => _recentEvents;
     /// <summary>The last emitted batches, oldest first; consecutive, ending at <see cref="BatchSequence"/>.</summary>
     public IReadOnlyList<RecommendationBatch> RecentBatches => _recentBatches;
 
-    public bool HasSeenEvent(string eventId) => _recentEvents.ContainsKey(eventId);
+    public bool HasSeenEvent(string eventId) => _recentEvents.ContainsKey(EventKey.Of(eventId));
 
     /// <summary>True when the track must not be suggested: heard recently, already recommended or pending.</summary>
     public bool IsExcluded(int trackId) => _heard.ContainsKey(trackId) || _recommended.Contains(trackId) || IsPending(trackId);
@@ -116,7 +116,7 @@ public sealed class UserTasteState
     /// <summary>The batch the given event completed, if it completed one that is still remembered.</summary>
     public IReadOnlyList<RecommendationBatch> BatchesCompletedBy(string eventId)
     {
-        if (!_recentEvents.TryGetValue(eventId, out var seq) || seq == 0) return [];
+        if (!_recentEvents.TryGetValue(EventKey.Of(eventId), out var seq) || seq == 0) return [];
         var index = _recentBatches.Count - 1 - (BatchSequence - seq);
         if (index < 0 || index >= _recentBatches.Count) return [];
         var batch = _recentBatches[(int)index];
@@ -152,7 +152,8 @@ public sealed class UserTasteState
     /// </summary>
     public bool Apply(ActivityRecorded e, SimilarityIndex catalogue)
     {
-        if (HasSeenEvent(e.EventId)) return false;
+        var key = EventKey.Of(e.EventId);
+        if (_recentEvents.ContainsKey(key)) return false;
 
         var vector = catalogue.VectorOf(e.TrackId);
         if (!vector.IsEmpty)
@@ -191,8 +192,8 @@ public sealed class UserTasteState
             _pending.RemoveRange(0, BatchSize);
         }
 
-        _recentEventIds.Enqueue(e.EventId);
-        _recentEvents[e.EventId] = completed;
+        _recentEventIds.Enqueue(key);
+        _recentEvents[key] = completed;
         while (_recentEventIds.Count > Settings.MaxRecentEventIds) _recentEvents.Remove(_recentEventIds.Dequeue());
         EventsApplied++;
         return true;
@@ -235,7 +236,7 @@ public sealed class UserTasteState
         _pending.ToArray(),
         EventsApplied,
         BatchSequence,
-        _recentEventIds.Select(id => new RecentEvent(id, _recentEvents[id])).ToArray(),
+        _recentEventIds.Select(key => new RecentEvent(key.ToString(), _recentEvents[key])).ToArray(),
         _recentBatches.ToArray(),
         EventsSinceBatch);
 
@@ -261,8 +262,9 @@ public sealed class UserTasteState
         state._pending.AddRange(s.Pending);
         foreach (var r in s.RecentEvents)
         {
-            state._recentEventIds.Enqueue(r.EventId);
-            state._recentEvents[r.EventId] = r.CompletedBatch;
+            var key = EventKey.Of(r.EventId);
+            state._recentEventIds.Enqueue(key);
+            state._recentEvents[key] = r.CompletedBatch;
         }
         state._recentBatches.AddRange(s.RecentBatches);
         return state;
@@ -270,6 +272,24 @@ public sealed class UserTasteState
 }
 
 public sealed record RecentEvent(string EventId, long CompletedBatch);
+
+/// <summary>
+/// An event id in 16 bytes, as a user's state remembers it: a GUID (what the pipeline and the web API give) as its own
+/// value, any other id as the first 16 bytes of its SHA-256. A string per remembered id was half of what the latency
+/// run's collections copied (docs/benchmarks.md). A snapshot stores the key as GUID text, which reads back as itself.
+/// </summary>
+public readonly record struct EventKey(Guid Value)
+{
+    public static EventKey Of(string eventId)
+    {
+        if (Guid.TryParse(eventId, out var guid)) return new EventKey(guid);
+        Span<byte> hash = stackalloc byte[32];
+        System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(eventId), hash);
+        return new EventKey(new Guid(hash[..16]));
+    }
+
+    public override string ToString() => Value.ToString();
+}
 
 /// <summary>The snapshot form of <see cref="UserTasteState"/> (plain arrays, oldest first).</summary>
 public sealed record UserTasteSnapshot(

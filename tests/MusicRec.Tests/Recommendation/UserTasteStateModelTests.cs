@@ -69,7 +69,7 @@ public class UserTasteStateModelTests() : TestKit(SetupFor(PersistenceOptions.In
         var history = applied.TakeLast(settings.MaxHistory).Select(a => new HistoryEntry(a.TrackId, a.Action)).ToList();
         Assert.Equal(history, state.History);
         Assert.Equal(history.GroupBy(h => h.TrackId).ToDictionary(g => g.Key, g => g.Count()), state.Heard.ToDictionary());
-        Assert.Equal(applied.TakeLast(settings.MaxRecentEventIds).Select(a => a.EventId), state.RecentEventIds);
+        Assert.Equal(applied.TakeLast(settings.MaxRecentEventIds).Select(a => EventKey.Of(a.EventId)), state.RecentEventIds);
         Assert.Equal(applied.Count, state.EventsApplied);
         // Decide never proposes an excluded track, so every suggestion is accepted: three make a batch.
         Assert.Equal(applied.Sum(a => a.Suggestions.Count), accepted.Count);
