@@ -97,7 +97,9 @@ internal sealed class TopCandidates
 {
     // One per thread, emptied for each query: a source asks for one ranking at a time.
     [ThreadStatic] private static TopCandidates? _perThread;
-    private readonly PriorityQueue<Candidate, Candidate> _heap = new(Worst.Instance);
+    // Priority (score, -track): the smallest is the worst kept (lower score, then the higher track id). A value-type
+    // priority with the default comparer is compared inline; a comparer object was an interface call per comparison.
+    private readonly PriorityQueue<Candidate, (double Score, int NegatedTrackId)> _heap = new();
     private int _limit;
     /// <summary>The root once the heap is full: what a newcomer has to beat.</summary>
     private Candidate _worst;
@@ -117,8 +119,8 @@ internal sealed class TopCandidates
 
     public void Add(Candidate c)
     {
-        if (_heap.Count < _limit) _heap.Enqueue(c, c);
-        else _heap.EnqueueDequeue(c, c);
+        if (_heap.Count < _limit) _heap.Enqueue(c, (c.Score, -c.TrackId));
+        else _heap.EnqueueDequeue(c, (c.Score, -c.TrackId));
         if (_heap.Count == _limit) _worst = _heap.Peek();
     }
 
@@ -128,14 +130,6 @@ internal sealed class TopCandidates
         var start = into.Count;
         while (_heap.TryDequeue(out var c, out _)) into.Add(c);
         into.Reverse(start, into.Count - start);
-    }
-
-    /// <summary>Orders the worse candidate first (the heap's root is the one to drop next).</summary>
-    private sealed class Worst : IComparer<Candidate>
-    {
-        public static readonly Worst Instance = new();
-
-        public int Compare(Candidate x, Candidate y) => x.Score != y.Score ? x.Score.CompareTo(y.Score) : y.TrackId.CompareTo(x.TrackId);
     }
 }
 
