@@ -16,34 +16,33 @@ public abstract record ActivityValidation
 /// <summary>Checks a raw <c>user_activity</c> payload against SPEC.md and the catalogue.</summary>
 public static class ActivityValidator
 {
-    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
-
     public static ActivityValidation Validate(byte[]? payload, Func<int, bool> trackExists)
     {
         if (payload is null || payload.Length == 0) return new ActivityValidation.Invalid("empty payload");
-        string text;
-        try
-        {
-            text = StrictUtf8.GetString(payload);
-        }
-        catch (DecoderFallbackException)
-        {
-            return new ActivityValidation.Invalid("payload is not valid UTF-8");
-        }
-        return Validate(text, trackExists);
+        // Checked, then parsed from the bytes: no string of the whole payload is made for every event.
+        if (!System.Text.Unicode.Utf8.IsValid(payload)) return new ActivityValidation.Invalid("payload is not valid UTF-8");
+        return Parsed(payload, static p => JsonDocument.Parse(p), trackExists);
     }
 
-    public static ActivityValidation Validate(string payload, Func<int, bool> trackExists)
+    public static ActivityValidation Validate(string payload, Func<int, bool> trackExists) =>
+        Parsed(payload, static p => JsonDocument.Parse(p), trackExists);
+
+    private static ActivityValidation Parsed<T>(T payload, Func<T, JsonDocument> parse, Func<int, bool> trackExists)
     {
         JsonDocument doc;
         try
         {
-            doc = JsonDocument.Parse(payload);
+            doc = parse(payload);
         }
         catch (JsonException e)
         {
             return new ActivityValidation.Invalid($"bad JSON: {e.Message}");
         }
+        return Validate(doc, trackExists);
+    }
+
+    private static ActivityValidation Validate(JsonDocument doc, Func<int, bool> trackExists)
+    {
         using (doc)
         {
             var root = doc.RootElement;
@@ -77,12 +76,13 @@ public static class ActivityValidator
             why = $"missing field {name}";
             return false;
         }
-        if (prop.ValueKind != JsonValueKind.String || string.IsNullOrWhiteSpace(prop.GetString()))
+        var text = prop.ValueKind == JsonValueKind.String ? prop.GetString() : null;
+        if (string.IsNullOrWhiteSpace(text))
         {
             why = $"{name} must be a non-empty string";
             return false;
         }
-        value = prop.GetString()!;
+        value = text;
         return true;
     }
 }
@@ -101,6 +101,9 @@ public static class StreamingJson
     public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.General);
 
     public static string Serialize<T>(T value) => JsonSerializer.Serialize(value, Options);
+
+    /// <summary>What goes on the wire: the UTF-8 bytes at once, without a string in between.</summary>
+    public static byte[] SerializeToUtf8Bytes<T>(T value) => JsonSerializer.SerializeToUtf8Bytes(value, Options);
 
     public static T? Deserialize<T>(string json) => JsonSerializer.Deserialize<T>(json, Options);
 }
