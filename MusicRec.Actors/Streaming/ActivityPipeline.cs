@@ -130,7 +130,7 @@ public static class ActivityPipeline
                 if (!applied.Duplicate) metrics.Feedback.Observe(ev, applied.Batches);
                 var records = applied.Batches.Count == 0
                     ? (IReadOnlyList<OutgoingRecord>)[]
-                    : applied.Batches.Select(b => new OutgoingRecord(settings.RecommendationsTopic, b.UserId, StreamingJson.Serialize(b))).ToList();
+                    : applied.Batches.Select(b => new OutgoingRecord(settings.RecommendationsTopic, b.UserId, StreamingJson.SerializeToUtf8Bytes(b))).ToList();
                 return new ProducerEnvelope<ActivityProcessed>(records, processed);
             default:
                 throw new InvalidOperationException("unreachable: validation is either valid or invalid");

@@ -15,7 +15,7 @@ public sealed class TransportActivityPublisher(IMessageTransport transport, stri
     private readonly IProducerClient _producer = transport.CreateProducer();
 
     public async Task PublishAsync(ActivityEvent activity, CancellationToken ct = default) =>
-        await _producer.ProduceAsync(new OutgoingRecord(topic, activity.UserId, StreamingJson.Serialize(activity)), ct).ConfigureAwait(false);
+        await _producer.ProduceAsync(new OutgoingRecord(topic, activity.UserId, StreamingJson.SerializeToUtf8Bytes(activity)), ct).ConfigureAwait(false);
 
     /// <summary>Publishes a raw payload as is (tests of the dead-letter path, replay tools).</summary>
     public Task<DeliveryReport> PublishRawAsync(string? key, string payload, CancellationToken ct = default) =>

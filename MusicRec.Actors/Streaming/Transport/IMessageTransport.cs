@@ -12,8 +12,13 @@ public readonly record struct PartitionOffset(PartitionId Partition, long Offset
 /// <summary>One record as read from a partition.</summary>
 public sealed record ConsumedRecord(PartitionId Partition, long Offset, string? Key, byte[]? Value);
 
-/// <summary>One record to write; the partition follows from the key.</summary>
-public sealed record OutgoingRecord(string Topic, string? Key, string Value);
+/// <summary>One record to write (the value as UTF-8 bytes); the partition follows from the key.</summary>
+public sealed record OutgoingRecord(string Topic, string? Key, byte[] Value)
+{
+    public OutgoingRecord(string topic, string? key, string value) : this(topic, key, System.Text.Encoding.UTF8.GetBytes(value))
+    {
+    }
+}
 
 /// <summary>Where a produced record landed (the delivery report).</summary>
 public sealed record DeliveryReport(PartitionId Partition, long Offset);

@@ -133,13 +133,13 @@ public sealed class KafkaTransport(KafkaSettings settings, ILoggerFactory? logge
 
     private sealed class KafkaProducerClient : IProducerClient
     {
-        private readonly IProducer<string?, string> _producer;
+        private readonly IProducer<string?, byte[]> _producer;
         private readonly ThrottledLog _errors;
 
         public KafkaProducerClient(ProducerConfig config, ILogger log)
         {
             _errors = new ThrottledLog(log, TimeSpan.FromSeconds(10));
-            _producer = new ProducerBuilder<string?, string>(config)
+            _producer = new ProducerBuilder<string?, byte[]>(config)
                 .SetKeySerializer(NullableUtf8.Instance)
                 .SetErrorHandler((_, e) => _errors.Report(e.IsFatal ? LogLevel.Error : LogLevel.Warning, e.Code.ToString(),
                     $"Kafka producer: {e.Reason}"))
@@ -150,7 +150,7 @@ public sealed class KafkaTransport(KafkaSettings settings, ILoggerFactory? logge
 
         public async Task<DeliveryReport> ProduceAsync(OutgoingRecord record, CancellationToken ct = default)
         {
-            var result = await _producer.ProduceAsync(record.Topic, new Message<string?, string> { Key = record.Key, Value = record.Value }, ct)
+            var result = await _producer.ProduceAsync(record.Topic, new Message<string?, byte[]> { Key = record.Key, Value = record.Value }, ct)
                 .ConfigureAwait(false);
             return new DeliveryReport(new PartitionId(result.Topic, result.Partition.Value), result.Offset.Value);
         }
