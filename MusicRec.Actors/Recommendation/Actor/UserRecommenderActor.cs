@@ -60,7 +60,7 @@ public sealed class UserRecommenderActor : ReceivePersistentActor
         Command<GetUserState>(_ =>
         {
             if (_inFlight.Count > 0) _viewers.Add(Sender);
-            else Sender.Tell(_state.ToView());
+            else Sender.Tell(_state.ToView(_context.Catalogue));
         });
         Command<StopEntity>(_ =>
         {
@@ -125,7 +125,7 @@ public sealed class UserRecommenderActor : ReceivePersistentActor
                 _state.Apply(e, _context.Catalogue);
                 recorded.Add(e);
             }
-            replies.Add((cmd, replyTo, new ActivityApplied(activity.EventId, _state.BatchesCompletedBy(activity.EventId), duplicate) { CorrelationId = cmd.CorrelationId }));
+            replies.Add((cmd, replyTo, new ActivityApplied(activity.EventId, _state.BatchesCompletedBy(activity.EventId, _context.Catalogue), duplicate) { CorrelationId = cmd.CorrelationId }));
         }
         _waiting.RemoveRange(0, take);
         _inFlight = replies;
@@ -141,7 +141,7 @@ public sealed class UserRecommenderActor : ReceivePersistentActor
             if (_options.SnapshotEvery > 0 && _state.EventsApplied - _eventsAtLastSnapshot >= _options.SnapshotEvery)
             {
                 _eventsAtLastSnapshot = _state.EventsApplied;
-                SaveSnapshot(_state.ToSnapshot());
+                SaveSnapshot(_state.ToSnapshot(_context.Catalogue));
             }
             Answer();
         });
@@ -155,7 +155,7 @@ public sealed class UserRecommenderActor : ReceivePersistentActor
         foreach (var (command, replyTo, reply) in held) replyTo.Tell(UserRecommenderProtocol.Answer(command, reply));
         if (_viewers.Count > 0)
         {
-            var view = _state.ToView();
+            var view = _state.ToView(_context.Catalogue);
             foreach (var viewer in _viewers) viewer.Tell(view);
             _viewers.Clear();
         }

@@ -134,9 +134,9 @@ public static class RecommendationQuality
                 var state = states.GetOrAdd(cmd.UserId, id => new UserTasteState(id, taste));
                 var eventId = cmd.Activity.EventId;
                 if (state.HasSeenEvent(eventId))
-                    return Task.FromResult(new ActivityApplied(eventId, state.BatchesCompletedBy(eventId), true));
+                    return Task.FromResult(new ActivityApplied(eventId, state.BatchesCompletedBy(eventId, index), true));
                 state.Apply(SuggestionPolicy.Decide(state, cmd.Activity, context), index);
-                return Task.FromResult(new ActivityApplied(eventId, state.BatchesCompletedBy(eventId), false));
+                return Task.FromResult(new ActivityApplied(eventId, state.BatchesCompletedBy(eventId, index), false));
             }
         };
     }

@@ -109,13 +109,16 @@ public static class SuggestionPolicy
     public static Func<int, bool> Exclusions(UserTasteState state, ActivityEvent activity) =>
         id => id == activity.TrackId || state.IsExcluded(id);
 
+    /// <summary>The choice with a generic reason when it was decided without one (a format-2 journal row).</summary>
+    public static Choice WithReason(Choice choice) => choice.Because.Length > 0 ? choice : choice with { Because = "nearest to your recent taste" };
+
     /// <summary>
     /// The chosen track as it goes into a batch: title, artist and genre from the catalogue, source and reason as
     /// decided (a format-2 row has no reason: it gets a generic one).
     /// </summary>
     public static RecommendedTrack Describe(Choice choice, SimilarityIndex catalogue)
     {
-        var because = choice.Because.Length > 0 ? choice.Because : "nearest to your recent taste";
+        var because = WithReason(choice).Because;
         return catalogue.TryGetInfo(choice.TrackId, out var info)
             ? new RecommendedTrack(info.TrackId, info.Title, info.Artist, info.Genre, choice.Score, because, choice.Source)
             // Replayed on a catalogue that no longer has the track: it is kept (batch contents and ids stay) without text.

@@ -70,10 +70,12 @@ public sealed class UserTasteState
     private readonly Dictionary<int, int> _heard = new();
     private readonly Queue<int> _recommendedOrder = new();
     private readonly HashSet<int> _recommended = new();
-    private readonly List<RecommendedTrack> _pending = new(BatchSize);
+    private readonly List<Choice> _pending = new(BatchSize);
     private readonly Queue<EventKey> _recentEventIds = new();
     private readonly Dictionary<EventKey, long> _recentEvents = new();
-    private readonly List<RecommendationBatch> _recentBatches = new();
+    // What each kept batch was decided from, not its text: the catalogue describes it again when it is asked for, so
+    // a user's 64 batches are values in one list instead of seven objects each (docs/benchmarks.md).
+    private readonly List<KeptBatch> _recentBatches = new();
 
     public UserTasteState(string userId, TasteSettings settings)
     {
@@ -93,7 +95,8 @@ public sealed class UserTasteState
     public IReadOnlyDictionary<int, int> Heard => _heard;
     public IReadOnlyCollection<int> RecommendedOrder => _recommendedOrder;
     public IReadOnlySet<int> Recommended => _recommended;
-    public IReadOnlyList<RecommendedTrack> Pending => _pending;
+    /// <summary>The suggestions chosen for the open batch, in order.</summary>
+    public IReadOnlyList<Choice> Pending => _pending;
     public long EventsApplied { get; private set; }
     /// <summary>Events applied since the last batch was emitted (a batch is due on the <see cref="BatchSize"/>th).</summary>
     public int EventsSinceBatch { get; private set; }
@@ -105,8 +108,12 @@ public sealed class UserTasteState
     public IReadOnlyCollection<EventKey> RecentEventIds => _recentEventIds;
     /// <summary>Recent event id → the batch sequence it completed (0 when none).</summary>
     public IReadOnlyDictionary<EventKey, long> RecentEvents => _recentEvents;
-    /// <summary>The last emitted batches, oldest first; consecutive, ending at <see cref="BatchSequence"/>.</summary>
-    public IReadOnlyList<RecommendationBatch> RecentBatches => _recentBatches;
+    /// <summary>How many emitted batches are kept (the last ones, consecutive, ending at <see cref="BatchSequence"/>).</summary>
+    public int RecentBatchCount => _recentBatches.Count;
+
+    /// <summary>The kept batches, oldest first, described by <paramref name="catalogue"/>.</summary>
+    public IReadOnlyList<RecommendationBatch> RecentBatches(SimilarityIndex catalogue) =>
+        _recentBatches.Select(b => Describe(b, catalogue)).ToArray();
 
     public bool HasSeenEvent(string eventId) => _recentEvents.ContainsKey(EventKey.Of(eventId));
 
@@ -114,14 +121,18 @@ public sealed class UserTasteState
     public bool IsExcluded(int trackId) => _heard.ContainsKey(trackId) || _recommended.Contains(trackId) || IsPending(trackId);
 
     /// <summary>The batch the given event completed, if it completed one that is still remembered.</summary>
-    public IReadOnlyList<RecommendationBatch> BatchesCompletedBy(string eventId)
+    public IReadOnlyList<RecommendationBatch> BatchesCompletedBy(string eventId, SimilarityIndex catalogue)
     {
         if (!_recentEvents.TryGetValue(EventKey.Of(eventId), out var seq) || seq == 0) return [];
         var index = _recentBatches.Count - 1 - (BatchSequence - seq);
         if (index < 0 || index >= _recentBatches.Count) return [];
         var batch = _recentBatches[(int)index];
-        return batch.BatchId == BatchId(UserId, seq) ? [batch] : [];
+        return batch.Sequence == seq ? [Describe(batch, catalogue)] : [];
     }
+
+    private RecommendationBatch Describe(KeptBatch b, SimilarityIndex catalogue) =>
+        new(BatchId(UserId, b.Sequence), UserId, b.GeneratedAt,
+            [SuggestionPolicy.Describe(b.First, catalogue), SuggestionPolicy.Describe(b.Second, catalogue), SuggestionPolicy.Describe(b.Third, catalogue)]);
 
     public static string BatchId(string userId, long sequence) => $"{userId}-{sequence}";
 
@@ -175,7 +186,7 @@ public sealed class UserTasteState
         foreach (var choice in e.Suggestions)
         {
             if (IsPending(choice.TrackId)) continue;
-            _pending.Add(SuggestionPolicy.Describe(choice, catalogue));
+            _pending.Add(SuggestionPolicy.WithReason(choice)); // as a snapshot reads it back
             if (_recommended.Add(choice.TrackId)) _recommendedOrder.Enqueue(choice.TrackId);
             while (_recommended.Count > Settings.MaxRecommended) _recommended.Remove(_recommendedOrder.Dequeue());
         }
@@ -187,7 +198,7 @@ public sealed class UserTasteState
             EventsSinceBatch = 0;
             completed = ++BatchSequence;
             // generated_at comes from the event, so a replay produces the identical batch.
-            _recentBatches.Add(new RecommendationBatch(BatchId(UserId, completed), UserId, e.Ts, _pending.GetRange(0, BatchSize).ToArray()));
+            _recentBatches.Add(new KeptBatch(completed, e.Ts, _pending[0], _pending[1], _pending[2]));
             if (_recentBatches.Count > Settings.MaxRecentBatches) _recentBatches.RemoveAt(0);
             _pending.RemoveRange(0, BatchSize);
         }
@@ -206,8 +217,8 @@ public sealed class UserTasteState
     {
         if (IsPending(trackId)) return true;
         for (var b = Math.Max(0, _recentBatches.Count - batches); b < _recentBatches.Count; b++)
-            foreach (var t in _recentBatches[b].Tracks)
-                if (t.TrackId == trackId) return true;
+            if (_recentBatches[b] is var kept && (kept.First.TrackId == trackId || kept.Second.TrackId == trackId || kept.Third.TrackId == trackId))
+                return true;
         return false;
     }
 
@@ -218,26 +229,26 @@ public sealed class UserTasteState
         return false;
     }
 
-    public UserRecommenderProtocol.UserStateView ToView() =>
+    public UserRecommenderProtocol.UserStateView ToView(SimilarityIndex catalogue) =>
         new(UserId, EventsApplied, BatchSequence,
             _history.Select(h => h.TrackId).ToArray(),
             _recommendedOrder.ToArray(),
             _pending.Select(p => p.TrackId).ToArray())
         {
             TasteProfile = Profile.ToArray(),
-            LatestBatches = _recentBatches.ToArray(),
+            LatestBatches = RecentBatches(catalogue),
         };
 
-    public UserTasteSnapshot ToSnapshot() => new(
+    public UserTasteSnapshot ToSnapshot(SimilarityIndex catalogue) => new(
         UserId,
         Profile.ToArray(),
         _history.ToArray(),
         _recommendedOrder.ToArray(),
-        _pending.ToArray(),
+        _pending.Select(c => SuggestionPolicy.Describe(c, catalogue)).ToArray(),
         EventsApplied,
         BatchSequence,
         _recentEventIds.Select(key => new RecentEvent(key.ToString(), _recentEvents[key])).ToArray(),
-        _recentBatches.ToArray(),
+        RecentBatches(catalogue),
         EventsSinceBatch);
 
     public static UserTasteState FromSnapshot(UserTasteSnapshot s, TasteSettings settings)
@@ -259,16 +270,27 @@ public sealed class UserTasteState
             state._recommendedOrder.Enqueue(id);
             state._recommended.Add(id);
         }
-        state._pending.AddRange(s.Pending);
+        state._pending.AddRange(s.Pending.Select(ChoiceOf));
         foreach (var r in s.RecentEvents)
         {
             var key = EventKey.Of(r.EventId);
             state._recentEventIds.Enqueue(key);
             state._recentEvents[key] = r.CompletedBatch;
         }
-        state._recentBatches.AddRange(s.RecentBatches);
+        // Consecutive, ending at the batch sequence.
+        for (var i = 0; i < s.RecentBatches.Count; i++)
+        {
+            var b = s.RecentBatches[i];
+            var tracks = b.Tracks.Select(ChoiceOf).ToArray();
+            if (tracks.Length != BatchSize) throw new ArgumentException($"batch {b.BatchId} has {tracks.Length} tracks, not {BatchSize}", nameof(s));
+            state._recentBatches.Add(new KeptBatch(s.BatchSequence - (s.RecentBatches.Count - 1 - i), b.GeneratedAt, tracks[0], tracks[1], tracks[2]));
+        }
         return state;
     }
+
+    private static Choice ChoiceOf(RecommendedTrack t) => new(t.TrackId, t.Score, t.Source, t.Because);
+
+    private readonly record struct KeptBatch(long Sequence, DateTimeOffset GeneratedAt, Choice First, Choice Second, Choice Third);
 }
 
 public sealed record RecentEvent(string EventId, long CompletedBatch);

@@ -18,18 +18,18 @@ public class RecommenderSerializerTests() : TestKit(SetupFor(PersistenceOptions.
         var state = new UserTasteState("u", new TasteSettings());
         for (var i = 1; i <= 4; i++)
             state.Apply(new ActivityRecorded($"e{i}", Index.Tracks[i].TrackId, Actions.Like, T0.AddSeconds(i), [new Choice(Index.Tracks[10 + i].TrackId, 0.93)]), Index);
-        StateAssert.Equal(state, UserTasteState.FromSnapshot(RoundTrip(state.ToSnapshot()), state.Settings));
+        StateAssert.Equal(state, UserTasteState.FromSnapshot(RoundTrip(state.ToSnapshot(Index)), state.Settings), Index);
 
         var activity = new ApplyActivity("u", Event("u", 1, 2));
         Assert.Equal(activity, RoundTrip(activity));
-        var applied = RoundTrip(new ActivityApplied("e3", state.BatchesCompletedBy("e3"), true));
-        BatchAssert.Equal(state.BatchesCompletedBy("e3"), applied.Batches);
+        var applied = RoundTrip(new ActivityApplied("e3", state.BatchesCompletedBy("e3", Index), true));
+        BatchAssert.Equal(state.BatchesCompletedBy("e3", Index), applied.Batches);
         Assert.True(applied.Duplicate);
         Assert.Equal(7, RoundTrip(new ActivityApplied("e3", [], false) { CorrelationId = 7 }).CorrelationId);
         Assert.Equal(8, RoundTrip(activity with { CorrelationId = 8 }).CorrelationId);
         Assert.Equal(new ActivityRefused(9, "e4", "the journal rejected the write"), RoundTrip(new ActivityRefused(9, "e4", "the journal rejected the write")));
         Assert.Equal(new GetUserState("u"), RoundTrip(new GetUserState("u")));
-        var view = state.ToView();
+        var view = state.ToView(Index);
         AssertSameView(view, RoundTrip(view));
         Assert.Same(StopEntity.Instance, RoundTrip(StopEntity.Instance));
     }

@@ -30,7 +30,7 @@ public class UserTasteStateModelTests() : TestKit(SetupFor(PersistenceOptions.In
         var applied = new List<ActivityRecorded>();
         var accepted = new List<int>();
         var journal = new List<ActivitiesRecorded>();
-        var snapshots = new List<(int Rows, UserTasteSnapshot Snapshot)> { (0, live.ToSnapshot()) };
+        var snapshots = new List<(int Rows, UserTasteSnapshot Snapshot)> { (0, live.ToSnapshot(Index)) };
         string[] actions = [Actions.Listen, Actions.Like, Actions.Skip];
 
         for (var n = 0; n < 300; n++)
@@ -52,7 +52,7 @@ public class UserTasteStateModelTests() : TestKit(SetupFor(PersistenceOptions.In
                 group.Add(recorded);
             }
             if (group.Count > 0) journal.Add(RoundTrip(new ActivitiesRecorded(group)));
-            if (random.Next(10) == 0) snapshots.Add((journal.Count, RoundTrip(live.ToSnapshot())));
+            if (random.Next(10) == 0) snapshots.Add((journal.Count, RoundTrip(live.ToSnapshot(Index))));
             AgreesWithModel(live, settings, applied, accepted);
         }
 
@@ -60,7 +60,7 @@ public class UserTasteStateModelTests() : TestKit(SetupFor(PersistenceOptions.In
         {
             var recovered = UserTasteState.FromSnapshot(snapshot, settings);
             foreach (var row in journal.Skip(rows)) recovered.Apply(row, Index);
-            StateAssert.Equal(live, recovered);
+            StateAssert.Equal(live, recovered, Index);
         }
     }
 
@@ -77,6 +77,6 @@ public class UserTasteStateModelTests() : TestKit(SetupFor(PersistenceOptions.In
         Assert.Equal(accepted.Skip(accepted.Count / 3 * 3), state.Pending.Select(p => p.TrackId));
         Assert.Equal(accepted.TakeLast(settings.MaxRecommended), state.RecommendedOrder);
         Assert.Equal(accepted.Chunk(3).Where(c => c.Length == 3).TakeLast(settings.MaxRecentBatches).Select(c => c.ToList()),
-            state.RecentBatches.Select(b => b.Tracks.Select(t => t.TrackId).ToList()));
+            state.RecentBatches(Index).Select(b => b.Tracks.Select(t => t.TrackId).ToList()));
     }
 }

@@ -37,7 +37,7 @@ public class UserTasteStateTests
             var recorded = SuggestionPolicy.Decide(s, new ActivityEvent($"e{i}", "u1", Track(i), Actions.Like, T0.AddSeconds(i)), context);
             Assert.Equal(i % 3 == 0 ? 3 : 0, recorded.Suggestions.Count);
             s.Apply(recorded, Index);
-            Assert.Equal(i % 3 == 0 ? 1 : 0, s.BatchesCompletedBy($"e{i}").Count);
+            Assert.Equal(i % 3 == 0 ? 1 : 0, s.BatchesCompletedBy($"e{i}", Index).Count);
             Assert.Empty(s.Pending);
         }
         Assert.Equal(3, s.BatchSequence);
@@ -55,7 +55,7 @@ public class UserTasteStateTests
         var recorded = SuggestionPolicy.Decide(s, new ActivityEvent("e4", "u1", Track(3), Actions.Like, T0.AddSeconds(4)), SuggestionContext.ContentBased(Index));
         var open = Assert.Single(recorded.Suggestions);
         s.Apply(recorded, Index);
-        Assert.Equal([Track(10), Track(11), open.TrackId], Assert.Single(s.BatchesCompletedBy("e4")).Tracks.Select(t => t.TrackId));
+        Assert.Equal([Track(10), Track(11), open.TrackId], Assert.Single(s.BatchesCompletedBy("e4", Index)).Tracks.Select(t => t.TrackId));
         Assert.False(s.BatchDue);
     }
 
@@ -65,10 +65,10 @@ public class UserTasteStateTests
         var s = Fresh();
         s.Apply(Recorded(1, Track(0), suggestion: Track(10)), Index);
         s.Apply(Recorded(2, Track(1), suggestion: Track(11)), Index);
-        Assert.Empty(s.BatchesCompletedBy("e2"));
+        Assert.Empty(s.BatchesCompletedBy("e2", Index));
         Assert.Equal(0, s.BatchSequence);
         s.Apply(Recorded(3, Track(2), suggestion: Track(12)), Index);
-        var batch = Assert.Single(s.BatchesCompletedBy("e3"));
+        var batch = Assert.Single(s.BatchesCompletedBy("e3", Index));
         Assert.Equal("u1-1", batch.BatchId);
         Assert.Equal(T0.AddSeconds(3), batch.GeneratedAt);
         Assert.Equal([Track(10), Track(11), Track(12)], batch.Tracks.Select(t => t.TrackId));
@@ -78,7 +78,7 @@ public class UserTasteStateTests
         Assert.Equal(("colistening", "because of event 1"), (batch.Tracks[0].Source, batch.Tracks[0].Because));
         Assert.Empty(s.Pending);
         for (var i = 4; i <= 6; i++) s.Apply(Recorded(i, Track(i + 10), suggestion: Track(20 + i)), Index);
-        Assert.Equal("u1-2", Assert.Single(s.BatchesCompletedBy("e6")).BatchId);
+        Assert.Equal("u1-2", Assert.Single(s.BatchesCompletedBy("e6", Index)).BatchId);
     }
 
     [Fact]
@@ -156,7 +156,7 @@ public class UserTasteStateTests
         Assert.Equal(7, s.Recommended.Count);
         Assert.Equal(s.RecommendedOrder.Order(), s.Recommended.Order());
         Assert.Equal(4, s.RecentEvents.Count);
-        Assert.Equal(2, s.RecentBatches.Count);
+        Assert.Equal(2, s.RecentBatchCount);
         Assert.Equal(10, s.BatchSequence);
         Assert.Equal(30, s.EventsApplied);
         Assert.False(s.HasSeenEvent("e1"));
@@ -172,7 +172,7 @@ public class UserTasteStateTests
         var s = Fresh();
         s.Apply(Recorded(1, Track(1)), Index);
         s.Apply(Recorded(2, Track(2)) with { EventId = guid.ToString() }, Index);
-        var restored = UserTasteState.FromSnapshot(s.ToSnapshot(), s.Settings);
+        var restored = UserTasteState.FromSnapshot(s.ToSnapshot(Index), s.Settings);
         foreach (var state in new[] { s, restored })
         {
             Assert.True(state.HasSeenEvent("e1"));
@@ -188,10 +188,10 @@ public class UserTasteStateTests
     {
         var s = Fresh(new TasteSettings { MaxRecentEventIds = 100, MaxRecentBatches = 2 });
         for (var i = 1; i <= 30; i++) s.Apply(Recorded(i, Track(100 + i), suggestion: Track(i)), Index);
-        Assert.Equal("u1-10", Assert.Single(s.BatchesCompletedBy("e30")).BatchId);
-        Assert.Equal("u1-9", Assert.Single(s.BatchesCompletedBy("e27")).BatchId);
-        Assert.Empty(s.BatchesCompletedBy("e24"));   // remembered, but its batch is no longer kept
-        Assert.Empty(s.BatchesCompletedBy("e29"));   // completed no batch
+        Assert.Equal("u1-10", Assert.Single(s.BatchesCompletedBy("e30", Index)).BatchId);
+        Assert.Equal("u1-9", Assert.Single(s.BatchesCompletedBy("e27", Index)).BatchId);
+        Assert.Empty(s.BatchesCompletedBy("e24", Index));   // remembered, but its batch is no longer kept
+        Assert.Empty(s.BatchesCompletedBy("e29", Index));   // completed no batch
     }
 
     [Fact]
@@ -199,11 +199,11 @@ public class UserTasteStateTests
     {
         var s = Fresh();
         for (var i = 1; i <= 8; i++) s.Apply(Recorded(i, Track(100 + i), i % 3 == 0 ? Actions.Skip : Actions.Listen, Track(i)), Index);
-        var back = UserTasteState.FromSnapshot(s.ToSnapshot(), s.Settings);
-        StateAssert.Equal(s, back);
+        var back = UserTasteState.FromSnapshot(s.ToSnapshot(Index), s.Settings);
+        StateAssert.Equal(s, back, Index);
         s.Apply(Recorded(9, Track(50), suggestion: Track(60)), Index);
         back.Apply(Recorded(9, Track(50), suggestion: Track(60)), Index);
-        StateAssert.Equal(s, back);
+        StateAssert.Equal(s, back, Index);
     }
 
     [Fact]
@@ -288,7 +288,7 @@ public class UserTasteStateTests
 
 internal static class StateAssert
 {
-    public static void Equal(UserTasteState expected, UserTasteState actual)
+    public static void Equal(UserTasteState expected, UserTasteState actual, SimilarityIndex catalogue)
     {
         Assert.Equal(expected.UserId, actual.UserId);
         Assert.Equal(expected.Profile, actual.Profile);
@@ -302,7 +302,7 @@ internal static class StateAssert
         Assert.Equal(expected.BatchSequence, actual.BatchSequence);
         Assert.Equal(expected.RecentEventIds, actual.RecentEventIds);
         Assert.Equal(expected.RecentEvents.OrderBy(k => k.Key.Value), actual.RecentEvents.OrderBy(k => k.Key.Value));
-        BatchAssert.Equal(expected.RecentBatches, actual.RecentBatches);
+        BatchAssert.Equal(expected.RecentBatches(catalogue), actual.RecentBatches(catalogue));
     }
 }
 
