@@ -98,16 +98,10 @@ public sealed class PopularityModel
         {
             var chart = genre is null ? _overall : _byGenre.GetValueOrDefault(genre);
             if (chart is null) return;
-            var taken = 0;
-            var best = chart.Best;
-            var i = 0;
-            for (; i < best.Length && taken < limit; i++) Take(best[i]);
-            if (taken < limit && chart.HasMore)
-                for (var all = chart.All(_score); i < all.Length && taken < limit; i++) Take(all[i]);
-
-            void Take((double Score, int TrackId) entry)
+            (double Score, int TrackId)[]? all = null;
+            for (int i = 0, taken = 0; taken < limit && At(chart, i, ref all) is { } entry; i++)
             {
-                if (isExcluded is not null && isExcluded(entry.TrackId)) return;
+                if (isExcluded is not null && isExcluded(entry.TrackId)) continue;
                 into.Add((entry.TrackId, entry.Score));
                 taken++;
             }
@@ -143,16 +137,22 @@ public sealed class PopularityModel
     /// <summary>The chart's best track that is neither excluded nor in <paramref name="exceptIn"/>.</summary>
     private (double Score, int TrackId)? First(Chart chart, Func<int, bool>? isExcluded, List<int>? exceptIn)
     {
-        var best = chart.Best;
-        var i = 0;
-        for (; i < best.Length; i++)
-            if (Allowed(best[i].TrackId)) return best[i];
-        if (chart.HasMore)
-            for (var all = chart.All(_score); i < all.Length; i++)
-                if (Allowed(all[i].TrackId)) return all[i];
+        (double Score, int TrackId)[]? all = null;
+        for (var i = 0; At(chart, i, ref all) is { } entry; i++)
+            if ((isExcluded is null || !isExcluded(entry.TrackId)) && exceptIn?.Contains(entry.TrackId) != true) return entry;
         return null;
+    }
 
-        bool Allowed(int id) => (isExcluded is null || !isExcluded(id)) && exceptIn?.Contains(id) != true;
+    /// <summary>
+    /// The chart's <paramref name="i"/>th best track (null past its end): from the kept best, and past them from the
+    /// whole chart, sorted into <paramref name="all"/> on first need.
+    /// </summary>
+    private (double Score, int TrackId)? At(Chart chart, int i, ref (double Score, int TrackId)[]? all)
+    {
+        if (i < chart.Best.Length) return chart.Best[i];
+        if (!chart.HasMore) return null;
+        all ??= chart.All(_score);
+        return i < all.Length ? all[i] : null;
     }
 
     private double Exponent(DateTimeOffset ts) =>
