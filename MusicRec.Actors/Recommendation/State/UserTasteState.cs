@@ -217,8 +217,7 @@ public sealed class UserTasteState
     {
         if (IsPending(trackId)) return true;
         for (var b = Math.Max(0, _recentBatches.Count - batches); b < _recentBatches.Count; b++)
-            if (_recentBatches[b] is var kept && (kept.First.TrackId == trackId || kept.Second.TrackId == trackId || kept.Third.TrackId == trackId))
-                return true;
+            if (_recentBatches[b].Holds(trackId)) return true;
         return false;
     }
 
@@ -290,7 +289,10 @@ public sealed class UserTasteState
 
     private static Choice ChoiceOf(RecommendedTrack t) => new(t.TrackId, t.Score, t.Source, t.Because);
 
-    private readonly record struct KeptBatch(long Sequence, DateTimeOffset GeneratedAt, Choice First, Choice Second, Choice Third);
+    private readonly record struct KeptBatch(long Sequence, DateTimeOffset GeneratedAt, Choice First, Choice Second, Choice Third)
+    {
+        public bool Holds(int trackId) => First.TrackId == trackId || Second.TrackId == trackId || Third.TrackId == trackId;
+    }
 }
 
 public sealed record RecentEvent(string EventId, long CompletedBatch);
