@@ -133,11 +133,46 @@ internal sealed class TopCandidates
     }
 }
 
+/// <summary>
+/// The item-to-item sum that co-listening and audio both make: each anchor's neighbours, relative to that anchor's
+/// strongest and times the anchor's weight, summed per track; the anchor that gave a track the most explains it.
+/// </summary>
+internal sealed class AnchorSums
+{
+    // One per thread, emptied for each ranking: a source asks for one at a time.
+    [ThreadStatic] private static AnchorSums? _perThread;
+    private readonly Dictionary<int, (double Score, int Anchor, double Best)> _sums = [];
+
+    public static AnchorSums Start()
+    {
+        var sums = _perThread ??= new AnchorSums();
+        sums._sums.Clear();
+        return sums;
+    }
+
+    public void Add(int track, double contribution, int anchor)
+    {
+        ref var sum = ref CollectionsMarshal.GetValueRefOrAddDefault(_sums, track, out var existed);
+        if (!existed) sum = (contribution, anchor, contribution);
+        else if (contribution > sum.Best) sum = (sum.Score + contribution, anchor, contribution);
+        else sum.Score += contribution;
+    }
+
+    /// <summary>Appends the best <paramref name="limit"/> sums the context allows to <paramref name="into"/>, best first.</summary>
+    public void AddBestTo(RecommendationContext context, int limit, List<Candidate> into)
+    {
+        // An anchor set can have hundreds of neighbours, of which only the best few are kept.
+        var top = TopCandidates.Start(limit);
+        foreach (var (track, (score, anchor, _)) in _sums)
+            if (score > 0 && top.Admits(track, score) && !context.IsExcluded(track)) top.Add(new Candidate(track, score, anchor));
+        top.AddTo(into);
+    }
+}
+
 /// <summary>"Listeners who liked X also liked this": the co-listened neighbours of the listener's recent tracks, summed.</summary>
 public sealed class CoListeningSource(CoListeningModel model, TrackCatalog catalog, TasteReading? reading = null) : ICandidateSource
 {
     private readonly TasteReading _reading = reading ?? new TasteReading();
-    [ThreadStatic] private static Dictionary<int, (double Score, int Anchor, double Best)>? _sums;
     [ThreadStatic] private static List<(int Track, double Score)>? _neighbours;
 
     public string Name => "colistening";
@@ -145,9 +180,8 @@ public sealed class CoListeningSource(CoListeningModel model, TrackCatalog catal
 
     public void Collect(RecommendationContext context, int limit, List<Candidate> into)
     {
-        var sums = _sums ??= [];
+        var sums = AnchorSums.Start();
         var neighbours = _neighbours ??= [];
-        sums.Clear();
         foreach (var (anchor, weight, _) in _reading.Anchors(context.History))
         {
             neighbours.Clear();
@@ -155,28 +189,20 @@ public sealed class CoListeningSource(CoListeningModel model, TrackCatalog catal
             // Each anchor's neighbours relative to its strongest, so a much-played anchor does not drown the others.
             var max = 0.0;
             foreach (var (_, s) in neighbours) max = Math.Max(max, s);
-            foreach (var (track, s) in neighbours)
-            {
-                var contribution = weight * s / max;
-                ref var sum = ref CollectionsMarshal.GetValueRefOrAddDefault(sums, track, out var existed);
-                if (!existed) sum = (contribution, anchor, contribution);
-                else if (contribution > sum.Best) sum = (sum.Score + contribution, anchor, contribution);
-                else sum.Score += contribution;
-            }
+            foreach (var (track, s) in neighbours) sums.Add(track, weight * s / max, anchor);
         }
-        // An anchor set can have hundreds of neighbours, of which only the best few are kept.
-        var top = TopCandidates.Start(limit);
-        foreach (var (track, (score, anchor, _)) in sums)
-            if (score > 0 && top.Admits(track, score) && !context.IsExcluded(track)) top.Add(new Candidate(track, score, anchor));
-        top.AddTo(into);
+        sums.AddBestTo(context, limit, into);
     }
 
-    public string Explain(Candidate candidate, RecommendationContext context)
+    public string Explain(Candidate candidate, RecommendationContext context) =>
+        $"listeners who {VerbOf(candidate.Anchor, context)} {catalog.Display(candidate.Anchor)} also liked this";
+
+    /// <summary>How the listener last played a positive anchor ("liked" when the history no longer says).</summary>
+    internal static string VerbOf(int anchor, RecommendationContext context)
     {
-        var verb = "liked";
         foreach (var h in context.History)
-            if (h.TrackId == candidate.Anchor && h.IsPositive) { verb = TasteReading.Verb(h.Action); break; }
-        return $"listeners who {verb} {catalog.Display(candidate.Anchor)} also liked this";
+            if (h.TrackId == anchor && h.IsPositive) return TasteReading.Verb(h.Action);
+        return "liked";
     }
 }
 
@@ -236,11 +262,13 @@ public sealed class PopularitySource(PopularityModel model, TrackCatalog catalog
 }
 
 /// <summary>
-/// "Close in timbre to X, which you liked": the nearest tracks, in the similarity index's audio-feature space, to the
-/// listener's recent taste (a recency-weighted sum of the vectors of the tracks they played). An adapter over
-/// <see cref="SimilarityIndex"/>'s public queries; it does not change the index.
+/// "Close in timbre to X, which you liked": tracks near the listener's recent tracks in the similarity index's
+/// audio-feature space. With <see cref="AudioNeighbours"/> (the blend) it sums the anchors' precomputed neighbour
+/// lists; without (audio alone, a node with no listening model) it searches the index for the nearest tracks to the
+/// recency-weighted sum of the anchors' vectors, as exactly as the search beam allows.
 /// </summary>
-public sealed class AudioSource(SimilarityIndex index, TrackCatalog catalog, TasteReading? reading = null, int? searchBeam = null) : ICandidateSource
+public sealed class AudioSource(SimilarityIndex index, TrackCatalog catalog, TasteReading? reading = null, int? searchBeam = null,
+    AudioNeighbours? neighbours = null) : ICandidateSource
 {
     private readonly TasteReading _reading = reading ?? new TasteReading();
 
@@ -249,10 +277,24 @@ public sealed class AudioSource(SimilarityIndex index, TrackCatalog catalog, Tas
 
     public void Collect(RecommendationContext context, int limit, List<Candidate> into)
     {
+        if (neighbours is not null)
+        {
+            var sums = AnchorSums.Start();
+            foreach (var (anchor, weight, _) in _reading.Anchors(context.History))
+            {
+                var near = neighbours.Of(anchor);
+                // Best first: relative to the anchor's nearest, as co-listening is to its strongest.
+                if (near.IsEmpty || near[0].Score <= 0) continue;
+                foreach (var n in near)
+                    if (n.Score > 0) sums.Add(n.TrackId, weight * n.Score / near[0].Score, anchor);
+            }
+            sums.AddBestTo(context, limit, into);
+            return;
+        }
         if (Profile(context.History) is not { } query) return;
         var hits = new ScoredTrack[limit];
-        var n = index.TopK(query, hits, context.IsExcluded, searchBeam);
-        for (var i = 0; i < n; i++) into.Add(new Candidate(hits[i].TrackId, Math.Max(hits[i].Score, 0), 0));
+        var found = index.TopK(query, hits, context.IsExcluded, searchBeam);
+        for (var i = 0; i < found; i++) into.Add(new Candidate(hits[i].TrackId, Math.Max(hits[i].Score, 0), 0));
     }
 
     /// <summary>The normalised taste vector, or null when no history track is in the index.</summary>
@@ -278,6 +320,9 @@ public sealed class AudioSource(SimilarityIndex index, TrackCatalog catalog, Tas
 
     public string Explain(Candidate candidate, RecommendationContext context)
     {
+        // A summed candidate names its anchor; a searched one is explained by the history track nearest to it.
+        if (candidate.Anchor != 0 && index.Contains(candidate.Anchor))
+            return $"close in timbre to {catalog.Display(candidate.Anchor)}, which you {CoListeningSource.VerbOf(candidate.Anchor, context)}";
         var target = index.VectorOf(candidate.TrackId);
         var best = float.NegativeInfinity;
         HistoryEntry? anchor = null;

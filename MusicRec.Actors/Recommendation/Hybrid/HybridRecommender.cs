@@ -16,8 +16,8 @@ public sealed record BlendOptions
     /// <summary>Candidates asked of each source per suggestion (more: a better blend, a slower one).</summary>
     public int CandidatesPerSource { get; init; } = 30;
     /// <summary>
-    /// HNSW beam of the audio source's query. Its candidates are one source of three, so a narrower beam than audio
-    /// alone uses (RecommenderOptions.SuggestionBeam) serves it; the query was half of the blend's ranking.
+    /// HNSW beam with which each track's audio neighbour list is searched, once when the service starts
+    /// (<see cref="SimilarityIndex.Neighbours"/>); the blend's audio source sums its anchors' lists.
     /// </summary>
     public int AudioBeam { get; init; } = 40;
     /// <summary>Chance that a slot is given to a random catalogue track instead (seeded), so the loop cannot collapse.</summary>

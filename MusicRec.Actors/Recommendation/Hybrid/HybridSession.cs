@@ -24,7 +24,8 @@ public sealed class HybridSession
         CoListening = new CoListeningModel(coListening, catalog.Count);
         Popularity = new PopularityModel(catalog, popularity);
         var sources = new List<ICandidateSource> { new CoListeningSource(CoListening, catalog, reading), new PopularitySource(Popularity, catalog, reading) };
-        if (index is not null) sources.Add(new AudioSource(index, catalog, reading));
+        var options = blend ?? new BlendOptions();
+        if (index is not null) sources.Add(new AudioSource(index, catalog, reading, neighbours: index.Neighbours(options.CandidatesPerSource, options.AudioBeam)));
         Recommender = new HybridRecommender(catalog, sources, blend, reading);
         _historyLength = historyLength;
         _recentBatches = recentBatches;

@@ -52,9 +52,10 @@ public static class OfflineEvaluation
             new CachedSource(new CoListeningSource(colistening, catalog, options.Reading)),
             new CachedSource(new PopularitySource(trending, catalog, options.Reading)),
         };
-        if (index is not null) sources.Add(new CachedSource(new AudioSource(index, catalog, options.Reading)));
-
         var perSource = Math.Max(options.Blend.CandidatesPerSource, maxK);
+        if (index is not null)
+            sources.Add(new CachedSource(new AudioSource(index, catalog, options.Reading, neighbours: index.Neighbours(perSource, options.Blend.AudioBeam))));
+
         var alone = options.Blend with
         {
             CoListeningWeight = 0, PopularityWeight = 0, AudioWeight = 0, GenreWeight = 0, ExplorationShare = 0, FillWithRandom = false, CandidatesPerSource = perSource,

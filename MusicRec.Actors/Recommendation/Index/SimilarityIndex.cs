@@ -150,6 +150,26 @@ public sealed class SimilarityIndex
 
     public bool Contains(int trackId) => _rowOf.ContainsKey(trackId);
 
+    /// <summary>The track's row (its place in <see cref="Tracks"/>), or -1.</summary>
+    internal int RowOf(int trackId) => _rowOf.TryGetValue(trackId, out var r) ? r : -1;
+
+    private AudioNeighbours? _neighbours;
+    private readonly Lock _neighboursLock = new();
+
+    /// <summary>
+    /// Every track's <paramref name="perTrack"/> nearest tracks (<see cref="AudioNeighbours"/>), searched with
+    /// <paramref name="searchBeam"/>: built on the first ask (seconds for 100,000 tracks) and kept, so every context
+    /// over this index shares one set.
+    /// </summary>
+    public AudioNeighbours Neighbours(int perTrack, int searchBeam)
+    {
+        lock (_neighboursLock)
+        {
+            if (_neighbours is { } kept && kept.PerTrack == perTrack && kept.SearchBeam == searchBeam) return kept;
+            return _neighbours = AudioNeighbours.Build(this, perTrack, searchBeam);
+        }
+    }
+
     public bool TryGetInfo(int trackId, out TrackInfo info)
     {
         if (_rowOf.TryGetValue(trackId, out var r)) { info = _infos[r]; return true; }

@@ -27,16 +27,17 @@ public sealed record SuggestionContext(SimilarityIndex Catalogue, HybridRecommen
     }
 
     /// <summary>
-    /// The hybrid recommender: co-listening and popularity from <paramref name="model"/>, audio from the catalogue
-    /// (searched with <see cref="BlendOptions.AudioBeam"/>).
+    /// The hybrid recommender: co-listening and popularity from <paramref name="model"/>, audio from the catalogue's
+    /// neighbour lists (<see cref="SimilarityIndex.Neighbours"/>, searched once with <see cref="BlendOptions.AudioBeam"/>).
     /// </summary>
     public static SuggestionContext Hybrid(SimilarityIndex catalogue, ListeningModel model, BlendOptions? blend = null, TasteReading? reading = null)
     {
+        var options = blend ?? new BlendOptions();
         ICandidateSource[] sources =
         [
             new CoListeningSource(model.CoListening, model.Catalog, reading),
             new PopularitySource(model.Popularity, model.Catalog, reading),
-            new AudioSource(catalogue, model.Catalog, reading, (blend ?? new BlendOptions()).AudioBeam),
+            new AudioSource(catalogue, model.Catalog, reading, neighbours: catalogue.Neighbours(options.CandidatesPerSource, options.AudioBeam)),
         ];
         return new(catalogue, new HybridRecommender(model.Catalog, sources, blend, reading), model);
     }

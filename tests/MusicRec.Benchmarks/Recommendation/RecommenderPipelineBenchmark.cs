@@ -70,6 +70,13 @@ public sealed class RecommenderPipelineBenchmark : IBenchmark
         var sw = Stopwatch.StartNew();
         var index = SimilarityIndex.Build(RecommendBenchmark.Clustered(tracks, new Random(7)), IndexBenchmarkOptions.For(options));
         BenchmarkReport.Info("index build (clustered catalogue, PCA 154 -> 32)", $"{sw.Elapsed.TotalSeconds:0.0} s, {index.Count} tracks, {index.SearchMethod}");
+        if (Blend)
+        {
+            sw.Restart();
+            var lists = index.Neighbours(BlendSettings.CandidatesPerSource, BlendSettings.AudioBeam);
+            BenchmarkReport.Info("audio neighbour lists (the blend's audio source, built once at start)",
+                $"{sw.Elapsed.TotalSeconds:0.0} s, {lists.PerTrack} per track, beam {lists.SearchBeam}");
+        }
         var byGenre = index.Tracks.GroupBy(t => t.Genre).OrderBy(g => g.Key).Select(g => g.Select(t => t.TrackId).ToArray()).ToArray();
         BenchmarkReport.Info("suggestions", Blend
             ? $"hybrid blend (co-listening, popularity, audio; HOCON defaults) over a model warmed with {WarmUpEvents} events of 5,000 other listeners and fed online from the bus"

@@ -201,4 +201,42 @@ public class CandidateSourceTests
         Assert.Equal(5, similar.Count);
         Assert.DoesNotContain(similar, s => s.TrackId == rock[0]);
     }
+
+    [Fact]
+    public void Audio_neighbour_lists_are_each_tracks_exact_nearest_best_first()
+    {
+        var index = SimilarityIndex.Build(SyntheticCatalogue.Create(tracksPerGenre: 20, seed: 5));
+        var lists = index.Neighbours(perTrack: 6, searchBeam: 40);
+        Assert.Same(lists, index.Neighbours(6, 40));
+        foreach (var track in index.Tracks.Take(20).Select(t => t.TrackId))
+        {
+            var exact = index.TopK(index.VectorOf(track), 6, id => id == track);
+            Assert.Equal(exact.Select(e => e.TrackId), lists.Of(track).ToArray().Select(n => n.TrackId));
+        }
+        Assert.True(lists.Of(-1).IsEmpty);
+    }
+
+    [Fact]
+    public void Summed_audio_source_favours_tracks_near_several_anchors_and_names_the_nearest_one()
+    {
+        // Unit vectors in 3-D: 10 and 11 point one way, 12 another; 20 lies between 10 and 12, 21 next to 10 alone.
+        static float[] V(double x, double y, double z) => [(float)x, (float)y, (float)z];
+        var vectors = new Dictionary<int, float[]>
+        {
+            [10] = V(1, 0, 0), [11] = V(0.99, 0.1, 0), [12] = V(0, 1, 0), [20] = V(0.7, 0.7, 0.1),
+            [21] = V(0.9, -0.3, 0.3), [30] = V(0, 0, 1), [31] = V(-1, 0, 0),
+        };
+        var tracks = vectors.Keys.Select(id => new TrackInfo(id, $"t{id}", $"a{id}", "Rock", 12)).ToList();
+        var index = SimilarityIndex.FromVectors(tracks, vectors.Values.ToList());
+        var source = new AudioSource(index, new TrackCatalog(tracks), neighbours: index.Neighbours(4, 40));
+        // 12 is the newest like, 10 was liked before it; 11 was played and is heard.
+        var context = Context("me", [Item(12, Actions.Like), Item(10, Actions.Listen), Item(11, Actions.Skip)]);
+        var into = new List<Candidate>();
+        source.Collect(context, 3, into);
+        Assert.Equal(20, into[0].TrackId);
+        Assert.DoesNotContain(into, c => c.TrackId is 10 or 11 or 12);
+        Assert.All(into, c => Assert.True(c.Anchor is 10 or 12));
+        Assert.Equal("close in timbre to t10 (a10), which you listened to",
+            source.Explain(into.First(c => c.TrackId == 21), context));
+    }
 }
