@@ -43,6 +43,15 @@ public class ActivityValidatorTests
     [InlineData("""{"event_id":"e","user_id":"u1\n","track_id":2,"action":"like","ts":"2026-01-01T00:00:00Z"}""", "user_id must match")]
     [InlineData("""{"event_id":"","user_id":"u1","track_id":2,"action":"like","ts":"2026-01-01T00:00:00Z"}""", "event_id must be a non-empty string")]
     [InlineData("""{"event_id":"e","user_id":"u1","track_id":2,"action":"like","ts":"yesterday"}""", "ts must be an ISO-8601 timestamp")]
+    [InlineData("   ", "bad JSON")]
+    [InlineData("null", "bad JSON: expected an object, got null")]
+    [InlineData("""{"event_id":"e","user_id":"u1","track_id":2,"action":"like","ts":"2026-01-01T00:00:00Z"} x""", "bad JSON")]
+    [InlineData("""{"event_id":"e","user_id":"u1","track_id":2,"action":"like","ts":"2026-01-01T00:00:00Z"}{}""", "bad JSON")]
+    [InlineData("""{"event_id":"e","user_id":"u1","track_id":2,"action":"like","ts":"2026-01-01T00:00:00Z","extra":[1,{"a":}]}""", "bad JSON")]
+    [InlineData("""{"event_id":"e","user_id":"u1","track_id":{"id":2},"action":"like","ts":"2026-01-01T00:00:00Z"}""", "track_id must be an integer")]
+    [InlineData("""{"event_id":"e","user_id":"u1","track_id":null,"action":"like","ts":"2026-01-01T00:00:00Z"}""", "track_id must be an integer")]
+    [InlineData("""{"event_id":null,"user_id":"u1","track_id":2,"action":"like","ts":"2026-01-01T00:00:00Z"}""", "missing field event_id")]
+    [InlineData("""{"event_id":["e"],"user_id":"u1","track_id":2,"action":"like","ts":"2026-01-01T00:00:00Z"}""", "event_id must be a non-empty string")]
     public void Invalid_events_say_why(string payload, string reasonStart) =>
         Assert.StartsWith(reasonStart, Reason(payload));
 
@@ -54,5 +63,18 @@ public class ActivityValidatorTests
             Assert.IsType<ActivityValidation.Invalid>(ActivityValidator.Validate(new byte[] { 0x7b, 0xff, 0xfe, 0x7d }, Catalogue)).Reason);
         Assert.IsType<ActivityValidation.Valid>(ActivityValidator.Validate(
             Encoding.UTF8.GetBytes("""{"event_id":"é","user_id":"u1","track_id":2,"action":"listen","ts":"2026-01-01T00:00:00Z"}"""), Catalogue));
+    }
+
+    [Fact]
+    public void Other_fields_are_read_past_and_a_repeated_field_counts_as_its_last_value()
+    {
+        var v = ActivityValidator.Validate(
+            """{"meta":{"a":[1,{"b":null}]},"event_id":"e1","user_id":"u9","track_id":5,"track_id":7,"action":"like","ts":"2026-01-01T00:00:00Z","x":1}""",
+            Catalogue);
+        var e = Assert.IsType<ActivityValidation.Valid>(v).Event;
+        Assert.Equal(7, e.TrackId);
+        Assert.Equal("u9", e.UserId);
+        Assert.Equal("e\u00e9", Assert.IsType<ActivityValidation.Valid>(ActivityValidator.Validate(
+            """{"event_id":"e\u00e9","user_id":"u1","track_id":2,"action":"listen","ts":"2026-01-01T00:00:00Z"}""", Catalogue)).Event.EventId);
     }
 }
