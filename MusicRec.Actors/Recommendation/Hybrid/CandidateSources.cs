@@ -53,11 +53,15 @@ public sealed record TasteReading
     /// Each genre's share of the weight of the positive anchors, best first (ties: ordinal name), "unknown" included;
     /// empty when no positive anchor counts.
     /// </summary>
-    public List<(string Genre, double Share)> GenreShares(IReadOnlyList<HistoryEntry> history, TrackCatalog catalog)
+    public List<(string Genre, double Share)> GenreShares(IReadOnlyList<HistoryEntry> history, TrackCatalog catalog) =>
+        GenreShares(Anchors(history), catalog);
+
+    /// <summary><see cref="GenreShares(IReadOnlyList{HistoryEntry}, TrackCatalog)"/> of anchors already read.</summary>
+    public static List<(string Genre, double Share)> GenreShares(List<(int TrackId, double Weight, string Action)> anchors, TrackCatalog catalog)
     {
-        var shares = new List<(string Genre, double Share)>(MaxAnchors);
+        var shares = new List<(string Genre, double Share)>(anchors.Count);
         var total = 0.0;
-        foreach (var (track, weight, _) in Anchors(history))
+        foreach (var (track, weight, _) in anchors)
         {
             if (weight <= 0) continue;
             total += weight;
@@ -182,7 +186,7 @@ public sealed class CoListeningSource(CoListeningModel model, TrackCatalog catal
     {
         var sums = AnchorSums.Start();
         var neighbours = _neighbours ??= [];
-        foreach (var (anchor, weight, _) in _reading.Anchors(context.History))
+        foreach (var (anchor, weight, _) in context.Anchors(_reading))
         {
             neighbours.Clear();
             model.AddNeighbours(anchor, neighbours);
@@ -280,7 +284,7 @@ public sealed class AudioSource(SimilarityIndex index, TrackCatalog catalog, Tas
         if (neighbours is not null)
         {
             var sums = AnchorSums.Start();
-            foreach (var (anchor, weight, _) in _reading.Anchors(context.History))
+            foreach (var (anchor, weight, _) in context.Anchors(_reading))
             {
                 var near = neighbours.Of(anchor);
                 // Best first: relative to the anchor's nearest, as co-listening is to its strongest.

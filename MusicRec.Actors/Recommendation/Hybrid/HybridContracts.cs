@@ -34,17 +34,29 @@ public sealed record RecommendationContext(string UserId, IReadOnlyList<HistoryE
     /// <summary>Tracks a replacement may not bring back (recommended in the last few batches); null: none.</summary>
     public Func<int, bool>? IsRecentlyRecommended { get; init; }
 
+    private (TasteReading Reading, List<(int TrackId, double Weight, string Action)> Anchors)? _anchors;
     private (TasteReading Reading, TrackCatalog Catalog, List<(string Genre, double Share)> Shares)? _genreShares;
 
     /// <summary>
-    /// <see cref="TasteReading.GenreShares"/> of this history, worked out once per context: the popularity source and
-    /// the blend's genre term both ask for it in every ranking (a context lives for one ranking, so its history does
-    /// not change under it). Read only.
+    /// <see cref="TasteReading.Anchors"/> of this history, read once per context: co-listening, audio and the genre
+    /// shares all start from them (a context lives for one ranking, so its history does not change under it). Read only.
+    /// </summary>
+    internal List<(int TrackId, double Weight, string Action)> Anchors(TasteReading reading)
+    {
+        if (_anchors is { } kept && kept.Reading == reading) return kept.Anchors;
+        var anchors = reading.Anchors(History);
+        _anchors = (reading, anchors);
+        return anchors;
+    }
+
+    /// <summary>
+    /// <see cref="TasteReading.GenreShares(IReadOnlyList{HistoryEntry}, TrackCatalog)"/> of this history, worked out
+    /// once per context: the popularity source and the blend's genre term both ask for it in every ranking. Read only.
     /// </summary>
     internal List<(string Genre, double Share)> GenreShares(TasteReading reading, TrackCatalog catalog)
     {
         if (_genreShares is { } kept && ReferenceEquals(kept.Catalog, catalog) && kept.Reading == reading) return kept.Shares;
-        var shares = reading.GenreShares(History, catalog);
+        var shares = TasteReading.GenreShares(Anchors(reading), catalog);
         _genreShares = (reading, catalog, shares);
         return shares;
     }
