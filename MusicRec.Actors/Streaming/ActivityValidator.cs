@@ -38,6 +38,7 @@ public static class ActivityValidator
     {
         Field eventIdField = default, userIdField = default, actionField = default, tsField = default, trackField = default;
         var trackId = 0;
+        var trackIsInt = false;
         try
         {
             var reader = new Utf8JsonReader(payload);
@@ -56,7 +57,7 @@ public static class ActivityValidator
                 reader.Read();
                 field = new Field(true, reader.TokenType, reader.TokenType == JsonTokenType.String ? reader.GetString() : null);
                 if (Unsafe.AreSame(ref field, ref trackField))
-                    trackId = reader.TokenType == JsonTokenType.Number && reader.TryGetInt32(out var t) ? t : int.MinValue;
+                    trackIsInt = reader.TokenType == JsonTokenType.Number && reader.TryGetInt32(out trackId);
                 reader.Skip();
             }
             // Whatever follows the object must be nothing: the reader throws on trailing content.
@@ -72,7 +73,7 @@ public static class ActivityValidator
         if (!TryString(userIdField, "user_id", out var userId, out why)) return new ActivityValidation.Invalid(why);
         if (!UserIds.IsValid(userId)) return new ActivityValidation.Invalid($"user_id must match {UserIds.Pattern}");
         if (!trackField.Present) return new ActivityValidation.Invalid("missing field track_id");
-        if (trackField.Token != JsonTokenType.Number || trackId == int.MinValue) return new ActivityValidation.Invalid("track_id must be an integer");
+        if (!trackIsInt) return new ActivityValidation.Invalid("track_id must be an integer");
         if (!TryString(actionField, "action", out var action, out why)) return new ActivityValidation.Invalid(why);
         // The shared constant, not the parsed copy: the action is kept in every history entry of the user's state.
         if (Actions.Canonical(action) is not { } known) return new ActivityValidation.Invalid($"unknown action '{action}' (expected listen, like or skip)");

@@ -9,7 +9,7 @@ namespace MusicRec.Recommendation;
 public sealed class AudioNeighbours
 {
     private readonly SimilarityIndex _index;
-    private readonly ScoredTrack[] _lists;   // row r's list at r * PerTrack, Counts[r] long
+    private readonly ScoredTrack[] _lists;   // row r's list starts at r * PerTrack and holds _counts[r]
     private readonly int[] _counts;
 
     private AudioNeighbours(SimilarityIndex index, int perTrack, int searchBeam, ScoredTrack[] lists, int[] counts)

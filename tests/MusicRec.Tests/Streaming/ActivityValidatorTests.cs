@@ -50,6 +50,7 @@ public class ActivityValidatorTests
     [InlineData("""{"event_id":"e","user_id":"u1","track_id":2,"action":"like","ts":"2026-01-01T00:00:00Z","extra":[1,{"a":}]}""", "bad JSON")]
     [InlineData("""{"event_id":"e","user_id":"u1","track_id":{"id":2},"action":"like","ts":"2026-01-01T00:00:00Z"}""", "track_id must be an integer")]
     [InlineData("""{"event_id":"e","user_id":"u1","track_id":null,"action":"like","ts":"2026-01-01T00:00:00Z"}""", "track_id must be an integer")]
+    [InlineData("""{"event_id":"e","user_id":"u1","track_id":-2147483648,"action":"like","ts":"2026-01-01T00:00:00Z"}""", "unknown track -2147483648")]
     [InlineData("""{"event_id":null,"user_id":"u1","track_id":2,"action":"like","ts":"2026-01-01T00:00:00Z"}""", "missing field event_id")]
     [InlineData("""{"event_id":["e"],"user_id":"u1","track_id":2,"action":"like","ts":"2026-01-01T00:00:00Z"}""", "event_id must be a non-empty string")]
     public void Invalid_events_say_why(string payload, string reasonStart) =>
