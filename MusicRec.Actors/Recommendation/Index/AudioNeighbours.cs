@@ -12,14 +12,8 @@ public sealed class AudioNeighbours
     private readonly ScoredTrack[] _lists;   // row r's list starts at r * PerTrack and holds _counts[r]
     private readonly int[] _counts;
 
-    private AudioNeighbours(SimilarityIndex index, int perTrack, int searchBeam, ScoredTrack[] lists, int[] counts)
-    {
-        _index = index;
-        PerTrack = perTrack;
-        SearchBeam = searchBeam;
-        _lists = lists;
-        _counts = counts;
-    }
+    private AudioNeighbours(SimilarityIndex index, int perTrack, int searchBeam, ScoredTrack[] lists, int[] counts) =>
+        (_index, PerTrack, SearchBeam, _lists, _counts) = (index, perTrack, searchBeam, lists, counts);
 
     public int PerTrack { get; }
     /// <summary>The HNSW beam the lists were searched with (an exact scan below the index's graph size).</summary>
