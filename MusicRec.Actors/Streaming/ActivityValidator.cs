@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using System.Runtime.CompilerServices;
 using MusicRec.Contracts;
 
 namespace MusicRec.Streaming;
@@ -37,8 +36,6 @@ public static class ActivityValidator
     private static ActivityValidation Validate(ReadOnlySpan<byte> payload, Func<int, bool> trackExists)
     {
         Field eventIdField = default, userIdField = default, actionField = default, tsField = default, trackField = default;
-        var trackId = 0;
-        var trackIsInt = false;
         try
         {
             var reader = new Utf8JsonReader(payload);
@@ -47,17 +44,23 @@ public static class ActivityValidator
                 return new ActivityValidation.Invalid($"bad JSON: expected an object, got {KindOf(reader.TokenType)}");
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
-                ref var field = ref eventIdField;
-                if (reader.ValueTextEquals("event_id"u8)) field = ref eventIdField;
-                else if (reader.ValueTextEquals("user_id"u8)) field = ref userIdField;
-                else if (reader.ValueTextEquals("action"u8)) field = ref actionField;
-                else if (reader.ValueTextEquals("ts"u8)) field = ref tsField;
-                else if (reader.ValueTextEquals("track_id"u8)) field = ref trackField;
-                else { reader.Read(); reader.Skip(); continue; }
+                var name = reader.ValueTextEquals("event_id"u8) ? 0 : reader.ValueTextEquals("user_id"u8) ? 1
+                    : reader.ValueTextEquals("track_id"u8) ? 2 : reader.ValueTextEquals("action"u8) ? 3 : reader.ValueTextEquals("ts"u8) ? 4 : -1;
                 reader.Read();
-                field = new Field(true, reader.TokenType, reader.TokenType == JsonTokenType.String ? reader.GetString() : null);
-                if (Unsafe.AreSame(ref field, ref trackField))
-                    trackIsInt = reader.TokenType == JsonTokenType.Number && reader.TryGetInt32(out trackId);
+                if (name >= 0)
+                {
+                    var field = new Field(true, reader.TokenType,
+                        reader.TokenType == JsonTokenType.String ? reader.GetString() : null,
+                        reader.TokenType == JsonTokenType.Number && reader.TryGetInt32(out var n) ? n : null);
+                    switch (name)
+                    {
+                        case 0: eventIdField = field; break;
+                        case 1: userIdField = field; break;
+                        case 2: trackField = field; break;
+                        case 3: actionField = field; break;
+                        default: tsField = field; break;
+                    }
+                }
                 reader.Skip();
             }
             // Whatever follows the object must be nothing: the reader throws on trailing content.
@@ -73,7 +76,7 @@ public static class ActivityValidator
         if (!TryString(userIdField, "user_id", out var userId, out why)) return new ActivityValidation.Invalid(why);
         if (!UserIds.IsValid(userId)) return new ActivityValidation.Invalid($"user_id must match {UserIds.Pattern}");
         if (!trackField.Present) return new ActivityValidation.Invalid("missing field track_id");
-        if (!trackIsInt) return new ActivityValidation.Invalid("track_id must be an integer");
+        if (trackField.Integer is not { } trackId) return new ActivityValidation.Invalid("track_id must be an integer");
         if (!TryString(actionField, "action", out var action, out why)) return new ActivityValidation.Invalid(why);
         // The shared constant, not the parsed copy: the action is kept in every history entry of the user's state.
         if (Actions.Canonical(action) is not { } known) return new ActivityValidation.Invalid($"unknown action '{action}' (expected listen, like or skip)");
@@ -84,8 +87,8 @@ public static class ActivityValidator
         return new ActivityValidation.Valid(new ActivityEvent(eventId, userId, trackId, known, ts));
     }
 
-    /// <summary>One field as read: whether it was there, its token, and its text when it is a string.</summary>
-    private readonly record struct Field(bool Present, JsonTokenType Token, string? Text);
+    /// <summary>One field as read: whether it was there, its token, its text when a string, its value when an int32.</summary>
+    private readonly record struct Field(bool Present, JsonTokenType Token, string? Text, int? Integer);
 
     private static string KindOf(JsonTokenType token) => token switch
     {
