@@ -77,6 +77,14 @@ public sealed record TasteReading
     }
 
     public static string Verb(string action) => action == Actions.Like ? "liked" : "listened to";
+
+    /// <summary>How the listener last played a positive <paramref name="track"/> ("liked" when the history no longer says).</summary>
+    public static string VerbFor(int track, IReadOnlyList<HistoryEntry> history)
+    {
+        foreach (var h in history)
+            if (h.TrackId == track && h.IsPositive) return Verb(h.Action);
+        return "liked";
+    }
 }
 
 /// <summary>Best first, ties to the lower track id: the order every source and the blend share.</summary>
@@ -138,8 +146,9 @@ internal sealed class TopCandidates
 }
 
 /// <summary>
-/// The item-to-item sum that co-listening and audio both make: each anchor's neighbours, relative to that anchor's
-/// strongest and times the anchor's weight, summed per track; the anchor that gave a track the most explains it.
+/// The item-to-item sum that co-listening and audio both make: the sources add each anchor's neighbours (relative to
+/// that anchor's strongest, times the anchor's weight), summed here per track; the anchor that gave a track the most
+/// explains it.
 /// </summary>
 internal sealed class AnchorSums
 {
@@ -199,15 +208,7 @@ public sealed class CoListeningSource(CoListeningModel model, TrackCatalog catal
     }
 
     public string Explain(Candidate candidate, RecommendationContext context) =>
-        $"listeners who {VerbOf(candidate.Anchor, context)} {catalog.Display(candidate.Anchor)} also liked this";
-
-    /// <summary>How the listener last played a positive anchor ("liked" when the history no longer says).</summary>
-    internal static string VerbOf(int anchor, RecommendationContext context)
-    {
-        foreach (var h in context.History)
-            if (h.TrackId == anchor && h.IsPositive) return TasteReading.Verb(h.Action);
-        return "liked";
-    }
+        $"listeners who {TasteReading.VerbFor(candidate.Anchor, context.History)} {catalog.Display(candidate.Anchor)} also liked this";
 }
 
 /// <summary>
@@ -325,8 +326,8 @@ public sealed class AudioSource(SimilarityIndex index, TrackCatalog catalog, Tas
     public string Explain(Candidate candidate, RecommendationContext context)
     {
         // A summed candidate names its anchor; a searched one is explained by the history track nearest to it.
-        if (candidate.Anchor != 0 && index.Contains(candidate.Anchor))
-            return $"close in timbre to {catalog.Display(candidate.Anchor)}, which you {CoListeningSource.VerbOf(candidate.Anchor, context)}";
+        if (candidate.Anchor != 0)
+            return $"close in timbre to {catalog.Display(candidate.Anchor)}, which you {TasteReading.VerbFor(candidate.Anchor, context.History)}";
         var target = index.VectorOf(candidate.TrackId);
         var best = float.NegativeInfinity;
         HistoryEntry? anchor = null;
