@@ -100,10 +100,21 @@ public sealed record PersistenceOptions
     /// tag table is not needed (tags, if any, go in the journal row). Rows go in as bound parameters (hex literals
     /// made large strings on the large-object heap), at most 25 rows per statement: SQLite finds a named parameter by
     /// a linear scan of the statement's names (docs/benchmarks.md).
+    /// <para>
+    /// The journal's actor and its write stream run on a thread of their own (<see cref="JournalDispatcher"/>): a
+    /// SQLite write blocks its thread, and on the shared pool each hop of a write waited behind the users' rankings.
+    /// </para>
     /// </summary>
-    internal Config WriterTuning() => Kind != JournalKind.Sqlite ? Config.Empty : ConfigurationFactory.ParseString("""
-        akka.persistence.journal.sql { parallelism = 1, batch-size = 1000, db-round-trip-max-batch-size = 25, tag-write-mode = Csv, prefer-parameters-on-multirow-insert = true }
+    internal Config WriterTuning() => Kind != JournalKind.Sqlite ? Config.Empty : ConfigurationFactory.ParseString($$"""
+        akka.persistence.journal.sql {
+          parallelism = 1, batch-size = 1000, db-round-trip-max-batch-size = 25, tag-write-mode = Csv, prefer-parameters-on-multirow-insert = true
+          plugin-dispatcher = "{{JournalDispatcher}}", materializer-dispatcher = "{{JournalDispatcher}}"
+        }
+        {{JournalDispatcher}} { type = ForkJoinDispatcher, throughput = 100, dedicated-thread-pool { thread-count = 1, threadtype = background } }
         """);
+
+    /// <summary>The SQLite journal's dispatcher: one dedicated thread.</summary>
+    public const string JournalDispatcher = "musicrec.journal-dispatcher";
 
     /// <summary>
     /// The ActorSystem setup for a system built without Akka.Hosting: <paramref name="config"/> (which should include

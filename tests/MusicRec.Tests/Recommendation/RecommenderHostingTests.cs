@@ -98,6 +98,26 @@ public class RecommenderHostingTests : IDisposable
     }
 
     [Fact]
+    public async Task The_sqlite_journal_writes_from_a_thread_of_its_own()
+    {
+        var (host, region) = await StartHostAsync(false, PersistenceOptions.Sqlite(Path.Combine(_dir, "journal.db")), Index);
+        try
+        {
+            Assert.Equal(3, (await Script(region, 1, 3)).Count);
+            var system = host.Services.GetRequiredService<ActorSystem>();
+            var journal = Akka.Persistence.Persistence.Instance.Apply(system).JournalFor(null);
+            Assert.Equal(PersistenceOptions.JournalDispatcher, ((Akka.Actor.ActorRefWithCell)journal).Underlying is Akka.Actor.ActorCell cell
+                ? cell.Dispatcher.Id : "(not a local actor)");
+            Assert.Equal(PersistenceOptions.JournalDispatcher, system.Settings.Config.GetString("akka.persistence.journal.sql.materializer-dispatcher"));
+        }
+        finally
+        {
+            await host.StopAsync();
+            host.Dispose();
+        }
+    }
+
+    [Fact]
     public async Task The_index_can_come_from_the_service_provider()
     {
         var host = new Microsoft.Extensions.Hosting.HostBuilder()
