@@ -50,13 +50,9 @@ public sealed record TasteReading
     }
 
     /// <summary>
-    /// Each genre's share of the weight of the positive anchors, best first (ties: ordinal name), "unknown" included;
-    /// empty when no positive anchor counts.
+    /// Each genre's share of the weight of the positive <paramref name="anchors"/> (<see cref="Anchors"/>), best first
+    /// (ties: ordinal name), "unknown" included; empty when no positive anchor counts.
     /// </summary>
-    public List<(string Genre, double Share)> GenreShares(IReadOnlyList<HistoryEntry> history, TrackCatalog catalog) =>
-        GenreShares(Anchors(history), catalog);
-
-    /// <summary><see cref="GenreShares(IReadOnlyList{HistoryEntry}, TrackCatalog)"/> of anchors already read.</summary>
     public static List<(string Genre, double Share)> GenreShares(List<(int TrackId, double Weight, string Action)> anchors, TrackCatalog catalog)
     {
         var shares = new List<(string Genre, double Share)>(anchors.Count);

@@ -50,8 +50,8 @@ public sealed record RecommendationContext(string UserId, IReadOnlyList<HistoryE
     }
 
     /// <summary>
-    /// <see cref="TasteReading.GenreShares(IReadOnlyList{HistoryEntry}, TrackCatalog)"/> of this history, worked out
-    /// once per context: the popularity source and the blend's genre term both ask for it in every ranking. Read only.
+    /// <see cref="TasteReading.GenreShares"/> of this history's anchors, worked out once per context: the popularity
+    /// source and the blend's genre term both ask for it in every ranking. Read only.
     /// </summary>
     internal List<(string Genre, double Share)> GenreShares(TasteReading reading, TrackCatalog catalog)
     {
