@@ -49,7 +49,7 @@ public static class ActivityValidator
                 reader.Read();
                 if (name >= 0)
                 {
-                    var field = new Field(true, reader.TokenType,
+                    var field = new Field(reader.TokenType,
                         reader.TokenType == JsonTokenType.String ? reader.GetString() : null,
                         reader.TokenType == JsonTokenType.Number && reader.TryGetInt32(out var n) ? n : null);
                     switch (name)
@@ -87,8 +87,11 @@ public static class ActivityValidator
         return new ActivityValidation.Valid(new ActivityEvent(eventId, userId, trackId, known, ts));
     }
 
-    /// <summary>One field as read: whether it was there, its token, its text when a string, its value when an int32.</summary>
-    private readonly record struct Field(bool Present, JsonTokenType Token, string? Text, int? Integer);
+    /// <summary>One field as read: its token (None: absent), its text when a string, its value when an int32.</summary>
+    private readonly record struct Field(JsonTokenType Token, string? Text, int? Integer)
+    {
+        public bool Present => Token != JsonTokenType.None;
+    }
 
     private static string KindOf(JsonTokenType token) => token switch
     {
