@@ -64,6 +64,9 @@ internal static class MusicRecService
         // The binary defaults to workstation GC (the ETL's memory); a busy service wants DOTNET_gcServer=1 (deploy/).
         log.LogInformation("GC: {Mode}{Hint}", System.Runtime.GCSettings.IsServerGC ? "server" : "workstation",
             System.Runtime.GCSettings.IsServerGC ? "" : " (set DOTNET_gcServer=1 for a busy service: fewer, shorter collections)");
+        log.LogInformation("JIT: {Mode}", TieredCompilation()
+            ? "tiered, with dynamic PGO"
+            : "each method compiled once (set DOTNET_TieredCompilation=1 for a busy service: dynamic PGO, less CPU per event)");
         if (listenUrl is not null) log.LogInformation("{Access}", AccessNote(options, listenUrl));
         if (options.WebUrl is not null && logging.Console) Console.WriteLine($"MusicRec web page: {options.WebUrl}");
         if (afterStart is not null) await afterStart(host.Services, lifetime.ApplicationStopping);
@@ -126,6 +129,18 @@ internal static class MusicRecService
     }
 
     /// <summary>What the operator is told at start about who can reach the admin surface (never the key itself).</summary>
+    /// <summary>
+    /// Whether the JIT tiers: DOTNET_TieredCompilation (or its COMPlus_ spelling) when set, as the runtime reads it,
+    /// else the runtimeconfig's switch (the binary's is off), else the runtime's default (on).
+    /// </summary>
+    internal static bool TieredCompilation(Func<string, string?>? environment = null)
+    {
+        environment ??= Environment.GetEnvironmentVariable;
+        if ((environment("DOTNET_TieredCompilation") ?? environment("COMPlus_TieredCompilation")) is { } value)
+            return value != "0";
+        return !AppContext.TryGetSwitch("System.Runtime.TieredCompilation", out var on) || on;
+    }
+
     internal static string AccessNote(ServeOptions options, string listenUrl) => options.ApiKey is null
         ? $"No API key set: listening on loopback only ({listenUrl}); the admin endpoints, /dashboard and activity writes are open to this machine. Give --api-key to listen beyond it."
         : $"API key set: the admin endpoints, /dashboard and activity writes from outside the page need the {MusicRec.Web.Security.ApiKey.Header} header (listening on {listenUrl}).";
