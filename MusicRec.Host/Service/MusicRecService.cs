@@ -128,7 +128,6 @@ internal static class MusicRecService
         builder.Services.AddMusicRecDashboard();
     }
 
-    /// <summary>What the operator is told at start about who can reach the admin surface (never the key itself).</summary>
     /// <summary>
     /// Whether the JIT tiers: DOTNET_TieredCompilation (or its COMPlus_ spelling) when set, as the runtime reads it,
     /// else the runtimeconfig's switch (the binary's is off), else the runtime's default (on).
@@ -141,6 +140,7 @@ internal static class MusicRecService
         return !AppContext.TryGetSwitch("System.Runtime.TieredCompilation", out var on) || on;
     }
 
+    /// <summary>What the operator is told at start about who can reach the admin surface (never the key itself).</summary>
     internal static string AccessNote(ServeOptions options, string listenUrl) => options.ApiKey is null
         ? $"No API key set: listening on loopback only ({listenUrl}); the admin endpoints, /dashboard and activity writes are open to this machine. Give --api-key to listen beyond it."
         : $"API key set: the admin endpoints, /dashboard and activity writes from outside the page need the {MusicRec.Web.Security.ApiKey.Header} header (listening on {listenUrl}).";
