@@ -13,7 +13,7 @@ internal static class DeployedServiceRuntime
     /// <summary>
     /// The deployments' runtime environment (MusicRec.Tests checks the unit and the compose file set the same):
     /// tiered compilation back on (the binary turns it off for the ETL's memory; a long-running service gains its
-    /// dynamic PGO: on recommender-pipeline, settled, about a fifth less CPU per event and half the p50);
+    /// dynamic PGO);
     /// server GC; no extra compacting of gen2 (ConserveMemory is for the ETL's flat peak, and on a service that
     /// keeps every user's state it turned gen2 collections into blocking, compacting ones: 8 per 100,000 events
     /// instead of 3, and the longest pauses of the latency run); DATAS off (its small gen0 budget collected the

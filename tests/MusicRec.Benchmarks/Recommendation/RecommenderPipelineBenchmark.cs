@@ -45,7 +45,7 @@ public sealed class RecommenderPipelineBenchmark : IBenchmark
         if (options.Contains("--alloc-profile")) StreamingBenchmark.AllocationProfile ??= new AllocationSampler();
         var tracks = BenchmarkOptions.Int(options, "--tracks", 100_000);
         // Sustained: long enough that the first second (the in-flight window filling, its first collections) is a small
-        // part of the run; a 100,000-event backlog lasts about five seconds, of which that second is a fifth.
+        // part of the run (docs/benchmarks.md, thirteenth session).
         var events = BenchmarkOptions.Int(options, "--events", 300_000);
         var users = BenchmarkOptions.Int(options, "--users", 1000);
         var rate = BenchmarkOptions.Int(options, "--rate", 5000);

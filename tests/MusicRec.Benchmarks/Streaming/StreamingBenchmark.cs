@@ -164,7 +164,7 @@ public sealed class StreamingBenchmark : IBenchmark
     {
         target ??= Trivial;
         // The load generator makes up its events (ids, JSON) before the clock starts: that is the clients' work, not
-        // the pipeline's, and on two shared cores it took 4-12 % of the run's CPU. Sending them is timed.
+        // the pipeline's, and it ran on the same cores (docs/benchmarks.md, thirteenth session). Sending them is timed.
         OutgoingRecord[] Records(int from, int count) => [.. Enumerable.Range(from, count)
             .Select(i => new OutgoingRecord(settings.ActivityTopic, $"u{i % users}", StreamingJson.Serialize(target.Event(i, users))))];
         async Task Produce(OutgoingRecord[] records)
