@@ -98,9 +98,7 @@ public sealed class RecommenderPipelineBenchmark : IBenchmark
         {
             var label = kind == JournalKind.Sqlite ? "SQLite journal" : "in-memory journal";
             Console.WriteLine($"  [{label}] backlog of {events} events for {users} users, then {rate}/s for {seconds} s");
-            var (sustained, _) = await Run(kind, index, byGenre, (system, transport, bus, target) =>
-                StreamingBenchmark.Throughput(system, transport, events, users, pipeline,
-                    () => bus.Lag("musicrec-recommender", Topics.UserActivity) == 0, target: target, warmUp: true));
+            var sustained = await Backlog(kind, index, byGenre, events, users, pipeline);
             // The figure is a sustained rate: every user's actor already created and recovered (one warm-up
             // event each, as in a service that has been running), then the whole backlog from its first send to its
             // last commit.
@@ -134,10 +132,18 @@ public sealed class RecommenderPipelineBenchmark : IBenchmark
     private static async Task JitWarmUp(SimilarityIndex index, int[][] byGenre, int events, int users, ActivityPipelineSettings pipeline)
     {
         Console.WriteLine($"  [JIT warm-up, not a figure] backlog of {events} events for {users} users, SQLite journal");
-        var (first, _) = await Run(JournalKind.Sqlite, index, byGenre, (system, transport, bus, target) =>
-            StreamingBenchmark.Throughput(system, transport, events, users, pipeline,
-                () => bus.Lag("musicrec-recommender", Topics.UserActivity) == 0, target: target, warmUp: true));
+        var first = await Backlog(JournalKind.Sqlite, index, byGenre, events, users, pipeline);
         BenchmarkReport.Info("events/s of the first backlog after start, while the JIT tiers up", $"{first:0}");
+    }
+
+    /// <summary>A backlog on the in-process bus after one warm-up event per user: events/s from its first send to its last commit.</summary>
+    private static async Task<double> Backlog(JournalKind kind, SimilarityIndex index, int[][] byGenre, int events, int users,
+        ActivityPipelineSettings pipeline)
+    {
+        var (wholeRun, _) = await Run(kind, index, byGenre, (system, transport, bus, target) =>
+            StreamingBenchmark.Throughput(system, transport, events, users, pipeline,
+                () => bus.Lag(pipeline.GroupId, Topics.UserActivity) == 0, target: target, warmUp: true));
+        return wholeRun;
     }
 
     /// <summary>Allocation per event of the run just measured and the process's peak working set so far, beside its figure.</summary>
