@@ -18,7 +18,7 @@ public sealed record ActivityPipelineSettings
     public string RecommendationsTopic { get; init; } = Topics.Recommendations;
     public string DeadLetterTopic { get; init; } = Topics.UserActivityDlq;
     /// <summary>
-    /// Asks in flight at once. Replies are taken in order, so one user's events stay in order. Wide, so that under a
+    /// Events in flight at once (asked, or waiting for their batches' delivery or for an earlier event). Wide, so that under a
     /// backlog each user's next events are already waiting while its last write is stored and share the next journal
     /// write (docs/benchmarks.md). At a rate the recommenders keep up with, few are in flight whatever the limit. It
     /// also bounds what a crash replays: events in flight are not yet committed.
@@ -31,7 +31,6 @@ public sealed record ActivityPipelineSettings
     /// checks it at start-up with <see cref="RedeliveryProblem"/>.
     /// </summary>
     public int MaxInFlightPerUser { get; init; } = UserTasteState.BatchSize * new TasteSettings().MaxRecentBatches;
-    public int ProducerParallelism { get; init; } = 128;
     public TimeSpan AskTimeout { get; init; } = TimeSpan.FromSeconds(10);
     public int ConsumerBufferSize { get; init; } = 512;
     public CommitterSettings Committer { get; init; } = new();
@@ -73,9 +72,9 @@ public sealed class ActivityPipelineMetrics
 /// <summary>
 /// user_activity → validate (invalid → user_activity.dlq) → the user's recommender (ApplyActivity through a
 /// <see cref="RecommenderAsker"/>; the reply comes once the event is persisted) → each completed batch to
-/// recommendations (delivery awaited) → commit. At-least-once: an offset is committed only after everything the
-/// event caused is delivered, so after a crash the event comes again and the recommender answers a repeat with the
-/// same batch ids.
+/// recommendations, as soon as that event's answer is in (delivery awaited) → commit, in consumed order. At-least-once:
+/// an offset is committed only after everything it and every earlier event caused is delivered, so after a crash the
+/// event comes again and the recommender answers a repeat with the same batch ids.
 /// The same code runs on Kafka and on the in-process bus.
 /// </summary>
 public static class ActivityPipeline
@@ -92,83 +91,86 @@ public static class ActivityPipeline
         log ??= NullLogger.Instance;
         return new ActivityPipelineControl(system, transport, recommender, trackExists, settings, log);
     }
+}
 
-    /// <summary>
-    /// What one consumed message becomes: the records to produce, then the offset to commit and the user whose slot in
-    /// <paramref name="limit"/> is released once they are delivered.
-    /// </summary>
-    internal static async Task<ProducerEnvelope<ActivityProcessed>> ProcessAsync(
-        CommittableMessage message, RecommenderAsker recommender, Func<int, bool> trackExists, ActivityPipelineSettings settings,
-        ActivityPipelineMetrics metrics, UserInFlightLimit? limit)
+/// <summary>
+/// What each consumed event becomes, for one run of the stream: its batches (or its dead letter) delivered, then its
+/// offset to commit. An event's batches go out as soon as its own answer is in, so a slow answer holds back no other
+/// user's batches; only the commits wait for every earlier event, because the stage around this emits in consumed order.
+/// </summary>
+internal sealed class ActivityProcessor(
+    RecommenderAsker recommender, IProducerClient producer, Func<int, bool> trackExists, ActivityPipelineSettings settings,
+    ActivityPipelineMetrics metrics)
+{
+    private readonly UserInFlightLimit _users = new(settings.MaxInFlightPerUser > 0 ? settings.MaxInFlightPerUser : int.MaxValue);
+
+    public async Task<CommittableOffset> ProcessAsync(CommittableMessage message)
     {
         Interlocked.Increment(ref metrics.EventsIn);
-        switch (ActivityValidator.Validate(message.Value, trackExists))
+        var validation = ActivityValidator.Validate(message.Value, trackExists);
+        if (validation is not ActivityValidation.Valid { Event: var ev })
         {
-            case ActivityValidation.Invalid invalid:
-                return DeadLettered(message, invalid.Reason, settings, metrics);
-            case ActivityValidation.Valid valid:
-                var ev = valid.Event;
-                var processed = new ActivityProcessed(message.CommittableOffset, limit, ev.UserId);
-                // The common case (the user has a free slot) sends at once and allocates nothing for the limit.
-                var asked = limit is null || limit.TryEnter(ev.UserId)
-                    ? recommender.Ask(ev)
-                    : AskWhenFree(limit, recommender, ev);
-                UserRecommenderProtocol.ActivityApplied applied;
-                try
-                {
-                    applied = await asked.ConfigureAwait(false);
-                }
-                catch (Exception e) when (e is not AskTimeoutException and not OperationCanceledException)
-                {
-                    // The recommender answered, with a refusal of this one event (the journal rejected its write,
-                    // say): set it aside with the reason and go on. A timeout is not an answer: the stream restarts
-                    // and the event comes again.
-                    return DeadLettered(message, $"the recommender refused the event: {e.Message}", settings, metrics, processed);
-                }
-                Interlocked.Increment(ref metrics.Applied);
-                Interlocked.Add(ref metrics.BatchesPublished, applied.Batches.Count);
-                if (!applied.Duplicate) metrics.Feedback.Observe(ev, applied.Batches);
-                var records = applied.Batches.Count == 0
-                    ? (IReadOnlyList<OutgoingRecord>)[]
-                    : applied.Batches.Select(b => new OutgoingRecord(settings.RecommendationsTopic, b.UserId, StreamingJson.SerializeToUtf8Bytes(b))).ToList();
-                return new ProducerEnvelope<ActivityProcessed>(records, processed);
-            default:
-                throw new InvalidOperationException("unreachable: validation is either valid or invalid");
+            await DeadLetterAsync(message, ((ActivityValidation.Invalid)validation).Reason).ConfigureAwait(false);
+            return message.CommittableOffset;
         }
-    }
-
-    /// <summary>The user has no free slot: the ask goes out when an earlier event of theirs is delivered.</summary>
-    private static Task<UserRecommenderProtocol.ActivityApplied> AskWhenFree(UserInFlightLimit limit, RecommenderAsker recommender,
-        ActivityEvent activity)
-    {
-        var sent = new TaskCompletionSource<Task<UserRecommenderProtocol.ActivityApplied>>(TaskCreationOptions.RunContinuationsAsynchronously);
-        limit.Enter(activity.UserId, () => sent.SetResult(recommender.Ask(activity)));
-        return sent.Task.Unwrap();
+        var sent = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var asked = _users.Enter(ev.UserId, sent.Task, out var previous, () => recommender.Ask(ev));
+        Task delivered;
+        try
+        {
+            delivered = await SendAsync(message, ev, asked, previous).ConfigureAwait(false);
+        }
+        finally
+        {
+            // Also when the ask failed: the user's later events must not wait on this one.
+            sent.TrySetResult();
+        }
+        await delivered.ConfigureAwait(false);
+        _users.Release(ev.UserId);
+        return message.CommittableOffset;
     }
 
     /// <summary>
-    /// The event goes to the dead-letter topic with the reason; its offset is committed with the letter (and the slot
-    /// it held, if it reached the recommender, is released then).
+    /// Waits for the answer and then for the user's previous event, and sends the batches (or, for a refusal, the dead
+    /// letter); returns their delivery.
     /// </summary>
-    private static ProducerEnvelope<ActivityProcessed> DeadLettered(CommittableMessage message, string reason,
-        ActivityPipelineSettings settings, ActivityPipelineMetrics metrics, ActivityProcessed? processed = null)
+    private async Task<Task> SendAsync(CommittableMessage message, ActivityEvent ev, Task<UserRecommenderProtocol.ActivityApplied> asked, Task previous)
+    {
+        UserRecommenderProtocol.ActivityApplied applied;
+        try
+        {
+            applied = await asked.ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not AskTimeoutException and not OperationCanceledException)
+        {
+            // The recommender answered, with a refusal of this one event (the journal rejected its write, say): set it
+            // aside with the reason and go on. A timeout is not an answer: the stream restarts and the event comes again.
+            return DeadLetterAsync(message, $"the recommender refused the event: {e.Message}");
+        }
+        Interlocked.Increment(ref metrics.Applied);
+        Interlocked.Add(ref metrics.BatchesPublished, applied.Batches.Count);
+        if (!applied.Duplicate) metrics.Feedback.Observe(ev, applied.Batches);
+        await previous.ConfigureAwait(false);
+        return Publish(applied.Batches);
+    }
+
+    /// <summary>Sends each batch now, in order; the task completes when all are delivered.</summary>
+    private Task Publish(IReadOnlyList<RecommendationBatch> batches) => batches.Count switch
+    {
+        0 => Task.CompletedTask,
+        1 => producer.ProduceAsync(Record(batches[0])),
+        _ => Task.WhenAll(batches.Select(b => producer.ProduceAsync(Record(b))).ToList()),
+    };
+
+    private OutgoingRecord Record(RecommendationBatch batch) =>
+        new(settings.RecommendationsTopic, batch.UserId, StreamingJson.SerializeToUtf8Bytes(batch));
+
+    /// <summary>The event goes to the dead-letter topic with the reason; its offset is committed once the letter is delivered.</summary>
+    private Task DeadLetterAsync(CommittableMessage message, string reason)
     {
         Interlocked.Increment(ref metrics.DeadLettered);
         var letter = new DeadLetter(message.ValueText, reason, message.Topic, message.Partition, message.Offset);
-        return new ProducerEnvelope<ActivityProcessed>(
-            [new OutgoingRecord(settings.DeadLetterTopic, message.Key, StreamingJson.Serialize(letter))],
-            processed ?? new ActivityProcessed(message.CommittableOffset, null, null));
-    }
-}
-
-/// <summary>A processed event: the offset to commit and, if it took one, its user's slot in the limit.</summary>
-internal sealed record ActivityProcessed(CommittableOffset Offset, UserInFlightLimit? HeldIn, string? UserId)
-{
-    /// <summary>Its records are delivered: the slot is free for the user's next event; the offset goes on to the committer.</summary>
-    public static CommittableOffset Delivered(ActivityProcessed processed)
-    {
-        if (processed is { HeldIn: { } limit, UserId: { } user }) limit.Release(user);
-        return processed.Offset;
+        return producer.ProduceAsync(new OutgoingRecord(settings.DeadLetterTopic, message.Key, StreamingJson.Serialize(letter)));
     }
 }
 
@@ -208,16 +210,14 @@ public sealed class ActivityPipelineControl : IAsyncDisposable
                 _log.LogWarning("Activity pipeline: restarting the stream and subscribing again ({Transport})", transport.Describe());
             }
             // Per stream: the slots of a failed stream's events are never released, and its events come again.
-            var limit = settings.MaxInFlightPerUser > 0 ? new UserInFlightLimit(settings.MaxInFlightPerUser) : null;
+            var processor = new ActivityProcessor(_recommender, _producer, trackExists, settings, Metrics);
             return BusConsumer.CommittableSource(transport, consumerSettings, log)
                 .MapMaterializedValue(control =>
                 {
                     _current = control;
                     return Akka.NotUsed.Instance;
                 })
-                .SelectAsync(settings.RecommenderParallelism, m => ActivityPipeline.ProcessAsync(m, _recommender, trackExists, settings, Metrics, limit))
-                .Via(BusProducer.FlowWithPassThrough<ActivityProcessed>(_producer, settings.ProducerParallelism))
-                .Select(ActivityProcessed.Delivered)
+                .SelectAsync(settings.RecommenderParallelism, processor.ProcessAsync)
                 .Via(Committer.Flow(settings.Committer));
         }, settings.Restart);
 

@@ -1,13 +1,16 @@
 namespace MusicRec.Streaming;
 
 /// <summary>
-/// At most a fixed number of one user's events between being sent to the recommender and having their batch
-/// delivered; further events of that user wait and are sent in arrival order as earlier ones are delivered.
-/// Why: after a crash every uncommitted event comes again, and the recommender answers a repeat with its batch only
-/// while that batch is among the user's last <see cref="Recommendation.TasteSettings.MaxRecentBatches"/>. An event
+/// One user's events between being sent to the recommender and having their batches delivered: at most a fixed number
+/// of them, and their batches sent out in the order the events came.
+/// Why the limit: after a crash every uncommitted event comes again, and the recommender answers a repeat with its batch
+/// only while that batch is among the user's last <see cref="Recommendation.TasteSettings.MaxRecentBatches"/>. An event
 /// whose batch may not have been delivered holds a slot here, so with the limit at most three events per remembered
 /// batch, every batch a crash could have cut off is still there to be sent again. A very busy user waits; everyone
-/// else is unaffected. One per materialised stream: a restarted stream starts with every slot free.
+/// else is unaffected.
+/// Why the order: each event's batches go out as soon as its own answer is in, so they may overtake an earlier event's
+/// of another user, but never one of the same user's.
+/// One per materialised stream: a restarted stream starts with every slot free.
 /// </summary>
 internal sealed class UserInFlightLimit(int limit)
 {
@@ -18,26 +21,38 @@ internal sealed class UserInFlightLimit(int limit)
         public int InFlight;
         /// <summary>Created only for a user who ever waits.</summary>
         public Queue<Action>? Waiting;
-    }
-
-    /// <summary>Takes a slot if the user has one free and nobody waiting (the caller then sends at once).</summary>
-    public bool TryEnter(string userId)
-    {
-        lock (_users) return TakeFree(userId) is null;
+        /// <summary>Completes once the user's latest event has its batches sent out.</summary>
+        public Task Sent = Task.CompletedTask;
     }
 
     /// <summary>
-    /// Runs <paramref name="send"/> now when the user has a free slot and nobody waiting, otherwise when an earlier
-    /// event's slot is released; one user's sends run in the order they entered (under the lock, so two releases on
-    /// different threads cannot swap them). Release the slot once the event's batch is delivered.
+    /// Takes one of the user's slots and runs <paramref name="ask"/>: now when a slot is free and nobody waits, otherwise
+    /// when an earlier event's slot is released, in arrival order (under the lock, so two releases on different threads
+    /// cannot swap them). <paramref name="sent"/> is to complete once this event's batches are sent out;
+    /// <paramref name="previous"/> is the user's previous event's, to await before sending. Release the slot once the
+    /// batches are delivered.
     /// </summary>
-    public void Enter(string userId, Action send)
+    public Task<T> Enter<T>(string userId, Task sent, out Task previous, Func<Task<T>> ask)
     {
+        TaskCompletionSource<Task<T>> asked;
         lock (_users)
         {
-            if (TakeFree(userId) is { } user) (user.Waiting ??= new Queue<Action>()).Enqueue(send);
-            else send();
+            if (!_users.TryGetValue(userId, out var user)) _users[userId] = user = new User();
+            previous = user.Sent;
+            user.Sent = sent;
+            if (user.InFlight < limit && user.Waiting is not { Count: > 0 })
+            {
+                user.InFlight++;
+                asked = null!;
+            }
+            else
+            {
+                asked = new TaskCompletionSource<Task<T>>(TaskCreationOptions.RunContinuationsAsynchronously);
+                var waiting = asked;
+                (user.Waiting ??= new Queue<Action>()).Enqueue(() => waiting.SetResult(ask()));
+            }
         }
+        return asked is null ? ask() : asked.Task.Unwrap();
     }
 
     /// <summary>One of the user's slots is free again: it passes straight to the user's next waiting event.</summary>
@@ -47,16 +62,8 @@ internal sealed class UserInFlightLimit(int limit)
         {
             var user = _users[userId];
             if (user.Waiting is { } waiting && waiting.TryDequeue(out var next)) next();
+            // With no event in flight, every earlier event's batches are sent: nothing is left to wait for.
             else if (--user.InFlight == 0) _users.Remove(userId);
         }
-    }
-
-    /// <summary>Takes a free slot (null) or returns the user, who has none free (the caller holds the lock).</summary>
-    private User? TakeFree(string userId)
-    {
-        if (!_users.TryGetValue(userId, out var user)) _users[userId] = user = new User();
-        if (user.InFlight >= limit || user.Waiting?.Count > 0) return user;
-        user.InFlight++;
-        return null;
     }
 }

@@ -97,37 +97,3 @@ public static class Committer
                 .Select(p => p.MaxBy(o => o.Offset)!)
                 .ToList())));
 }
-
-/// <summary>Records to produce for one element, and what to pass on once they are all delivered.</summary>
-public sealed record ProducerEnvelope<TPass>(IReadOnlyList<OutgoingRecord> Records, TPass PassThrough);
-
-/// <summary>Producer stages (as Akka.Streams.Kafka's KafkaProducer): an element moves on only after its delivery reports.</summary>
-public static class BusProducer
-{
-    public static Flow<ProducerEnvelope<TPass>, TPass, NotUsed> FlowWithPassThrough<TPass>(IProducerClient producer, int parallelism) =>
-        Flow.Create<ProducerEnvelope<TPass>>().SelectAsync(parallelism, envelope => envelope.Records.Count switch
-        {
-            0 => Task.FromResult(envelope.PassThrough),
-            1 => DeliverOne(producer, envelope),
-            _ => DeliverAll(producer, envelope),
-        });
-
-    private static async Task<TPass> DeliverOne<TPass>(IProducerClient producer, ProducerEnvelope<TPass> envelope)
-    {
-        await producer.ProduceAsync(envelope.Records[0]).ConfigureAwait(false);
-        return envelope.PassThrough;
-    }
-
-    private static async Task<TPass> DeliverAll<TPass>(IProducerClient producer, ProducerEnvelope<TPass> envelope)
-    {
-        // Started in order, so records to one partition keep their order.
-        await Task.WhenAll(envelope.Records.Select(r => producer.ProduceAsync(r))).ConfigureAwait(false);
-        return envelope.PassThrough;
-    }
-
-    /// <summary>Produces each record and completes when all are delivered.</summary>
-    public static Sink<OutgoingRecord, Task<Done>> PlainSink(IProducerClient producer, int parallelism) =>
-        Flow.Create<OutgoingRecord>()
-            .SelectAsync(parallelism, r => producer.ProduceAsync(r))
-            .ToMaterialized(Sink.Ignore<DeliveryReport>(), Keep.Right);
-}

@@ -86,6 +86,63 @@ public class ActivityPipelineTests : Akka.TestKit.Xunit2.TestKit
         Assert.Equal(9, control.Metrics.EventsApplied);
     }
 
+    [Fact]
+    public async Task A_batch_goes_out_as_soon_as_its_event_is_answered_but_no_offset_is_committed_past_an_unanswered_event()
+    {
+        var probe = CreateTestProbe();
+        using var rig = PipelineRig.For(1, probe.Ref);
+        var (bus, transport, publisher, _) = rig;
+        var control = ActivityPipeline.Start(Sys, transport, probe.Ref, Catalogue, Fast with { AskTimeout = TimeSpan.FromSeconds(20) });
+        await publisher.PublishAsync(Event("slow", 1, id: "s1"));
+        await publisher.PublishAsync(Event("quick", 2, id: "q1"));
+        var slow = probe.ExpectMsg<UserRecommenderProtocol.ApplyActivity>(Wait);
+        var slowReplyTo = probe.LastSender;
+        var quick = probe.ExpectMsg<UserRecommenderProtocol.ApplyActivity>(Wait);
+        probe.LastSender.Tell(Applied(quick, "quick-1"));
+
+        // The later event's batch is out while the earlier one is still unanswered...
+        await Eventually(() => Batches(bus).Count == 1, Wait, () => $"batches {Batches(bus).Count}");
+        Assert.Equal("quick-1", Batches(bus).Single().BatchId);
+        // ...but neither offset is committed: a crash now must bring the unanswered event back.
+        await Task.Delay(Fast.Committer.MaxInterval * 6);
+        Assert.Equal(2, bus.Lag(Group, Topics.UserActivity));
+
+        slowReplyTo.Tell(Applied(slow, "slow-1"));
+        await Eventually(() => bus.Lag(Group, Topics.UserActivity) == 0, Wait, () => $"lag {bus.Lag(Group, Topics.UserActivity)}");
+        await control.DrainAndShutdownAsync();
+        Assert.Equal(["quick-1", "slow-1"], Batches(bus).Select(b => b.BatchId));
+    }
+
+    [Fact]
+    public async Task One_users_batches_go_out_in_the_order_of_their_events_even_when_answered_out_of_order()
+    {
+        var probe = CreateTestProbe();
+        using var rig = PipelineRig.For(1, probe.Ref);
+        var (bus, transport, publisher, _) = rig;
+        var control = ActivityPipeline.Start(Sys, transport, probe.Ref, Catalogue, Fast with { AskTimeout = TimeSpan.FromSeconds(20) });
+        foreach (var n in new[] { 1, 2 }) await publisher.PublishAsync(Event("u1", n, id: $"e{n}"));
+        var first = probe.ExpectMsg<UserRecommenderProtocol.ApplyActivity>(Wait);
+        var firstReplyTo = probe.LastSender;
+        var second = probe.ExpectMsg<UserRecommenderProtocol.ApplyActivity>(Wait);
+        Assert.Equal("e2", second.Activity.EventId);
+
+        probe.LastSender.Tell(Applied(second, "u1-2"));
+        await Task.Delay(300);
+        Assert.Empty(Batches(bus));
+        firstReplyTo.Tell(Applied(first, "u1-1"));
+        await Eventually(() => Batches(bus).Count == 2, Wait, () => $"batches {Batches(bus).Count}");
+        await control.DrainAndShutdownAsync();
+        Assert.Equal(["u1-1", "u1-2"], Batches(bus).Select(b => b.BatchId));
+    }
+
+    /// <summary>An answer with one batch of three tracks.</summary>
+    private static object Applied(UserRecommenderProtocol.ApplyActivity command, string batchId)
+    {
+        var tracks = Enumerable.Range(1, 3).Select(t => new RecommendedTrack(t, $"t{t}", "a", "Rock", 1, "why")).ToList();
+        var batch = new RecommendationBatch(batchId, command.Activity.UserId, DateTimeOffset.UnixEpoch, tracks);
+        return UserRecommenderProtocol.Answer(command, new UserRecommenderProtocol.ActivityApplied(command.Activity.EventId, [batch], Duplicate: false));
+    }
+
     /// <summary>What the recommender answers a new event without a batch, correlated as the pipeline asks.</summary>
     private static object Applied(UserRecommenderProtocol.ApplyActivity command) =>
         UserRecommenderProtocol.Answer(command, new UserRecommenderProtocol.ActivityApplied(command.Activity.EventId, [], Duplicate: false));
