@@ -18,9 +18,9 @@ public sealed record ActivityPipelineSettings
     public string RecommendationsTopic { get; init; } = Topics.Recommendations;
     public string DeadLetterTopic { get; init; } = Topics.UserActivityDlq;
     /// <summary>
-    /// Events in flight at once (asked, or waiting for their batches' delivery or for an earlier event). Wide, so that under a
-    /// backlog each user's next events are already waiting while its last write is stored and share the next journal
-    /// write (docs/benchmarks.md). At a rate the recommenders keep up with, few are in flight whatever the limit. It
+    /// Events in flight at once (asked, or waiting for their batches' delivery or for an earlier event). Wide, so that
+    /// under a backlog each user's next events are already waiting while its last write is stored and share the next
+    /// journal write (docs/benchmarks.md). At a rate the recommenders keep up with, few are in flight whatever the limit. It
     /// also bounds what a crash replays: events in flight are not yet committed.
     /// </summary>
     public int RecommenderParallelism { get; init; } = 16384;
@@ -97,6 +97,8 @@ public static class ActivityPipeline
 /// What each consumed event becomes, for one run of the stream: its batches (or its dead letter) delivered, then its
 /// offset to commit. An event's batches go out as soon as its own answer is in, so a slow answer holds back no other
 /// user's batches; only the commits wait for every earlier event, because the stage around this emits in consumed order.
+/// That stage also calls <see cref="ProcessAsync"/> one event at a time in consumed order, which is what keeps one
+/// user's asks, and so their batches, in order (see <see cref="UserInFlightLimit"/>).
 /// </summary>
 internal sealed class ActivityProcessor(
     RecommenderAsker recommender, IProducerClient producer, Func<int, bool> trackExists, ActivityPipelineSettings settings,

@@ -29,8 +29,8 @@ internal sealed class UserInFlightLimit(int limit)
     /// Takes one of the user's slots and runs <paramref name="ask"/>: now when a slot is free and nobody waits, otherwise
     /// when an earlier event's slot is released, in arrival order (under the lock, so two releases on different threads
     /// cannot swap them). <paramref name="sent"/> is to complete once this event's batches are sent out;
-    /// <paramref name="previous"/> is the user's previous event's, to await before sending. Release the slot once the
-    /// batches are delivered.
+    /// <paramref name="previous"/> is the user's previous event's, to await before sending. Call it in the events' order;
+    /// release the slot once the batches are delivered.
     /// </summary>
     public Task<T> Enter<T>(string userId, Task sent, out Task previous, Func<Task<T>> ask)
     {
