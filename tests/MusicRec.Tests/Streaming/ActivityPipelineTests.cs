@@ -89,50 +89,61 @@ public class ActivityPipelineTests : Akka.TestKit.Xunit2.TestKit
     [Fact]
     public async Task A_batch_goes_out_as_soon_as_its_event_is_answered_but_no_offset_is_committed_past_an_unanswered_event()
     {
-        var probe = CreateTestProbe();
-        using var rig = PipelineRig.For(1, probe.Ref);
-        var (bus, transport, publisher, _) = rig;
-        var control = ActivityPipeline.Start(Sys, transport, probe.Ref, Catalogue, Fast with { AskTimeout = TimeSpan.FromSeconds(20) });
-        await publisher.PublishAsync(Event("slow", 1, id: "s1"));
-        await publisher.PublishAsync(Event("quick", 2, id: "q1"));
-        var slow = probe.ExpectMsg<UserRecommenderProtocol.ApplyActivity>(Wait);
-        var slowReplyTo = probe.LastSender;
-        var quick = probe.ExpectMsg<UserRecommenderProtocol.ApplyActivity>(Wait);
-        probe.LastSender.Tell(Applied(quick, "quick-1"));
+        using var asked = await AskedTwice(Event("slow", 1, id: "s1"), Event("quick", 2, id: "q1"));
+        var (rig, control, slow, quick) = asked;
+        quick.Answer("quick-1");
 
         // The later event's batch is out while the earlier one is still unanswered...
-        await Eventually(() => Batches(bus).Count == 1, Wait, () => $"batches {Batches(bus).Count}");
-        Assert.Equal("quick-1", Batches(bus).Single().BatchId);
+        await Eventually(() => Batches(rig.Bus).Count == 1, Wait, () => $"batches {Batches(rig.Bus).Count}");
+        Assert.Equal("quick-1", Batches(rig.Bus).Single().BatchId);
         // ...but neither offset is committed: a crash now must bring the unanswered event back.
         await Task.Delay(Fast.Committer.MaxInterval * 6);
-        Assert.Equal(2, bus.Lag(Group, Topics.UserActivity));
+        Assert.Equal(2, rig.Bus.Lag(Group, Topics.UserActivity));
 
-        slowReplyTo.Tell(Applied(slow, "slow-1"));
-        await Eventually(() => bus.Lag(Group, Topics.UserActivity) == 0, Wait, () => $"lag {bus.Lag(Group, Topics.UserActivity)}");
+        slow.Answer("slow-1");
+        await Eventually(() => rig.Bus.Lag(Group, Topics.UserActivity) == 0, Wait, () => $"lag {rig.Bus.Lag(Group, Topics.UserActivity)}");
         await control.DrainAndShutdownAsync();
-        Assert.Equal(["quick-1", "slow-1"], Batches(bus).Select(b => b.BatchId));
+        Assert.Equal(["quick-1", "slow-1"], Batches(rig.Bus).Select(b => b.BatchId));
     }
 
     [Fact]
     public async Task One_users_batches_go_out_in_the_order_of_their_events_even_when_answered_out_of_order()
     {
-        var probe = CreateTestProbe();
-        using var rig = PipelineRig.For(1, probe.Ref);
-        var (bus, transport, publisher, _) = rig;
-        var control = ActivityPipeline.Start(Sys, transport, probe.Ref, Catalogue, Fast with { AskTimeout = TimeSpan.FromSeconds(20) });
-        foreach (var n in new[] { 1, 2 }) await publisher.PublishAsync(Event("u1", n, id: $"e{n}"));
-        var first = probe.ExpectMsg<UserRecommenderProtocol.ApplyActivity>(Wait);
-        var firstReplyTo = probe.LastSender;
-        var second = probe.ExpectMsg<UserRecommenderProtocol.ApplyActivity>(Wait);
-        Assert.Equal("e2", second.Activity.EventId);
+        using var asked = await AskedTwice(Event("u1", 1, id: "e1"), Event("u1", 2, id: "e2"));
+        var (rig, control, first, second) = asked;
 
-        probe.LastSender.Tell(Applied(second, "u1-2"));
+        second.Answer("u1-2");
         await Task.Delay(300);
-        Assert.Empty(Batches(bus));
-        firstReplyTo.Tell(Applied(first, "u1-1"));
-        await Eventually(() => Batches(bus).Count == 2, Wait, () => $"batches {Batches(bus).Count}");
+        Assert.Empty(Batches(rig.Bus));
+        first.Answer("u1-1");
+        await Eventually(() => Batches(rig.Bus).Count == 2, Wait, () => $"batches {Batches(rig.Bus).Count}");
         await control.DrainAndShutdownAsync();
-        Assert.Equal(["u1-1", "u1-2"], Batches(bus).Select(b => b.BatchId));
+        Assert.Equal(["u1-1", "u1-2"], Batches(rig.Bus).Select(b => b.BatchId));
+    }
+
+    /// <summary>An ask the probe received, to answer when the test says.</summary>
+    private sealed record Asked(UserRecommenderProtocol.ApplyActivity Command, IActorRef ReplyTo)
+    {
+        public void Answer(string batchId) => ReplyTo.Tell(Applied(Command, batchId));
+    }
+
+    /// <summary>Two events published to a pipeline that asks a probe, and both asks received, not yet answered.</summary>
+    private sealed record TwoAsks(PipelineRig Rig, ActivityPipelineControl Control, Asked First, Asked Second) : IDisposable
+    {
+        public void Dispose() => Rig.Dispose();
+    }
+
+    private async Task<TwoAsks> AskedTwice(ActivityEvent first, ActivityEvent second)
+    {
+        var probe = CreateTestProbe();
+        var rig = PipelineRig.For(1, probe.Ref);
+        var control = ActivityPipeline.Start(Sys, rig.Transport, probe.Ref, Catalogue, Fast with { AskTimeout = TimeSpan.FromSeconds(20) });
+        await rig.Publisher.PublishAsync(first);
+        await rig.Publisher.PublishAsync(second);
+        var a = new Asked(probe.ExpectMsg<UserRecommenderProtocol.ApplyActivity>(Wait), probe.LastSender);
+        var b = new Asked(probe.ExpectMsg<UserRecommenderProtocol.ApplyActivity>(Wait), probe.LastSender);
+        Assert.Equal([first.EventId, second.EventId], [a.Command.Activity.EventId, b.Command.Activity.EventId]);
+        return new TwoAsks(rig, control, a, b);
     }
 
     /// <summary>An answer with one batch of three tracks.</summary>
