@@ -148,10 +148,31 @@ public sealed class KafkaTransport(KafkaSettings settings, ILoggerFactory? logge
                 .Build();
         }
 
-        public async Task<DeliveryReport> ProduceAsync(OutgoingRecord record, CancellationToken ct = default)
+        public Task<DeliveryReport> ProduceAsync(OutgoingRecord record, CancellationToken ct = default)
         {
-            var result = await _producer.ProduceAsync(record.Topic, new Message<string?, byte[]> { Key = record.Key, Value = record.Value }, ct)
-                .ConfigureAwait(false);
+            var message = new Message<string?, byte[]> { Key = record.Key, Value = record.Value };
+            var since = Environment.TickCount64;
+            while (true)
+            {
+                var produced = _producer.ProduceAsync(record.Topic, message, ct);
+                if (!IsQueueFull(produced) || Environment.TickCount64 - since > MaxBlock.TotalMilliseconds) return Reported(produced);
+                // librdkafka's local queue (queue.buffering.max.messages) is full: wait here, as the Java producer's
+                // send blocks, until deliveries make room, so records are still queued in the order they were given.
+                ct.ThrowIfCancellationRequested();
+                Thread.Sleep(1);
+            }
+        }
+
+        /// <summary>How long a send waits for room in a full local queue before it fails (the Java producer's max.block.ms).</summary>
+        private static readonly TimeSpan MaxBlock = TimeSpan.FromSeconds(60);
+
+        // The enqueue happens before ProduceAsync returns, so a full queue is an already failed task.
+        private static bool IsQueueFull(Task produced) =>
+            produced.IsFaulted && produced.Exception!.InnerException is KafkaException { Error.Code: ErrorCode.Local_QueueFull };
+
+        private static async Task<DeliveryReport> Reported(Task<DeliveryResult<string?, byte[]>> produced)
+        {
+            var result = await produced.ConfigureAwait(false);
             return new DeliveryReport(new PartitionId(result.Topic, result.Partition.Value), result.Offset.Value);
         }
 
