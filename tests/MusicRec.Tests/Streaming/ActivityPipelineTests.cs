@@ -91,7 +91,7 @@ public class ActivityPipelineTests : Akka.TestKit.Xunit2.TestKit
     {
         using var asked = await AskedTwice(Event("slow", 1, id: "s1"), Event("quick", 2, id: "q1"));
         var (rig, control, slow, quick) = asked;
-        quick.Answer("quick-1");
+        quick.Answer(batch: 1);
 
         // The later event's batch is out while the earlier one is still unanswered...
         await Eventually(() => Batches(rig.Bus).Count == 1, Wait, () => $"batches {Batches(rig.Bus).Count}");
@@ -100,7 +100,7 @@ public class ActivityPipelineTests : Akka.TestKit.Xunit2.TestKit
         await Task.Delay(Fast.Committer.MaxInterval * 6);
         Assert.Equal(2, rig.Bus.Lag(Group, Topics.UserActivity));
 
-        slow.Answer("slow-1");
+        slow.Answer(batch: 1);
         await Eventually(() => rig.Bus.Lag(Group, Topics.UserActivity) == 0, Wait, () => $"lag {rig.Bus.Lag(Group, Topics.UserActivity)}");
         await control.DrainAndShutdownAsync();
         Assert.Equal(["quick-1", "slow-1"], Batches(rig.Bus).Select(b => b.BatchId));
@@ -112,10 +112,10 @@ public class ActivityPipelineTests : Akka.TestKit.Xunit2.TestKit
         using var asked = await AskedTwice(Event("u1", 1, id: "e1"), Event("u1", 2, id: "e2"));
         var (rig, control, first, second) = asked;
 
-        second.Answer("u1-2");
+        second.Answer(batch: 2);
         await Task.Delay(300);
         Assert.Empty(Batches(rig.Bus));
-        first.Answer("u1-1");
+        first.Answer(batch: 1);
         await Eventually(() => Batches(rig.Bus).Count == 2, Wait, () => $"batches {Batches(rig.Bus).Count}");
         await control.DrainAndShutdownAsync();
         Assert.Equal(["u1-1", "u1-2"], Batches(rig.Bus).Select(b => b.BatchId));
@@ -124,7 +124,7 @@ public class ActivityPipelineTests : Akka.TestKit.Xunit2.TestKit
     /// <summary>An ask the probe received, to answer when the test says.</summary>
     private sealed record Asked(UserRecommenderProtocol.ApplyActivity Command, IActorRef ReplyTo)
     {
-        public void Answer(string batchId) => ReplyTo.Tell(Applied(Command, batchId));
+        public void Answer(long batch) => ReplyTo.Tell(Applied(Command, batch));
     }
 
     /// <summary>Two events published to a pipeline that asks a probe, and both asks received, not yet answered.</summary>
@@ -146,17 +146,13 @@ public class ActivityPipelineTests : Akka.TestKit.Xunit2.TestKit
         return new TwoAsks(rig, control, a, b);
     }
 
-    /// <summary>An answer with one batch of three tracks.</summary>
-    private static object Applied(UserRecommenderProtocol.ApplyActivity command, string batchId)
-    {
-        var tracks = Enumerable.Range(1, 3).Select(t => new RecommendedTrack(t, $"t{t}", "a", "Rock", 1, "why")).ToList();
-        var batch = new RecommendationBatch(batchId, command.Activity.UserId, DateTimeOffset.UnixEpoch, tracks);
-        return UserRecommenderProtocol.Answer(command, new UserRecommenderProtocol.ActivityApplied(command.Activity.EventId, [batch], Duplicate: false));
-    }
-
-    /// <summary>What the recommender answers a new event without a batch, correlated as the pipeline asks.</summary>
-    private static object Applied(UserRecommenderProtocol.ApplyActivity command) =>
-        UserRecommenderProtocol.Answer(command, new UserRecommenderProtocol.ActivityApplied(command.Activity.EventId, [], Duplicate: false));
+    /// <summary>
+    /// What the recommender answers a new event, correlated as the pipeline asks: no batch, or the user's batch number
+    /// <paramref name="batch"/>.
+    /// </summary>
+    private static object Applied(UserRecommenderProtocol.ApplyActivity command, long? batch = null) =>
+        UserRecommenderProtocol.Answer(command, new UserRecommenderProtocol.ActivityApplied(command.Activity.EventId,
+            batch is { } n ? [FakeRecommender.Batch(command.Activity.UserId, n)] : [], Duplicate: false));
 
     [Fact]
     public async Task Events_in_batches_out_and_every_offset_committed()

@@ -62,7 +62,8 @@ public sealed class FakeRecommender : ReceiveActor
         });
     }
 
-    private static RecommendationBatch Batch(string user, long n) =>
+    /// <summary>The user's batch number <paramref name="n"/> (id "{user}-{n}"), as this fake makes them.</summary>
+    internal static RecommendationBatch Batch(string user, long n) =>
         new($"{user}-{n}", user, DateTimeOffset.UtcNow,
             [.. Enumerable.Range(1, 3).Select(i => new RecommendedTrack((int)(n * 3 + i), $"t{i}", "a", "Rock", 1.0 / i, "test"))]);
 }
