@@ -20,8 +20,8 @@ public sealed record ActivityPipelineSettings
     /// <summary>
     /// Events in flight at once (asked, or waiting for their batches' delivery or for an earlier event). Wide, so that
     /// under a backlog each user's next events are already waiting while its last write is stored and share the next
-    /// journal write (docs/benchmarks.md). At a rate the recommenders keep up with, few are in flight whatever the limit. It
-    /// also bounds what a crash replays: events in flight are not yet committed.
+    /// journal write (docs/benchmarks.md). At a rate the recommenders keep up with, few are in flight whatever the
+    /// limit. It also bounds what a crash replays: events in flight are not yet committed.
     /// </summary>
     public int RecommenderParallelism { get; init; } = 16384;
     /// <summary>

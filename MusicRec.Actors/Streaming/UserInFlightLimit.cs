@@ -34,17 +34,13 @@ internal sealed class UserInFlightLimit(int limit)
     /// </summary>
     public Task<T> Enter<T>(string userId, Task sent, out Task previous, Func<Task<T>> ask)
     {
-        TaskCompletionSource<Task<T>> asked;
+        TaskCompletionSource<Task<T>>? asked = null;
         lock (_users)
         {
             if (!_users.TryGetValue(userId, out var user)) _users[userId] = user = new User();
             previous = user.Sent;
             user.Sent = sent;
-            if (user.InFlight < limit && user.Waiting is not { Count: > 0 })
-            {
-                user.InFlight++;
-                asked = null!;
-            }
+            if (user.InFlight < limit && user.Waiting is not { Count: > 0 }) user.InFlight++;
             else
             {
                 asked = new TaskCompletionSource<Task<T>>(TaskCreationOptions.RunContinuationsAsynchronously);
